@@ -1,0 +1,68 @@
+"""联建通: one Flask deployment, many isolated streets (街道)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from saas.config import INSTANCE, ROOT, from_environment
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(INSTANCE),
+    )
+    app.config.update(from_environment())
+    app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt")
+    if test_config:
+        app.config.update(test_config)
+
+    from saas import jobs, security, tenancy, ui, web
+    from saas.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=ui.select_locale, timezone_selector=None)
+    tenancy.install()
+    jobs.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    ui.init_app(app)
+
+    _register_models()
+    _register_blueprints(app)
+
+    from saas.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    # Imported for their side effect: every table is in the metadata before anything queries.
+    import saas.audit.models  # noqa: F401
+    import saas.auth.models  # noqa: F401
+    import saas.notify.models  # noqa: F401
+    import saas.platform.models  # noqa: F401
+    import saas.streets.models  # noqa: F401
+    import tenants.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from saas.audit.views import bp as audit
+    from saas.auth.views import bp as auth
+    from saas.notify.views import bp as notify
+    from saas.platform.views import bp as platform
+    from saas.streets.views import bp as streets
+    from tenants import blueprints
+
+    for blueprint in [streets, platform, auth, notify, audit, *blueprints()]:
+        app.register_blueprint(blueprint)

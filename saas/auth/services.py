@@ -1,0 +1,152 @@
+"""Accounts: create, authenticate, change password, enable/disable, change role."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from saas.audit.services import record
+from saas.auth.models import Role, User, new_auth_token
+from saas.auth.passwords import burn_time, hash_password, password_problem, verify_password
+from saas.auth.phone import normalise_phone
+from saas.db import utcnow
+from saas.errors import Forbidden, NotFound, ServiceError
+
+
+def clean_phone(raw: str | None) -> str:
+    phone = normalise_phone(raw)
+    if phone is None:
+        raise ServiceError(_("请输入 11 位中国大陆手机号"), "phone")
+    return phone
+
+
+def clean_name(raw: str | None, field: str = "name", max_length: int = 50) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise ServiceError(_("请填写姓名"), field)
+    if len(name) > max_length:
+        raise ServiceError(_("不能超过 %(n)d 个字", n=max_length), field)
+    return name
+
+
+def check_password_pair(password: str, confirm: str | None) -> None:
+    problem = password_problem(password or "")
+    if problem:
+        raise ServiceError(problem, "password")
+    if confirm is not None and password != confirm:
+        raise ServiceError(_("两次输入的密码不一致"), "password_confirm")
+
+
+def create_user(
+    session: Session,
+    *,
+    phone: str,
+    name: str,
+    password: str,
+    role: Role,
+    email: str | None = None,
+    community_id: int | None = None,
+    is_party_member: bool = False,
+    is_grid_worker: bool = False,
+    actor: User | None = None,
+) -> User:
+    """A new account in the current street; refuses a phone already registered there."""
+    phone = clean_phone(phone)
+    name = clean_name(name)
+    check_password_pair(password, None)
+    if session.scalar(select(User.id).where(User.phone == phone)) is not None:
+        raise ServiceError(_("该手机号已在本街道注册"), "phone")
+    user = User(
+        phone=phone,
+        name=name,
+        email=(email or "").strip() or None,
+        password_hash=hash_password(password),
+        role=role,
+        community_id=community_id,
+        is_party_member=is_party_member,
+        is_grid_worker=is_grid_worker,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same phone registered at the same moment
+        session.rollback()
+        raise ServiceError(_("该手机号已在本街道注册"), "phone") from exc
+    record(
+        session,
+        "user.create",
+        actor.id if actor else user.id,
+        f"user:{user.id}",
+        {"role": str(role)},
+    )
+    return user
+
+
+def authenticate(session: Session, phone: str | None, password: str) -> User | None:
+    """The enabled account with this phone and password in the current street, or None."""
+    phone = normalise_phone(phone)
+    user = None
+    if phone:
+        user = session.scalar(select(User).where(User.phone == phone))
+    if user is None:
+        burn_time(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_enabled:
+        return None
+    return user
+
+
+def user_for_phone(session: Session, phone: str | None) -> User | None:
+    phone = normalise_phone(phone)
+    return session.scalar(select(User).where(User.phone == phone)) if phone else None
+
+
+def change_password(session: Session, user: User, current: str, new: str, confirm: str) -> None:
+    """Ends every other session of the account (the token in their cookies no longer matches)."""
+    if not verify_password(user.password_hash, current):
+        raise ServiceError(_("当前密码不正确"), "current_password")
+    check_password_pair(new, confirm)
+    if new == current:
+        raise ServiceError(_("新密码不能与当前密码相同"), "password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.auth_token = new_auth_token()
+    record(session, "password.change", user.id, f"user:{user.id}")
+    session.flush()
+
+
+def get_user_or_404(session: Session, user_id: int) -> User:
+    """:raise NotFound: no such account in this street."""
+    user = session.scalar(select(User).where(User.id == user_id))
+    if user is None:
+        raise NotFound(_("账号不存在"))
+    return user
+
+
+def set_enabled(session: Session, actor: User, user: User, enabled: bool) -> None:
+    if actor.role != Role.admin:
+        raise Forbidden(_("只有街道管理员可以停用账号"))
+    if user.id == actor.id and not enabled:
+        raise ServiceError(_("不能停用自己的账号"))
+    if user.is_enabled == enabled:
+        return
+    user.is_enabled = enabled
+    user.auth_token = new_auth_token()
+    record(session, "user.enable" if enabled else "user.disable", actor.id, f"user:{user.id}")
+    session.flush()
+
+
+def change_role(session: Session, actor: User, user: User, role: Role) -> None:
+    if actor.role != Role.admin:
+        raise Forbidden(_("只有街道管理员可以变更角色"))
+    if user.id == actor.id:
+        raise ServiceError(_("不能变更自己的角色"))
+    if user.role == role:
+        return
+    before = user.role
+    user.role = role
+    user.auth_token = new_auth_token()
+    record(session, "user.role", actor.id, f"user:{user.id}", {"from": before, "to": str(role)})
+    session.flush()

@@ -1,0 +1,60 @@
+"""How long a login lasts, per role.
+
+Office roles work on shared desktops: short idle and absolute limits. Volunteers on their own phones
+may tick "remember me" and stay signed in for weeks. Times are seconds.
+"""
+
+from __future__ import annotations
+
+from flask.sessions import SessionMixin
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+#: role → (idle timeout, absolute lifetime)
+LIMITS: dict[str, tuple[int, int]] = {
+    "operator": (30 * MINUTE, 8 * HOUR),
+    "admin": (30 * MINUTE, 12 * HOUR),
+    "staff": (30 * MINUTE, 12 * HOUR),
+    "org": (2 * HOUR, 7 * DAY),
+    "volunteer": (2 * HOUR, 1 * DAY),
+}
+#: with "remember me" (volunteers and org accounts on their own phones)
+REMEMBERED: dict[str, tuple[int, int]] = {
+    "org": (14 * DAY, 30 * DAY),
+    "volunteer": (30 * DAY, 90 * DAY),
+}
+#: seen_at is rewritten at most this often, so most responses do not reset the cookie
+TOUCH_EVERY = MINUTE
+
+
+def may_remember(role: str) -> bool:
+    return role in REMEMBERED
+
+
+def start_session(session: SessionMixin, role: str, remember: bool, now: float) -> None:
+    remember = remember and may_remember(role)
+    session.permanent = remember
+    session["auth_at"] = int(now)
+    session["seen_at"] = int(now)
+    session["remember"] = remember
+
+
+def limits_for(role: str, remembered: bool) -> tuple[int, int]:
+    if remembered and role in REMEMBERED:
+        return REMEMBERED[role]
+    return LIMITS.get(role, LIMITS["admin"])
+
+
+def session_expired(user, session: SessionMixin, now: float) -> bool:
+    auth_at, seen_at = session.get("auth_at"), session.get("seen_at")
+    if not isinstance(auth_at, int) or not isinstance(seen_at, int):
+        return True
+    idle, absolute = limits_for(user.role, bool(session.get("remember")))
+    return now - seen_at > idle or now - auth_at > absolute
+
+
+def touch_session(session: SessionMixin, now: float) -> None:
+    if now - session.get("seen_at", 0) >= TOUCH_EVERY:
+        session["seen_at"] = int(now)

@@ -1,0 +1,37 @@
+"""Login throttling: after N wrong passwords in a window, the next try is refused.
+
+Counted per phone (in one street) and per address, in Flask-Limiter's storage (Redis when
+configured, so every web worker shares the count). Only failures count.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from limits import parse
+
+from saas.extensions import limiter
+
+
+def _items():
+    cfg = current_app.config
+    return parse(cfg["LOGIN_FAILURES_PER_PHONE"]), parse(cfg["LOGIN_FAILURES_PER_ADDRESS"])
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def login_allowed(realm: str, phone: str | None) -> bool:
+    per_phone, per_address = _items()
+    strategy = limiter.limiter
+    if phone and not strategy.test(per_phone, "login-phone", realm, phone):
+        return False
+    return strategy.test(per_address, "login-address", _address())
+
+
+def login_failed(realm: str, phone: str | None) -> None:
+    per_phone, per_address = _items()
+    strategy = limiter.limiter
+    if phone:
+        strategy.hit(per_phone, "login-phone", realm, phone)
+    strategy.hit(per_address, "login-address", _address())

@@ -1,0 +1,110 @@
+"""Login, logout and password change inside a street: /<slug>/login …"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from saas.audit.services import record
+from saas.auth import services
+from saas.auth.access import signed_in
+from saas.auth.forms import ChangePasswordForm, LoginForm
+from saas.auth.phone import normalise_phone
+from saas.auth.sessions import may_remember, start_session
+from saas.auth.throttle import login_allowed, login_failed
+from saas.db import utcnow
+from saas.errors import ServiceError
+from saas.extensions import db
+from saas.forms import attach_error
+from saas.ui import render
+
+bp = Blueprint("auth", __name__, url_prefix="/<slug:tenant>")
+
+
+def safe_next(default: str) -> str:
+    target = request.args.get("next") or request.form.get("next") or ""
+    prefix = f"/{g.tenant.slug}/"
+    if target.startswith(prefix) and not target.startswith("//"):
+        return target
+    return default
+
+
+def home_for(user) -> str:
+    if user.role in ("admin", "staff"):
+        return url_for("structure.dashboard")
+    return url_for("notify.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(home_for(current_user)))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        phone = normalise_phone(form.phone.data)
+        realm = str(g.tenant.id)
+        if not login_allowed(realm, phone):
+            record(db.session, "login.throttled", None, detail={})
+            db.session.commit()
+            form.form_errors.append(_("密码错误次数过多，请 15 分钟后再试"))
+            return render("auth/login.html", form=form), 429
+        user = services.authenticate(db.session, form.phone.data, form.password.data)
+        if user is None:
+            login_failed(realm, phone)
+            known = services.user_for_phone(db.session, form.phone.data)
+            record(db.session, "login.failure", known.id if known else None)
+            db.session.commit()
+            form.form_errors.append(_("手机号或密码不正确"))
+            status = 401
+        else:
+            session.clear()
+            login_user(user)
+            start_session(session, user.role, bool(form.remember.data), time.time())
+            user.last_login_at = utcnow()
+            record(db.session, "login.success", user.id)
+            db.session.commit()
+            return redirect(safe_next(home_for(user)))
+    elif request.method == "POST":
+        status = 400
+    return render("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        record(db.session, "logout", current_user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("您已退出登录"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                db.session,
+                current_user,
+                form.current_password.data,
+                form.password.data,
+                form.password_confirm.data,
+            )
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            remembered = bool(session.get("remember"))
+            session.clear()
+            login_user(current_user._get_current_object())  # the cookie carries the new token
+            start_session(session, current_user.role, remembered, time.time())
+            flash(_("密码已修改，其他设备上的登录已退出"), "success")
+            return redirect(home_for(current_user))
+    return render("auth/password.html", form=form, may_remember=may_remember)

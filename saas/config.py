@@ -1,0 +1,105 @@
+"""Configuration from the environment.
+
+Development needs nothing set: SQLite under ``instance/``, jobs in-process, a secret key generated
+once and kept under ``instance/``. Production (``APP_ENV=production``) refuses to start without a
+``SECRET_KEY`` and marks cookies Secure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _secret_key(production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set in production")
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE / 'saas.db'}"
+    # psycopg 3 is the driver; accept the bare scheme people paste from their host's panel.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    production = os.environ.get("APP_ENV", "development") == "production"
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "APP_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(production),
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        # Migrations may run as the schema owner while the app connects as a role without BYPASSRLS.
+        "MIGRATION_DATABASE_URL": os.environ.get("MIGRATION_DATABASE_URL") or None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RQ_QUEUE": os.environ.get("RQ_QUEUE", "default"),
+        # Seconds between a worker's maintenance passes: how soon a job whose worker died is retried.
+        "RQ_MAINTENANCE_INTERVAL": _int("RQ_MAINTENANCE_INTERVAL", 60),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "ljt_session",
+        # The longest any role may stay signed in; shorter per-role limits are in saas.auth.sessions.
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=90),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_Hans_CN", "en"],
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_FAILURES_PER_PHONE": os.environ.get("LOGIN_FAILURES_PER_PHONE", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ADDRESS": os.environ.get(
+            "LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"
+        ),
+        # A stricter password policy for deployments assessed under 等保2.0; off by default.
+        "PASSWORD_REQUIRE_CLASSES": _int("PASSWORD_REQUIRE_CLASSES", 0),
+        "PASSWORD_MAX_AGE_DAYS": _int("PASSWORD_MAX_AGE_DAYS", 0),
+        "SMS_SENDER": os.environ.get("SMS_SENDER", "file"),
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL"),
+        "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY"),
+        "EMAIL_SENDER": os.environ.get("EMAIL_SENDER", "file"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_USER": os.environ.get("SMTP_USER"),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@localhost"),
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(INSTANCE / "outbox")),
+    }

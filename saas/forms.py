@@ -1,0 +1,38 @@
+"""Shared form pieces: every message in Chinese, marked for translation."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from saas.errors import ServiceError
+
+
+def phone_field(label=None) -> StringField:
+    return StringField(
+        label or _l("手机号"),
+        validators=[
+            DataRequired(_l("请填写手机号")),
+            Length(max=30, message=_l("手机号格式不正确")),
+        ],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+
+
+def password_field(label=None, autocomplete: str = "current-password") -> PasswordField:
+    return PasswordField(
+        label or _l("密码"),
+        validators=[DataRequired(_l("请填写密码")), Length(max=128, message=_l("密码过长"))],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
+def attach_error(form: FlaskForm, error: ServiceError) -> None:
+    """Show a service's refusal next to the field it names (or above the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*list(field.errors), error.message]
+    else:
+        form.form_errors.append(error.message)

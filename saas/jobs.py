@@ -1,0 +1,135 @@
+"""Background jobs: enqueued only after the transaction commits, run inside the street's scope.
+
+A service calls ``enqueue_after_commit("saas.notify.jobs:deliver", tenant_id, notification_id)``.
+Nothing leaves the process until the request's transaction commits (a rollback drops it), so a
+worker never looks for a row that does not exist yet. With ``REDIS_URL`` set the job goes on RQ;
+without it (the embedded default) the same function runs in-process, synchronously, right after the
+commit, in a fresh app context and session.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from saas import tenancy
+
+log = logging.getLogger(__name__)
+
+#: back-off between the tries of a failing job (seconds); rq's Retry needs a scheduler to honour it
+RETRY_INTERVALS = [10, 60, 300]
+
+_PENDING = "after_commit_jobs"
+
+
+def init_app(app: Flask) -> None:
+    if not event.contains(Session, "after_commit", _dispatch):
+        event.listen(Session, "after_commit", _dispatch)
+        event.listen(Session, "after_rollback", _drop)
+
+
+def enqueue_after_commit(
+    func_path: str, tenant_id: int | None, *args: Any, job_id: str | None = None
+) -> None:
+    """Run ``func_path(*args)`` in the street's scope once the current transaction commits."""
+    from saas.extensions import db
+
+    db.session().info.setdefault(_PENDING, []).append((func_path, tenant_id, args, job_id))
+
+
+def _drop(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _dispatch(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    app = current_app._get_current_object()
+    for func_path, tenant_id, args, job_id in pending:
+        try:
+            enqueue_now(app, func_path, tenant_id, *args, job_id=job_id)
+        except Exception:  # the sweeper picks up what could not be queued (Redis down)
+            log.exception("could not enqueue %s; the sweeper will retry", func_path)
+
+
+def queue(app: Flask | None = None):
+    """The RQ queue, or None when jobs run in-process."""
+    app = app or current_app
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from redis import Redis
+    from rq import Queue
+
+    cached = app.extensions.get("rq_queue")
+    if cached is None:
+        cached = Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(url))
+        app.extensions["rq_queue"] = cached
+    return cached
+
+
+def enqueue_now(
+    app: Flask, func_path: str, tenant_id: int | None, *args: Any, job_id: str | None = None
+) -> None:
+    q = queue(app)
+    if q is None:
+        with app.app_context():
+            try:
+                run_job(func_path, tenant_id, *args)
+            except Exception:
+                log.exception("in-process job %s failed", func_path)
+        return
+    from rq import Retry
+
+    q.enqueue(
+        run_job,
+        func_path,
+        tenant_id,
+        *args,
+        job_id=job_id,
+        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        job_timeout=300,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+
+
+def _resolve(func_path: str) -> Callable[..., Any]:
+    module, _, name = func_path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+_worker_app: Flask | None = None
+
+
+def run_job(func_path: str, tenant_id: int | None, *args: Any) -> Any:
+    """What RQ executes: re-enter the app and the street's scope, run, commit once."""
+    global _worker_app
+    if not has_app_context():
+        if _worker_app is None:
+            from saas import create_app
+
+            _worker_app = create_app()
+        with _worker_app.app_context():
+            return run_job(func_path, tenant_id, *args)
+    from saas.extensions import db
+
+    func = _resolve(func_path)
+    scope = tenancy.ALL_TENANTS if tenant_id is None else tenant_id
+    with tenancy.tenant_scope(scope):
+        try:
+            result = func(*args)
+            db.session.commit()
+            return result
+        except BaseException:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()

@@ -1,0 +1,77 @@
+"""The inbox (/<slug>/inbox), its header badge, and the admin's failed-delivery list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from saas.audit.services import record
+from saas.auth.access import admin_only, signed_in
+from saas.errors import NotFound
+from saas.extensions import db
+from saas.notify import services
+from saas.ui import render
+
+bp = Blueprint("notify", __name__, url_prefix="/<slug:tenant>")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/inbox")
+@signed_in
+def inbox():
+    notes = services.inbox(db.session, current_user, before_id=_int_arg("before"))
+    unread = services.unread_count(db.session, current_user)
+    return render(
+        "notify/inbox.html", "items", notes=notes, unread=unread, page_size=services.INBOX_PAGE
+    )
+
+
+@bp.route("/inbox/badge")
+@signed_in
+def badge():
+    return render("components/badge.html", unread=services.unread_count(db.session, current_user))
+
+
+@bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
+@signed_in
+def read(notification_id: int):
+    try:
+        note = services.mark_read(db.session, current_user, notification_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    if note.link.startswith("/") and not note.link.startswith("//"):
+        return redirect(note.link)
+    return redirect(url_for("notify.inbox"))
+
+
+@bp.route("/inbox/read-all", methods=["POST"])
+@signed_in
+def read_all():
+    services.mark_all_read(db.session, current_user)
+    db.session.commit()
+    return redirect(url_for("notify.inbox"))
+
+
+@bp.route("/notifications/failed")
+@admin_only
+def failed():
+    return render("notify/failed.html", notes=services.failed_notifications(db.session))
+
+
+@bp.route("/notifications/<int:notification_id>/resend", methods=["POST"])
+@admin_only
+def resend(notification_id: int):
+    try:
+        services.resend(db.session, notification_id)
+    except NotFound:
+        abort(404)
+    record(db.session, "notification.resend", current_user.id, f"notification:{notification_id}")
+    db.session.commit()
+    flash(_("已重新发送"), "success")
+    return redirect(url_for("notify.failed"))

@@ -1,0 +1,157 @@
+"""Which street a piece of code acts for, and the automatic scoping that enforces it.
+
+A ``ContextVar`` holds the current street's id, or the explicit ``ALL_TENANTS`` marker for platform
+code, CLI commands and migrations, or nothing. With nothing in it, any query on a tenant-owned model
+raises ``TenantScopeError`` instead of returning every street's rows (fail closed). With a street in
+it, every ORM SELECT, UPDATE and DELETE gets ``tenant_id = current`` added, new rows are stamped with
+it, and on PostgreSQL the same id is set as ``app.tenant_id`` for Row-Level Security, which catches
+raw SQL that forgets its filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from saas.db import TenantScoped
+
+
+class _AllTenants:
+    def __repr__(self) -> str:
+        return "ALL_TENANTS"
+
+
+ALL_TENANTS = _AllTenants()
+
+_current: ContextVar[int | _AllTenants | None] = ContextVar("current_tenant", default=None)
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was touched with no street (or the wrong street) in context."""
+
+
+def activate(tenant: int | _AllTenants) -> Token:
+    if tenant is None:
+        raise TenantScopeError("activate() needs a street id or ALL_TENANTS, not None")
+    return _current.set(tenant)
+
+
+def deactivate(token: Token) -> None:
+    _current.reset(token)
+
+
+@contextmanager
+def tenant_scope(tenant: int | _AllTenants) -> Iterator[None]:
+    token = activate(tenant)
+    try:
+        yield
+    finally:
+        deactivate(token)
+
+
+def all_tenants() -> contextmanager:
+    """Scope for platform code that deliberately spans streets."""
+    return tenant_scope(ALL_TENANTS)
+
+
+def current_tenant_id() -> int:
+    """The id of the street in context; raises outside a single street's scope."""
+    current = _current.get()
+    if current is None or current is ALL_TENANTS:
+        raise TenantScopeError(f"no single street in context (have {current!r})")
+    return current  # type: ignore[return-value]
+
+
+def current_scope() -> int | _AllTenants | None:
+    return _current.get()
+
+
+def _touches_tenant_rows(state: ORMExecuteState) -> bool:
+    return any(getattr(mapper.class_, "__tenant_owned__", False) for mapper in state.all_mappers)
+
+
+def _rls_value(scope: int | _AllTenants | None) -> tuple[str, str]:
+    if scope is ALL_TENANTS:
+        return "", "on"
+    return ("" if scope is None else str(scope)), ""
+
+
+def _sync_rls(session: Session, connection=None) -> None:
+    """Make ``app.tenant_id`` on the session's connection match the scope, once per change."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    wanted = _rls_value(_current.get())
+    if session.info.get("rls") == wanted:
+        return
+    conn = connection if connection is not None else session.connection()
+    conn.exec_driver_sql(
+        "SELECT set_config('app.tenant_id', %s, true), set_config('app.all_tenants', %s, true)",
+        wanted,
+    )
+    session.info["rls"] = wanted
+
+
+def install() -> None:
+    """Register the scoping hooks on every ORM session (idempotent)."""
+    if event.contains(Session, "do_orm_execute", _scope_statement):
+        return
+    event.listen(Session, "do_orm_execute", _scope_statement)
+    event.listen(Session, "before_flush", _stamp_new_rows)
+    event.listen(Session, "after_begin", _on_begin)
+    event.listen(Session, "after_transaction_end", _on_transaction_end)
+
+
+def _on_begin(session: Session, transaction, connection) -> None:
+    session.info.pop("rls", None)
+    _sync_rls(session, connection)
+
+
+def _on_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("rls", None)
+
+
+def _scope_statement(state: ORMExecuteState) -> None:
+    _sync_rls(state.session)
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if not _touches_tenant_rows(state):
+        return
+    current = _current.get()
+    if current is None:
+        raise TenantScopeError("query on a tenant-owned table with no street in context")
+    if current is ALL_TENANTS:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.tenant_id == current,
+            include_aliases=True,
+        )
+    )
+
+
+def _stamp_new_rows(session: Session, flush_context, instances) -> None:
+    current = _current.get()
+    for obj in session.new:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if current is None:
+            raise TenantScopeError(f"new {type(obj).__name__} with no street in context")
+        if current is ALL_TENANTS:
+            if obj.tenant_id is None:
+                raise TenantScopeError(f"new {type(obj).__name__} needs an explicit tenant_id")
+        elif obj.tenant_id is None:
+            obj.tenant_id = current
+        elif obj.tenant_id != current:
+            raise TenantScopeError(f"new {type(obj).__name__} for another street")
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, TenantScoped) and current not in (None, ALL_TENANTS):
+            if obj.tenant_id != current:
+                raise TenantScopeError(f"{type(obj).__name__} of another street changed")
+    _sync_rls(session)

@@ -1,0 +1,130 @@
+"""The request's path through tenancy and auth.
+
+``/<tenant>/…`` → the street is looked up by slug (404 if unknown) → its scope is entered → the
+session's user is loaded inside that scope (a cookie from another street loads nobody) → per-role
+session limits are checked → the view runs → the scope is left at teardown.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+from werkzeug.routing import BaseConverter
+
+from saas import tenancy
+from saas.auth.models import User
+from saas.auth.sessions import session_expired, touch_session
+from saas.extensions import db, login_manager
+from saas.platform.models import Operator
+from saas.streets.models import Tenant
+
+SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{1,38}[a-z0-9]"
+
+
+class SlugConverter(BaseConverter):
+    regex = SLUG_PATTERN
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["slug"] = SlugConverter
+    app.url_value_preprocessor(_resolve_tenant)
+    app.url_defaults(_add_tenant_slug)
+    app.before_request(_check_tenant_and_session)
+    app.teardown_request(_leave_scope)
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    login_manager.session_protection = "basic"
+
+
+def _resolve_tenant(endpoint: str | None, values: dict | None) -> None:
+    if not values or "tenant" not in values:
+        return
+    slug = values.pop("tenant")
+    tenant = db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+    if tenant is None:
+        abort(404)
+    g.tenant = tenant
+    g.tenant_scope_token = tenancy.activate(tenant.id)
+
+
+def _add_tenant_slug(endpoint: str, values: dict) -> None:
+    if "tenant" in values or "tenant" not in _rule_args(endpoint):
+        return
+    tenant = g.get("tenant")
+    if tenant is not None:
+        values["tenant"] = tenant.slug
+
+
+def _rule_args(endpoint: str) -> set[str]:
+    from flask import current_app
+
+    cache = current_app.extensions.setdefault("endpoint_args", {})
+    if endpoint not in cache:
+        args: set[str] = set()
+        for rule in current_app.url_map.iter_rules(endpoint):
+            args |= rule.arguments
+        cache[endpoint] = args
+    return cache[endpoint]
+
+
+def _leave_scope(exc: BaseException | None) -> None:
+    token = g.pop("tenant_scope_token", None)
+    if token is not None:
+        tenancy.deactivate(token)
+
+
+def _load_user(user_id: str):
+    parts = user_id.split(":")
+    try:
+        if parts[0] == "u" and len(parts) == 4:
+            tenant = g.get("tenant")
+            if tenant is None or str(tenant.id) != parts[1]:
+                return None
+            user = db.session.execute(
+                select(User).where(User.id == int(parts[2]))
+            ).scalar_one_or_none()
+        elif parts[0] == "o" and len(parts) == 3 and request.blueprint == "platform":
+            user = db.session.get(Operator, int(parts[1]))
+        else:
+            return None
+    except ValueError:
+        return None
+    if user is None or user.auth_token != parts[-1] or not user.is_active:
+        return None
+    return user
+
+
+def _check_tenant_and_session() -> None:
+    tenant = g.get("tenant")
+    if tenant is not None and not tenant.is_active and request.endpoint != "static":
+        if current_user.is_authenticated:
+            logout_user()
+        return abort_suspended(tenant)
+    if current_user.is_authenticated:
+        if session_expired(current_user, session, time.time()):
+            logout_user()
+            session.clear()
+            flash(_("登录已超时，请重新登录"), "warning")
+            return _unauthorized()
+        touch_session(session, time.time())
+    return None
+
+
+def abort_suspended(tenant: Tenant):
+    return render_template("errors/suspended.html", tenant=tenant), 403
+
+
+def _unauthorized():
+    if g.get("tenant") is not None:
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+    elif request.blueprint == "platform":
+        target = url_for("platform.login")
+    else:
+        abort(404)
+    if request.headers.get("HX-Request") == "true":
+        return "", 401, {"HX-Redirect": target}
+    return redirect(target)

@@ -1,0 +1,84 @@
+"""The demo street: slug ``demo``, 示范街道. Loaded by ``make run`` and ``flask seed-demo``.
+
+Idempotent: what exists is left alone, what is missing is added. Names are invented.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from saas.auth.models import Role, User
+from saas.auth.services import create_user
+from saas.extensions import db
+from saas.streets.models import Tenant
+from saas.tenancy import tenant_scope
+from tenants.structure.models import Community, Grid
+
+SLUG = "demo"
+PASSWORD = "demo1234"  # noqa: S105 (the published demo login)
+STRUCTURE = {"朝阳社区": ["朝阳一网格", "朝阳二网格"], "清泉社区": ["清泉一网格", "清泉二网格"]}
+ACCOUNTS = [
+    ("13900000001", "王晓明", Role.admin, None, False),
+    ("13900000002", "李娜", Role.staff, "朝阳社区", False),
+    ("13900000005", "张建国", Role.volunteer, "朝阳社区", True),
+]
+LOGINS = "admin 13900000001, staff 13900000002, volunteer 13900000005 (password demo1234)"
+
+
+def load_demo(session: Session) -> bool:
+    """Returns True if the street was created now."""
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == SLUG))
+    created = tenant is None
+    if created:
+        tenant = Tenant(slug=SLUG, name="示范街道", district="示范区", city="示范市")
+        session.add(tenant)
+        session.flush()
+    with tenant_scope(tenant.id):
+        communities = _structure(session)
+        for phone, name, role, community, party in ACCOUNTS:
+            if session.scalar(select(User.id).where(User.phone == phone)) is None:
+                create_user(
+                    session,
+                    phone=phone,
+                    name=name,
+                    password=PASSWORD,
+                    role=role,
+                    community_id=communities[community].id if community else None,
+                    is_party_member=party,
+                )
+        session.flush()
+    return created
+
+
+def _structure(session: Session) -> dict[str, Community]:
+    found = {c.name: c for c in session.scalars(select(Community))}
+    for position, (name, grids) in enumerate(STRUCTURE.items(), start=1):
+        community = found.get(name)
+        if community is None:
+            community = Community(name=name, position=position)
+            session.add(community)
+            session.flush()
+            found[name] = community
+        existing = set(session.scalars(select(Grid.name).where(Grid.community_id == community.id)))
+        for grid_position, grid_name in enumerate(grids, start=1):
+            if grid_name not in existing:
+                session.add(Grid(community_id=community.id, name=grid_name, position=grid_position))
+    session.flush()
+    return found
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Load even when APP_ENV=production.")
+@with_appcontext
+def seed_demo(force: bool) -> None:
+    """Load the demo street (idempotent)."""
+    if current_app.config["APP_ENV"] == "production" and not force:
+        raise click.ClickException("refusing to load demo data in production (use --force)")
+    created = load_demo(db.session)
+    db.session.commit()
+    click.echo("demo street loaded" if created else "demo street already present")
+    click.echo(f"logins: {LOGINS} — /{SLUG}/login")

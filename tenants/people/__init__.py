@@ -1,0 +1,1 @@
+"""People in a street: volunteers who join by themselves, staff and org accounts the admin creates."""

@@ -1,0 +1,45 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from saas.forms import password_field, phone_field
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+
+
+class JoinForm(FlaskForm):
+    phone = phone_field()
+    name = StringField(
+        _l("姓名"),
+        validators=[DataRequired(_l("请填写姓名")), Length(max=50, message=_l("不能超过50个字"))],
+        render_kw={"autocomplete": "name"},
+    )
+    community = SelectField(_l("所在社区"), coerce=_int_or_none, validate_choice=False)
+    password = password_field(autocomplete="new-password")
+    password_confirm = PasswordField(_l("再次输入密码"), render_kw={"autocomplete": "new-password"})
+    party_member = BooleanField(_l("我是党员"))
+
+
+class AccountForm(FlaskForm):
+    name = StringField(
+        _l("姓名"),
+        validators=[DataRequired(_l("请填写姓名")), Length(max=50, message=_l("不能超过50个字"))],
+    )
+    phone = phone_field()
+    role = SelectField(
+        _l("角色"),
+        choices=[
+            ("staff", _l("社区工作人员")),
+            ("org", _l("共建单位/商户账号")),
+            ("admin", _l("街道管理员")),
+        ],
+    )
+    community = SelectField(_l("限定社区（选填）"), coerce=_int_or_none, validate_choice=False)
+    email = EmailField(
+        _l("电子邮箱（选填）"),
+        validators=[Optional(), Email(_l("邮箱格式不正确")), Length(max=254)],
+    )
+    password = password_field(_l("初始密码"), autocomplete="new-password")

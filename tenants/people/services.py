@@ -1,0 +1,113 @@
+"""Volunteer registration and the admin's account management."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from saas.auth.models import Role, User
+from saas.auth.services import check_password_pair, create_user
+from saas.errors import Forbidden, ServiceError
+from saas.notify.services import notify
+from saas.streets.models import Tenant
+from tenants.structure.models import Community
+
+PAGE = 50
+
+
+def _community(session: Session, community_id: int | None, required: bool) -> int | None:
+    if community_id is None:
+        if required:
+            raise ServiceError(_("请选择所在社区"), "community")
+        return None
+    found = session.scalar(
+        select(Community.id).where(Community.id == community_id, Community.archived_at.is_(None))
+    )
+    if found is None:
+        raise ServiceError(_("请选择本街道的社区"), "community")
+    return found
+
+
+def register_volunteer(
+    session: Session,
+    tenant: Tenant,
+    *,
+    phone: str,
+    name: str,
+    community_id: int | None,
+    password: str,
+    password_confirm: str,
+    party_member: bool,
+) -> User:
+    """A resident registers at /<slug>/join; they are greeted in their inbox."""
+    check_password_pair(password, password_confirm)
+    community = _community(session, community_id, required=True)
+    user = create_user(
+        session,
+        phone=phone,
+        name=name,
+        password=password,
+        role=Role.volunteer,
+        community_id=community,
+        is_party_member=party_member,
+    )
+    notify(
+        session,
+        user,
+        "welcome",
+        _("欢迎加入%(street)s志愿服务", street=tenant.name),
+        _("您已注册成功。在这里可以报名活动、记录服务时长、积累积分。"),
+        link=f"/{tenant.slug}/inbox",
+    )
+    return user
+
+
+def create_account(
+    session: Session,
+    actor: User,
+    *,
+    phone: str,
+    name: str,
+    role: str,
+    password: str,
+    email: str | None,
+    community_id: int | None,
+) -> User:
+    """The admin creates a staff or org account."""
+    if actor.role != Role.admin:
+        raise Forbidden(_("只有街道管理员可以创建账号"))
+    if role not in (Role.staff, Role.org, Role.admin):
+        raise ServiceError(_("请选择角色"), "role")
+    community = _community(session, community_id, required=False)
+    return create_user(
+        session,
+        phone=phone,
+        name=name,
+        password=password,
+        role=Role(role),
+        email=email,
+        community_id=community,
+        actor=actor,
+    )
+
+
+def list_accounts(
+    session: Session, role: str | None = None, query: str = "", page: int = 1
+) -> tuple[list[User], int]:
+    stmt = select(User)
+    if role in Role.__members__:
+        stmt = stmt.where(User.role == role)
+    query = query.strip()
+    if query:
+        pattern = f"%{query.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(or_(User.name.like(pattern), User.phone.like(pattern)))
+    total = session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    rows = session.scalars(
+        stmt.order_by(User.created_at.desc(), User.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
+    )
+    return list(rows), total
+
+
+def community_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Community.id, Community.name)).all())

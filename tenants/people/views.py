@@ -1,0 +1,140 @@
+"""/<slug>/join for volunteers; /<slug>/people for the admin's account management."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from saas.auth import services as accounts
+from saas.auth.access import admin_only, office
+from saas.auth.models import Role
+from saas.auth.sessions import start_session
+from saas.errors import NotFound, ServiceError
+from saas.extensions import db, limiter
+from saas.forms import attach_error
+from saas.ui import render
+from tenants.people import services
+from tenants.people.forms import AccountForm, JoinForm
+from tenants.structure.services import active_communities
+
+bp = Blueprint("people", __name__, url_prefix="/<slug:tenant>")
+
+
+def _community_choices(blank: str):
+    return [("", blank)] + [(str(c.id), c.name) for c in active_communities(db.session)]
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def join():
+    from flask import g
+
+    if current_user.is_authenticated:
+        return redirect(url_for("notify.inbox"))
+    form = JoinForm()
+    form.community.choices = _community_choices(_("请选择"))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.register_volunteer(
+                db.session,
+                g.tenant,
+                phone=form.phone.data,
+                name=form.name.data,
+                community_id=form.community.data,
+                password=form.password.data,
+                password_confirm=form.password_confirm.data,
+                party_member=form.party_member.data,
+            )
+        except ServiceError as error:
+            attach_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            start_session(session, user.role, True, time.time())
+            flash(_("注册成功，欢迎加入！"), "success")
+            return redirect(url_for("notify.inbox"))
+    elif request.method == "POST":
+        status = 422
+    return render("people/join.html", form=form), status
+
+
+@bp.route("/people")
+@office
+def accounts_list():
+    role = request.args.get("role") or None
+    query = request.args.get("q", "")[:50]
+    page = max(int(request.args["page"]), 1) if request.args.get("page", "").isdigit() else 1
+    users, total = services.list_accounts(db.session, role, query, page)
+    return render(
+        "people/list.html",
+        "rows",
+        users=users,
+        total=total,
+        page=page,
+        page_size=services.PAGE,
+        role=role,
+        q=query,
+        communities=services.community_names(db.session),
+        roles=Role,
+    )
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@admin_only
+def create_account():
+    form = AccountForm()
+    form.community.choices = _community_choices(_("不限"))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.create_account(
+                db.session,
+                current_user,
+                phone=form.phone.data,
+                name=form.name.data,
+                role=form.role.data,
+                password=form.password.data,
+                email=form.email.data,
+                community_id=form.community.data,
+            )
+        except ServiceError as error:
+            attach_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("已创建账号：%(name)s", name=user.name), "success")
+            return redirect(url_for("people.accounts_list"))
+    elif request.method == "POST":
+        status = 422
+    return render("people/new.html", form=form), status
+
+
+@bp.route("/people/<int:user_id>/<action>", methods=["POST"])
+@admin_only
+def account_action(user_id: int, action: str):
+    try:
+        user = accounts.get_user_or_404(db.session, user_id)
+    except NotFound:
+        abort(404)
+    try:
+        if action == "disable":
+            accounts.set_enabled(db.session, current_user, user, False)
+        elif action == "enable":
+            accounts.set_enabled(db.session, current_user, user, True)
+        elif action == "role" and request.form.get("role") in Role.__members__:
+            accounts.change_role(db.session, current_user, user, Role(request.form["role"]))
+        else:
+            abort(400)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("people.accounts_list"))
+    db.session.commit()
+    flash(_("已保存"), "success")
+    return redirect(url_for("people.accounts_list"))

@@ -1,0 +1,236 @@
+"""Managing the street's structure: communities, their grids, buildings in a grid.
+
+The three levels behave alike (create, rename, archive, reorder among siblings), so one set of
+functions serves all three; ``PARENT`` says which column ties a level to the one above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from saas.audit.services import record
+from saas.auth.models import Role, User
+from saas.db import utcnow
+from saas.errors import Forbidden, NotFound, ServiceError
+from tenants.structure.models import Building, Community, Grid
+
+Node = Community | Grid | Building
+PARENT: dict[type, str | None] = {Community: None, Grid: "community_id", Building: "grid_id"}
+LABEL = {Community: "社区", Grid: "网格", Building: "楼栋"}
+NAME_MAX = 60
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != Role.admin:
+        raise Forbidden(_("只有街道管理员可以调整组织架构"))
+
+
+def clean_node_name(raw: str | None) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise ServiceError(_("请填写名称"), "name")
+    if len(name) > NAME_MAX:
+        raise ServiceError(_("名称不能超过 %(n)d 个字", n=NAME_MAX), "name")
+    return name
+
+
+def get_node_or_404(session: Session, model: type[Node], node_id: int) -> Node:
+    """:raise NotFound: no such node in this street (another street's id is the same answer)."""
+    node = session.scalar(select(model).where(model.id == node_id))
+    if node is None:
+        raise NotFound(_("%(label)s不存在", label=LABEL[model]))
+    return node
+
+
+def _siblings_stmt(model: type[Node], parent_id: int | None):
+    stmt = select(model)
+    column = PARENT[model]
+    if column:
+        stmt = stmt.where(getattr(model, column) == parent_id)
+    return stmt
+
+
+def _parent_id(node: Node) -> int | None:
+    column = PARENT[type(node)]
+    return getattr(node, column) if column else None
+
+
+def _check_unique(session: Session, model: type[Node], parent_id, name: str, exclude=None):
+    stmt = _siblings_stmt(model, parent_id).where(model.name == name)
+    if exclude is not None:
+        stmt = stmt.where(model.id != exclude)
+    if session.scalar(stmt) is not None:
+        raise ServiceError(_("已有同名%(label)s“%(name)s”", label=LABEL[model], name=name), "name")
+
+
+def create_node(
+    session: Session, actor: User, model: type[Node], name: str, parent_id: int | None = None
+) -> Node:
+    _require_admin(actor)
+    name = clean_node_name(name)
+    column = PARENT[model]
+    if column:
+        parent_model = Community if model is Grid else Grid
+        parent = get_node_or_404(session, parent_model, parent_id)
+        if parent.archived_at is not None:
+            raise ServiceError(_("已归档的%(label)s不能再添加下级", label=LABEL[parent_model]))
+    _check_unique(session, model, parent_id, name)
+    last = session.scalar(
+        _siblings_stmt(model, parent_id).with_only_columns(func.max(model.position))
+    )
+    node = model(name=name, position=(last or 0) + 1)
+    if column:
+        setattr(node, column, parent_id)
+    session.add(node)
+    session.flush()
+    record(
+        session, "structure.change", actor.id, f"{model.__tablename__}:{node.id}", {"op": "create"}
+    )
+    return node
+
+
+def rename_node(session: Session, actor: User, node: Node, name: str) -> None:
+    _require_admin(actor)
+    name = clean_node_name(name)
+    if name == node.name:
+        return
+    _check_unique(session, type(node), _parent_id(node), name, exclude=node.id)
+    node.name = name
+    record(
+        session, "structure.change", actor.id, f"{node.__tablename__}:{node.id}", {"op": "rename"}
+    )
+    session.flush()
+
+
+def archive_node(session: Session, actor: User, node: Node, archived: bool = True) -> None:
+    _require_admin(actor)
+    node.archived_at = utcnow() if archived else None
+    record(
+        session,
+        "structure.change",
+        actor.id,
+        f"{node.__tablename__}:{node.id}",
+        {"op": "archive" if archived else "restore"},
+    )
+    session.flush()
+
+
+def move_node(session: Session, actor: User, node: Node, direction: int) -> None:
+    """Swap with the neighbour above (-1) or below (+1) among the siblings."""
+    _require_admin(actor)
+    model = type(node)
+    stmt = _siblings_stmt(model, _parent_id(node))
+    if direction < 0:
+        stmt = stmt.where(model.position < node.position).order_by(model.position.desc())
+    else:
+        stmt = stmt.where(model.position > node.position).order_by(model.position)
+    neighbour = session.scalar(stmt.limit(1))
+    if neighbour is None:
+        return
+    node.position, neighbour.position = neighbour.position, node.position
+    session.flush()
+
+
+def assign_worker(session: Session, actor: User, grid: Grid, worker_id: int | None) -> None:
+    """Make an account the grid worker (网格员) responsible for ``grid``."""
+    _require_admin(actor)
+    if worker_id is None:
+        grid.worker_id = None
+    else:
+        worker = session.scalar(select(User).where(User.id == worker_id))
+        if worker is None or worker.role not in (Role.staff, Role.admin, Role.volunteer):
+            raise ServiceError(_("请选择本街道的账号"), "worker_id")
+        grid.worker_id = worker.id
+        if not worker.is_grid_worker:
+            worker.is_grid_worker = True
+    record(session, "structure.change", actor.id, f"grids:{grid.id}", {"op": "worker"})
+    session.flush()
+
+
+def active_communities(session: Session) -> list[Community]:
+    stmt = select(Community).where(Community.archived_at.is_(None))
+    return list(session.scalars(stmt.order_by(Community.position, Community.id)))
+
+
+@dataclass
+class GridRow:
+    grid: Grid
+    worker: User | None
+    buildings: list[Building] = field(default_factory=list)
+
+
+@dataclass
+class CommunityRow:
+    community: Community
+    grids: list[GridRow] = field(default_factory=list)
+
+
+def structure_tree(session: Session, include_archived: bool = False) -> list[CommunityRow]:
+    """The whole tree in three queries plus one for the workers (no N+1)."""
+
+    def load(model):
+        stmt = select(model)
+        if not include_archived:
+            stmt = stmt.where(model.archived_at.is_(None))
+        return list(session.scalars(stmt.order_by(model.position, model.id)))
+
+    communities, grids, buildings = load(Community), load(Grid), load(Building)
+    worker_ids = {g.worker_id for g in grids if g.worker_id}
+    workers = (
+        {u.id: u for u in session.scalars(select(User).where(User.id.in_(worker_ids)))}
+        if worker_ids
+        else {}
+    )
+    grid_rows = {g.id: GridRow(g, workers.get(g.worker_id)) for g in grids}
+    for b in buildings:
+        if b.grid_id in grid_rows:
+            grid_rows[b.grid_id].buildings.append(b)
+    rows = {c.id: CommunityRow(c) for c in communities}
+    for row in grid_rows.values():
+        if row.grid.community_id in rows:
+            rows[row.grid.community_id].grids.append(row)
+    return list(rows.values())
+
+
+def worker_choices(session: Session) -> list[User]:
+    stmt = select(User).where(
+        User.is_enabled.is_(True), User.role.in_([Role.staff, Role.admin, Role.volunteer])
+    )
+    return list(session.scalars(stmt.order_by(User.role, User.name).limit(500)))
+
+
+def street_figures(session: Session) -> dict:
+    """Counts for the dashboard: structure and people, with volunteers per community."""
+
+    def count(stmt):
+        return session.scalar(stmt) or 0
+
+    per_community = dict(
+        session.execute(
+            select(User.community_id, func.count())
+            .where(User.role == Role.volunteer)
+            .group_by(User.community_id)
+        ).all()
+    )
+    communities = active_communities(session)
+    return {
+        "communities": len(communities),
+        "grids": count(select(func.count()).select_from(Grid).where(Grid.archived_at.is_(None))),
+        "buildings": count(
+            select(func.count()).select_from(Building).where(Building.archived_at.is_(None))
+        ),
+        "volunteers": count(
+            select(func.count()).select_from(User).where(User.role == Role.volunteer)
+        ),
+        "party_members": count(
+            select(func.count()).select_from(User).where(User.is_party_member.is_(True))
+        ),
+        "staff": count(
+            select(func.count()).select_from(User).where(User.role.in_([Role.admin, Role.staff]))
+        ),
+        "by_community": [(c.name, per_community.get(c.id, 0)) for c in communities],
+    }

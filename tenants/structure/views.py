@@ -1,0 +1,132 @@
+"""/<slug>/structure: the admin manages communities, grids and buildings; /<slug>/dashboard."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from saas.auth.access import admin_only, office
+from saas.errors import NotFound, ServiceError
+from saas.extensions import db
+from saas.ui import render
+from tenants.structure import services
+from tenants.structure.models import Building, Community, Grid
+
+bp = Blueprint("structure", __name__, url_prefix="/<slug:tenant>")
+
+LEVELS = {"community": Community, "grid": Grid, "building": Building}
+CHILD = {Community: Grid, Grid: Building}
+
+
+@bp.route("/dashboard")
+@office
+def dashboard():
+    figures = services.street_figures(db.session)
+    chart = {
+        "labels": [name for name, _n in figures["by_community"]],
+        "values": [n for _name, n in figures["by_community"]],
+    }
+    return render("structure/dashboard.html", figures=figures, chart_json=json.dumps(chart))
+
+
+@bp.route("/structure")
+@admin_only
+def tree():
+    return _tree_page()
+
+
+def _tree_page(error: str | None = None, status: int = 200):
+    show_archived = request.values.get("archived") == "1"
+    return render(
+        "structure/tree.html",
+        "tree",
+        rows=services.structure_tree(db.session, include_archived=show_archived),
+        workers=services.worker_choices(db.session),
+        show_archived=show_archived,
+        error=error,
+    ), status
+
+
+def _done(message: str | None = None):
+    """htmx gets the refreshed tree; a plain form post goes back to the page."""
+    db.session.commit()
+    if request.headers.get("HX-Request") == "true":
+        return _tree_page()
+    if message:
+        flash(message, "success")
+    return redirect(url_for("structure.tree"))
+
+
+def _refused(error: ServiceError):
+    db.session.rollback()
+    if request.headers.get("HX-Request") == "true":
+        return _tree_page(error.message, 422)
+    flash(error.message, "error")
+    return redirect(url_for("structure.tree"))
+
+
+@bp.route("/structure/communities", methods=["POST"])
+@admin_only
+def create_community():
+    try:
+        services.create_node(db.session, current_user, Community, request.form.get("name"))
+    except ServiceError as error:
+        return _refused(error)
+    return _done(_("已添加社区"))
+
+
+def _node(model, node_id: int):
+    try:
+        return services.get_node_or_404(db.session, model, node_id)
+    except NotFound:
+        abort(404)
+
+
+def _node_action(model, node_id: int, action: str):
+    node = _node(model, node_id)
+    try:
+        if action == "rename":
+            services.rename_node(db.session, current_user, node, request.form.get("name"))
+        elif action == "archive":
+            services.archive_node(db.session, current_user, node, True)
+        elif action == "restore":
+            services.archive_node(db.session, current_user, node, False)
+        elif action == "up":
+            services.move_node(db.session, current_user, node, -1)
+        elif action == "down":
+            services.move_node(db.session, current_user, node, +1)
+        elif action == "add" and model in CHILD:
+            services.create_node(
+                db.session, current_user, CHILD[model], request.form.get("name"), node.id
+            )
+        elif action == "worker" and model is Grid:
+            raw = request.form.get("worker_id", "")
+            services.assign_worker(
+                db.session, current_user, node, int(raw) if raw.isdigit() else None
+            )
+        else:
+            abort(404)
+    except ServiceError as error:
+        return _refused(error)
+    return _done()
+
+
+@bp.route("/structure/communities/<int:community_id>/<action>", methods=["POST"])
+@admin_only
+def community_action(community_id: int, action: str):
+    return _node_action(Community, community_id, action)
+
+
+@bp.route("/structure/grids/<int:grid_id>/<action>", methods=["POST"])
+@admin_only
+def grid_action(grid_id: int, action: str):
+    return _node_action(Grid, grid_id, action)
+
+
+@bp.route("/structure/buildings/<int:building_id>/<action>", methods=["POST"])
+@admin_only
+def building_action(building_id: int, action: str):
+    return _node_action(Building, building_id, action)

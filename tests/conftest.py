@@ -1,0 +1,272 @@
+"""Test fixtures: an app per database backend, factories for streets and accounts.
+
+The suite runs on SQLite by default; tests marked for PostgreSQL (``backend`` parametrised or the
+``pg_app`` fixture) run there too, connected as a role without BYPASSRLS, so Row-Level Security is
+really in force. Without PostgreSQL or Redis those tests skip loudly; under ``CI=true`` they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from saas import create_app
+from saas.extensions import db
+from saas.tenancy import all_tenants, tenant_scope
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_ADMIN_URL = os.environ.get(
+    "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_DB = "ljt_test"
+PG_APP_ROLE = "ljt_app_test"
+PASSWORD = "secret-pass-1"
+
+
+def missing_service(name: str, why: str) -> None:
+    message = f"{name} IS NOT AVAILABLE ({why}): its tests did not run"
+    if CI:
+        pytest.fail(message + " — under CI=true this is a failure", pytrace=False)
+    pytest.skip(message)
+
+
+def _base_config(tmp: Path) -> dict:
+    return {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "OUTBOX_DIR": str(tmp / "outbox"),
+        "SERVER_NAME": None,
+    }
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: not available
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return None
+
+
+def _pg_setup() -> tuple[str, str]:
+    """A fresh database migrated by the superuser; the app connects as a plain role."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+            {"d": PG_DB},
+        )
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB}"))
+        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
+        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": PG_APP_ROLE})
+        if exists.scalar() is None:
+            conn.execute(
+                text(f"CREATE ROLE {PG_APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'app'")
+            )
+    admin.dispose()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    owner_url = f"{base}/{PG_DB}"
+    app_url = owner_url.replace("postgres@", f"{PG_APP_ROLE}:app@", 1)
+    return owner_url, app_url
+
+
+def _make_app(backend: str, tmp: Path):
+    config = _base_config(tmp)
+    if backend == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp / 'test.db'}"
+        owner_url = None
+    else:
+        why = _pg_available()
+        if why:
+            missing_service("PostgreSQL", why)
+        owner_url, app_url = _pg_setup()
+        config["SQLALCHEMY_DATABASE_URI"] = app_url
+        config["MIGRATION_DATABASE_URL"] = owner_url
+    app = create_app(config)
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        if owner_url:
+            from saas.rls import grant_sql
+
+            engine = create_engine(owner_url)
+            with engine.begin() as conn:
+                for statement in grant_sql(PG_APP_ROLE):
+                    conn.execute(text(statement))
+            engine.dispose()
+    app.config["TEST_OWNER_URL"] = owner_url
+    app.config["TEST_BACKEND"] = backend
+    return app
+
+
+_apps: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session")
+def _tmp_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("ljt")
+
+
+def _get_app(backend: str, tmp_root: Path):
+    if backend not in _apps:
+        tmp = tmp_root / backend
+        tmp.mkdir(exist_ok=True)
+        _apps[backend] = _make_app(backend, tmp)
+    return _apps[backend]
+
+
+def _wipe(app) -> None:
+    """Empty every table (as the owner on PostgreSQL, where RLS would hide rows)."""
+    owner_url = app.config.get("TEST_OWNER_URL")
+    with app.app_context():
+        db.session.remove()
+        engine = create_engine(owner_url) if owner_url else db.engine
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608
+        if owner_url:
+            engine.dispose()
+    outbox = Path(app.config["OUTBOX_DIR"])
+    if outbox.exists():
+        shutil.rmtree(outbox)
+    from saas.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(backend, _tmp_root):
+    application = _get_app(backend, _tmp_root)
+    _wipe(application)
+    yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+pg_only = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+
+@dataclass
+class Street:
+    id: int
+    slug: str
+    name: str
+    admin_id: int
+    admin_phone: str
+
+
+@pytest.fixture
+def make_street(app):
+    """``make_street("alpha")`` opens a street with an admin (phone 13800000001…)."""
+    counter = {"n": 0}
+
+    def make(slug: str | None = None, name: str | None = None, phone: str | None = None) -> Street:
+        from saas.streets.services import StreetSignup, open_street
+
+        counter["n"] += 1
+        slug = slug or f"street-{uuid.uuid4().hex[:6]}"
+        phone = phone or f"1380000{counter['n']:04d}"
+        with app.app_context():
+            tenant, admin = open_street(
+                db.session,
+                StreetSignup(
+                    street_name=name or f"{slug}街道",
+                    slug=slug,
+                    district="测试区",
+                    admin_name="管理员",
+                    phone=phone,
+                    password=PASSWORD,
+                    password_confirm=PASSWORD,
+                ),
+            )
+            db.session.commit()
+            with tenant_scope(tenant.id):
+                street = Street(tenant.id, tenant.slug, tenant.name, admin.id, admin.phone)
+            db.session.remove()
+        return street
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    def make(street: Street, role: str = "volunteer", phone: str | None = None, **kw):
+        from saas.auth.models import Role
+        from saas.auth.services import create_user
+
+        phone = phone or f"137{uuid.uuid4().int % 10**8:08d}"
+        with app.app_context(), tenant_scope(street.id):
+            user = create_user(
+                db.session,
+                phone=phone,
+                name=kw.pop("name", "测试用户"),
+                password=PASSWORD,
+                role=Role(role),
+                **kw,
+            )
+            db.session.commit()
+            user_id = user.id
+            db.session.remove()
+        return user_id, phone
+
+    return make
+
+
+def login(client, slug: str, phone: str, password: str = PASSWORD, **extra):
+    return client.post(f"/{slug}/login", data={"phone": phone, "password": password, **extra})
+
+
+@pytest.fixture
+def scoped(app):
+    """Run code inside a street's scope in an app context: ``with scoped(street): …``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def enter(street_or_id):
+        tid = street_or_id if isinstance(street_or_id, int) else street_or_id.id
+        with app.app_context(), tenant_scope(tid):
+            yield db.session
+            db.session.remove()
+
+    return enter
+
+
+@pytest.fixture
+def unscoped(app):
+    from contextlib import contextmanager
+
+    @contextmanager
+    def enter():
+        with app.app_context(), all_tenants():
+            yield db.session
+            db.session.remove()
+
+    return enter

@@ -1,0 +1,181 @@
+"""Cross-street isolation, walked over the app's whole URL map.
+
+Every route under /<tenant>/ that takes an id is requested by street B's admin with street A's
+ids: the answer is 404 and nothing of A's shows or changes. Every route of street A requested with
+B's session gets A's login page (the cookie is worthless there), never A's data. A route added next
+month is covered without anyone remembering to add it; a route whose id argument this test does
+not know fails until it is taught here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from saas.audit.models import AuditEntry
+from saas.auth.models import User
+from saas.extensions import db
+from saas.notify.models import Notification
+from tenants.structure.models import Building, Community, Grid
+from tests.conftest import PASSWORD, both_backends, login
+
+#: URL argument → the model whose id it carries
+ID_ARGS = {
+    "community_id": Community,
+    "grid_id": Grid,
+    "building_id": Building,
+    "user_id": User,
+    "notification_id": Notification,
+    "entry_id": AuditEntry,
+}
+#: arguments that are not ids, with a value to fill in
+OTHER_ARGS = {
+    "tenant": None,
+    "action": "rename",
+    "filename": "app.css",
+    "code": "en",
+    "tenant_id": 1,  # platform pages only: operators act on streets by id
+}
+SECRET = "甲街道机密"
+PUBLIC_COMMUNITY = "甲街道公开社区"
+
+
+def tenant_rules(app):
+    return [r for r in app.url_map.iter_rules() if "tenant" in r.arguments]
+
+
+def _seed_street_a(app, scoped, street, make_user):
+    user_id, _ = make_user(street, name=SECRET)
+    with scoped(street) as session:
+        # community names are public (the join page lists them); everything else is not
+        community = Community(name=PUBLIC_COMMUNITY)
+        session.add(community)
+        session.flush()
+        grid = Grid(community_id=community.id, name=SECRET + "网格")
+        session.add(grid)
+        session.flush()
+        building = Building(grid_id=grid.id, name=SECRET + "楼")
+        session.add(building)
+        from saas.notify.services import notify
+
+        user = session.scalar(select(User).where(User.id == user_id))
+        note = notify(session, user, "secret", SECRET + "通知")
+        session.flush()
+        entry = session.scalar(select(AuditEntry).limit(1))
+        ids = {
+            Community: community.id,
+            Grid: grid.id,
+            Building: building.id,
+            User: user_id,
+            Notification: note.id,
+            AuditEntry: entry.id,
+        }
+        session.commit()
+    return ids
+
+
+def _url(rule, slug: str, ids: dict) -> str:
+    values = {}
+    for arg in rule.arguments:
+        if arg == "tenant":
+            values[arg] = slug
+        elif arg in ID_ARGS:
+            values[arg] = ids[ID_ARGS[arg]]
+        else:
+            values[arg] = OTHER_ARGS[arg]
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_url_argument_is_known(app):
+    unknown = {
+        (rule.rule, arg)
+        for rule in app.url_map.iter_rules()
+        for arg in rule.arguments
+        if arg not in ID_ARGS and arg not in OTHER_ARGS
+    }
+    assert unknown == set(), "teach tests/test_isolation.py what these arguments are"
+
+
+@both_backends
+def test_street_b_gets_404_for_every_id_of_street_a(app, client, make_street, make_user, scoped):
+    a, b = make_street("alpha"), make_street("bravo")
+    ids = _seed_street_a(app, scoped, a, make_user)
+    assert login(client, b.slug, b.admin_phone).status_code == 302
+
+    checked = []
+    for rule in tenant_rules(app):
+        if not set(rule.arguments) & set(ID_ARGS):
+            continue
+        url = _url(rule, b.slug, ids)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(url, method=method, data={"name": "改名", "role": "staff"})
+            body = response.get_data(as_text=True)
+            assert response.status_code == 404, f"{method} {url} → {response.status_code}"
+            assert SECRET not in body, f"{method} {url} leaked street A's data"
+            checked.append((method, rule.rule))
+    assert len(checked) >= 6
+
+    with scoped(a) as session:
+        assert session.scalar(select(Community.name)) == PUBLIC_COMMUNITY
+        assert session.scalar(select(User.is_enabled).where(User.id == ids[User])) is True
+        assert session.scalar(select(Notification.read_at)) is None
+
+
+@both_backends
+def test_street_b_session_is_worthless_on_street_a(app, client, make_street, make_user, scoped):
+    a, b = make_street("alpha"), make_street("bravo")
+    ids = _seed_street_a(app, scoped, a, make_user)
+    assert login(client, b.slug, b.admin_phone).status_code == 302
+
+    for rule in tenant_rules(app):
+        url = _url(rule, a.slug, ids)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(url, method=method, data={"name": "改名"})
+            body = response.get_data(as_text=True)
+            assert SECRET not in body, f"{method} {url} leaked street A's data to B's session"
+            if response.status_code in (301, 302, 303):
+                location = response.headers["Location"]
+                assert location.startswith(f"/{a.slug}/login") or location.startswith(
+                    f"/{a.slug}/"
+                ), f"{method} {url} → {location}"
+            else:
+                assert response.status_code in (200, 400, 404, 405, 422), f"{method} {url}"
+                # a 200 here may only be a public page (login, join, front door)
+                if response.status_code == 200:
+                    assert rule.endpoint in PUBLIC_ENDPOINTS, f"{method} {url} served B a page of A"
+
+    with scoped(a) as session:
+        assert session.scalar(select(Community.name)) == PUBLIC_COMMUNITY
+
+
+PUBLIC_ENDPOINTS = {"auth.login", "people.join", "streets.street_home"}
+
+
+@pytest.mark.parametrize("path", ["/nosuch/", "/nosuch/login", "/nosuch/structure"])
+def test_unknown_street_is_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_login_with_the_same_phone_in_two_streets_is_two_accounts(
+    app, client, make_street, make_user, scoped
+):
+    a, b = make_street("alpha"), make_street("bravo")
+    make_user(a, phone="13600000000", name="甲")
+    make_user(b, phone="13600000000", name="乙")
+    assert login(client, a.slug, "13600000000", PASSWORD).status_code == 302
+    assert client.get(f"/{a.slug}/inbox").status_code == 200
+    # the same cookie on street B: signed out there
+    assert client.get(f"/{b.slug}/inbox").status_code == 302
+    with scoped(a) as session:
+        assert db.session is not None
+        assert session.scalar(select(User.name).where(User.phone == "13600000000")) == "甲"
+
+
+def test_a_street_admin_session_does_not_open_platform_pages(client, make_street):
+    b = make_street("bravo")
+    login(client, b.slug, b.admin_phone)
+    response = client.get("/platform/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/platform/login")
+    response = client.post(f"/platform/streets/{b.id}/status", data={"status": "suspended"})
+    assert response.status_code == 302 and "/platform/login" in response.headers["Location"]

@@ -1,0 +1,3 @@
+from saas import create_app
+
+app = create_app()
