@@ -25,7 +25,7 @@ PG_ADMIN_URL = os.environ.get(
     "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-PG_DB = "ljt_test"
+PG_DB = os.environ.get("TEST_PG_DB", "ljt_test")
 PG_APP_ROLE = "ljt_app_test"
 PASSWORD = "secret-pass-1"
 
