@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install install-test assets translations migrate lint format bench clean
+.PHONY: run test install install-test assets translations migrate lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,9 +62,6 @@ format: install-test
 
 test: install-test /usr/bin/chromium lint
 	$(BIN)/pytest $(PYTEST_ARGS)
-
-bench: install-test
-	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules saas/static/vendor instance/saas.db

@@ -34,10 +34,23 @@ def init_app(app: Flask) -> None:
 def _set_language(code: str):
     if code in ("zh_Hans_CN", "en"):
         session["lang"] = code
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(local_path(request.args.get("next", "/")))
+
+
+def local_path(target: str, default: str = "/") -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirects).
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so a path holding either
+    could turn into ``//evil.example``: anything but a plain ``/path`` is refused.
+    """
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+    ):
+        return default
+    return target
 
 
 def _context() -> dict:
