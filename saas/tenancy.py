@@ -16,6 +16,7 @@ from contextvars import ContextVar, Token
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from saas.db import TenantScoped
 
@@ -71,7 +72,27 @@ def current_scope() -> int | _AllTenants | None:
 
 
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:
-    return any(getattr(mapper.class_, "__tenant_owned__", False) for mapper in state.all_mappers)
+    if any(getattr(mapper.class_, "__tenant_owned__", False) for mapper in state.all_mappers):
+        return True
+    # select(func.count()).select_from(Model) names no entity, only a table in FROM
+    tables = _tenant_table_names()
+    return any(t.name in tables for t in find_tables(state.statement, include_aliases=True))
+
+
+def _tenant_table_names() -> frozenset[str]:
+    global _TENANT_TABLES
+    if _TENANT_TABLES is None:
+        from saas.db import db
+
+        _TENANT_TABLES = frozenset(
+            m.class_.__tablename__
+            for m in db.Model.registry.mappers
+            if getattr(m.class_, "__tenant_owned__", False)
+        )
+    return _TENANT_TABLES
+
+
+_TENANT_TABLES: frozenset[str] | None = None
 
 
 def _rls_value(scope: int | _AllTenants | None) -> tuple[str, str]:

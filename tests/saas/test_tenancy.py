@@ -126,3 +126,18 @@ def test_every_tenant_table_forces_row_level_security(app):
         db.session.remove()
     missing = [t.name for t in tenant_tables() if not rows.get(t.name)]
     assert missing == []
+
+
+@both_backends
+def test_a_count_over_select_from_is_scoped_too(app, make_street, make_user, scoped):
+    from sqlalchemy import func
+
+    a, b = make_street("alpha"), make_street("bravo")
+    make_user(b)
+    make_user(b)
+    with scoped(a) as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 1  # A's admin only
+    with app.app_context():
+        with pytest.raises(TenantScopeError):
+            db.session.scalar(select(func.count()).select_from(User))
+        db.session.remove()
