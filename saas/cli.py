@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from saas.errors import ServiceError
 from saas.extensions import db
@@ -91,6 +95,46 @@ def create_operator(phone, name, password):
         db.session.add(Operator(phone=normalised, name=name, password_hash=hash_password(password)))
         click.echo("operator created")
     db.session.commit()
+
+
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+@platform_cli.command("grant-app-role")
+@click.argument("role")
+def grant_app_role(role):
+    """Grant the app's login ROLE data access (not ownership) on every table, now and later.
+
+    Connects as the schema owner (MIGRATION_DATABASE_URL, else the app's DATABASE_URL). Run it
+    after ``flask db upgrade``; the role must already exist and should have NOBYPASSRLS.
+    """
+    from saas.rls import grant_sql
+
+    if not _ROLE_NAME.fullmatch(role):
+        raise click.ClickException(
+            f"not a plain role name (lower-case letters, digits, _): {role!r}"
+        )
+    url = (
+        current_app.config.get("MIGRATION_DATABASE_URL")
+        or current_app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    if make_url(url).get_backend_name() != "postgresql":
+        raise click.ClickException(
+            "grant-app-role needs PostgreSQL: SQLite has no roles and no Row-Level Security"
+        )
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in grant_sql(role):
+                conn.execute(text(statement))
+    except SQLAlchemyError as error:
+        raise click.ClickException(str(getattr(error, "orig", None) or error).strip()) from error
+    finally:
+        engine.dispose()
+    click.echo(f"granted {role} data access on schema public (tables, sequences, and future ones)")
 
 
 @notify_cli.command("sweep")
