@@ -101,15 +101,21 @@ def _rls_value(scope: int | _AllTenants | None) -> tuple[str, str]:
     return ("" if scope is None else str(scope)), ""
 
 
-def _sync_rls(session: Session, connection=None) -> None:
-    """Make ``app.tenant_id`` on the session's connection match the scope, once per change."""
+def _sync_rls(session: Session) -> None:
+    """Make ``app.tenant_id`` on the session's connection match the scope, once per change.
+
+    A transaction starts with nothing set, which the policy reads as "no street": no rows. So a
+    request costs one ``set_config`` round trip, sent when its street's scope is first used.
+    """
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         return
     wanted = _rls_value(_current.get())
     if session.info.get("rls") == wanted:
         return
-    conn = connection if connection is not None else session.connection()
+    conn = session.connection()  # may begin the transaction, which resets session.info["rls"]
+    if session.info.get("rls") == wanted:
+        return
     conn.exec_driver_sql(
         "SELECT set_config('app.tenant_id', %s, true), set_config('app.all_tenants', %s, true)",
         wanted,
@@ -128,8 +134,7 @@ def install() -> None:
 
 
 def _on_begin(session: Session, transaction, connection) -> None:
-    session.info.pop("rls", None)
-    _sync_rls(session, connection)
+    session.info["rls"] = _rls_value(None)  # what a new transaction has: nothing set
 
 
 def _on_transaction_end(session: Session, transaction) -> None:
