@@ -20,6 +20,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt")
     if test_config:
         app.config.update(test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from saas import jobs, security, tenancy, ui, web
     from saas.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate

@@ -71,6 +71,9 @@ def from_environment() -> dict:
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "default"),
         # Seconds between a worker's maintenance passes: how soon a job whose worker died is retried.
         "RQ_MAINTENANCE_INTERVAL": _int("RQ_MAINTENANCE_INTERVAL", 60),
+        # How many reverse proxies stand in front (each adds X-Forwarded-For/-Proto); 0 trusts none.
+        # Set it behind nginx, or every visitor shares the proxy's address for login throttling.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
