@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from saas import tenancy
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: back-off between the tries of a failing job (seconds); rq's Retry needs a scheduler to honour it
 RETRY_INTERVALS = [10, 60, 300]
+#: the longest one run of a job may take before rq kills it (seconds)
+JOB_TIMEOUT = 300
 
 _PENDING = "after_commit_jobs"
 
@@ -31,7 +34,7 @@ _PENDING = "after_commit_jobs"
 def init_app(app: Flask) -> None:
     if not event.contains(Session, "after_commit", _dispatch):
         event.listen(Session, "after_commit", _dispatch)
-        event.listen(Session, "after_rollback", _drop)
+        event.listen(Session, "after_transaction_end", _drop)
 
 
 def enqueue_after_commit(
@@ -43,8 +46,11 @@ def enqueue_after_commit(
     db.session().info.setdefault(_PENDING, []).append((func_path, tenant_id, args, job_id))
 
 
-def _drop(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _drop(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without a commit (rollback, or ``close()`` without one):
+    its jobs are forgotten. After a commit ``_dispatch`` has already taken them."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _dispatch(session: Session) -> None:
@@ -95,7 +101,7 @@ def enqueue_now(
         *args,
         job_id=job_id,
         retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-        job_timeout=300,
+        job_timeout=JOB_TIMEOUT,
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
     )
@@ -109,15 +115,27 @@ def _resolve(func_path: str) -> Callable[..., Any]:
 _worker_app: Flask | None = None
 
 
+@contextmanager
+def app_context() -> Iterator[None]:
+    """The app's context for code run by a worker: ``flask worker`` forks its jobs with one in
+    place; a bare ``rq worker`` has none, so an app is made from the environment (once a process).
+    """
+    global _worker_app
+    if has_app_context():
+        yield
+        return
+    if _worker_app is None:
+        from saas import create_app
+
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        yield
+
+
 def run_job(func_path: str, tenant_id: int | None, *args: Any) -> Any:
     """What RQ executes: re-enter the app and the street's scope, run, commit once."""
-    global _worker_app
     if not has_app_context():
-        if _worker_app is None:
-            from saas import create_app
-
-            _worker_app = create_app()
-        with _worker_app.app_context():
+        with app_context():
             return run_job(func_path, tenant_id, *args)
     from saas.extensions import db
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 
-from saas.jobs import queue, run_job
+from saas.jobs import app_context, queue, run_job
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,13 @@ PERIODIC: dict[str, tuple[str, int]] = {
 }
 
 
+#: how long rq keeps a failed run of a periodic job (its hash is also the next run's)
+_PERIODIC_FAILURE_TTL = 7 * 24 * 3600
+
+
 def schedule_next(name: str, app: Flask | None = None) -> None:
-    func_path, every = PERIODIC[name]
+    """(Re)place the one pending run of ``name``, ``every`` seconds from now."""
+    _func_path, every = PERIODIC[name]
     q = queue(app or current_app)
     if q is None:
         return
@@ -35,18 +40,31 @@ def schedule_next(name: str, app: Flask | None = None) -> None:
         run_periodic,
         name,
         job_id=f"periodic-{name}",
-        result_ttl=every * 2,
-        failure_ttl=24 * 3600,
+        # The run that schedules its successor is that same job id: when the run ends, rq marks
+        # the shared hash finished (or failed) and lets it expire after result_ttl (failure_ttl).
+        # A short TTL lost the pending run whenever the queue was busier than that, and the
+        # periodic job stopped until a worker restarted; so the hash is kept.
+        result_ttl=-1,
+        failure_ttl=_PERIODIC_FAILURE_TTL,
     )
 
 
 def run_periodic(name: str) -> None:
-    """What the scheduler runs: the job, then its next run (even if this one failed)."""
+    """What the scheduler runs: the next run is placed first (so a worker killed mid-run does not
+    end the series), then the job itself."""
     func_path, _every = PERIODIC[name]
-    try:
-        run_job(func_path, None)
-    finally:
-        schedule_next(name)
+    with app_context():
+        try:
+            schedule_next(name)
+            scheduled = True
+        except Exception:  # Redis hiccup: try again once the job has run
+            log.exception("could not schedule the next %s run", name)
+            scheduled = False
+        try:
+            run_job(func_path, None)
+        finally:
+            if not scheduled:
+                schedule_next(name)
 
 
 def run_worker(app: Flask, burst: bool = False) -> None:

@@ -1,9 +1,15 @@
 """Where SMS and e-mail go: a file sink in development and tests, SMTP and an HTTP gateway in
 production. Every send carries an idempotency key; the file sink refuses a key it already has, and
-the HTTP gateway is given it to do the same."""
+the HTTP gateway is given it to do the same.
+
+``SMS_SENDER`` / ``EMAIL_SENDER`` pick one: ``file`` (the default), ``http`` (SMS) or ``smtp``
+(e-mail), or ``package.module:factory`` for any other, called as ``factory(config, channel)``.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import importlib
 import json
 import smtplib
 import urllib.request
@@ -31,11 +37,14 @@ class FileSink:
 
     def send(self, key: str, to: str, subject: str, body: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if key in self.sent_keys():
-            return
-        line = {"key": key, "to": to, "subject": subject, "body": body}
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        message = {"key": key, "to": to, "subject": subject, "body": body}
+        with self.path.open("a+", encoding="utf-8") as fh:
+            # check-then-append under one lock: two workers sending the same key write one line
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.seek(0)
+            if any(line.strip() and json.loads(line)["key"] == key for line in fh):
+                return
+            fh.write(json.dumps(message, ensure_ascii=False) + "\n")
 
     def messages(self) -> list[dict]:
         if not self.path.exists():
@@ -81,15 +90,35 @@ class HttpSmsGateway:
                 raise RuntimeError(f"SMS gateway answered {response.status}")
 
 
+def _plugged(spec: str, channel: str) -> Sender | None:
+    """``package.module:factory`` → ``factory(config, channel)``; None for the built-in names."""
+    if ":" not in spec:
+        return None
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)(current_app.config, channel)
+
+
 def sms_sender() -> Sender:
     cfg = current_app.config
-    if cfg["SMS_SENDER"] == "http":
+    spec = cfg.get("SMS_SENDER") or "file"
+    if spec == "http":
         return HttpSmsGateway(cfg["SMS_GATEWAY_URL"], cfg["SMS_GATEWAY_KEY"])
-    return FileSink(cfg["OUTBOX_DIR"], "sms")
+    if spec == "file":
+        return FileSink(cfg["OUTBOX_DIR"], "sms")
+    plugged = _plugged(spec, "sms")
+    if plugged is None:
+        raise ValueError(f"SMS_SENDER={spec!r}: expected file, http or module:factory")
+    return plugged
 
 
 def email_sender() -> Sender:
     cfg = current_app.config
-    if cfg["EMAIL_SENDER"] == "smtp":
+    spec = cfg.get("EMAIL_SENDER") or "file"
+    if spec == "smtp":
         return SmtpSender(cfg)
-    return FileSink(cfg["OUTBOX_DIR"], "email")
+    if spec == "file":
+        return FileSink(cfg["OUTBOX_DIR"], "email")
+    plugged = _plugged(spec, "email")
+    if plugged is None:
+        raise ValueError(f"EMAIL_SENDER={spec!r}: expected file, smtp or module:factory")
+    return plugged

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.db import utcnow
 from saas.errors import NotFound
-from saas.jobs import enqueue_after_commit
+from saas.jobs import JOB_TIMEOUT, RETRY_INTERVALS, enqueue_after_commit
 from saas.notify.models import Notification, NotificationStatus
 
 DELIVER = "saas.notify.jobs:deliver"
@@ -98,10 +98,15 @@ def failed_notifications(session: Session) -> list[Notification]:
 
 
 def resend(session: Session, notification_id: int) -> Notification:
-    """Put a failed notification back in the outbox with fresh tries."""
-    note = session.scalar(select(Notification).where(Notification.id == notification_id))
+    """Put a failed notification back in the outbox with fresh tries (a no-op unless it failed:
+    a second click must not restart one already on its way)."""
+    note = session.scalar(
+        select(Notification).where(Notification.id == notification_id).with_for_update()
+    )
     if note is None:
         raise NotFound("通知不存在")
+    if note.status != NotificationStatus.failed:
+        return note
     note.status = NotificationStatus.pending
     note.attempts = 0
     note.last_error = ""
@@ -110,10 +115,26 @@ def resend(session: Session, notification_id: int) -> Notification:
     return note
 
 
-def stale_pending(session: Session, older_than: timedelta = timedelta(minutes=1)):
-    """(tenant_id, id) of outbox rows still pending after ``older_than``: their job went missing."""
-    cutoff = utcnow() - older_than
+#: with rq, a row with failed tries is left to rq's back-off until all its retries could have run
+RETRY_WINDOW = timedelta(seconds=sum(RETRY_INTERVALS) + JOB_TIMEOUT)
+
+
+def stale_pending(
+    session: Session,
+    older_than: timedelta = timedelta(minutes=1),
+    retry_window: timedelta = RETRY_WINDOW,
+):
+    """(tenant_id, id) of outbox rows whose job went missing: pending for over ``older_than`` with
+    no failed try (never queued, Redis lost it, its worker died mid-run), or also ``retry_window``
+    later with some. A row between failed tries has its retry waiting in rq's scheduler: queueing
+    another would spend its tries without the back-off.
+    """
+    now = utcnow()
     stmt = select(Notification.tenant_id, Notification.id).where(
-        Notification.status == NotificationStatus.pending, Notification.created_at < cutoff
+        Notification.status == NotificationStatus.pending,
+        or_(
+            and_(Notification.attempts == 0, Notification.created_at < now - older_than),
+            Notification.created_at < now - older_than - retry_window,
+        ),
     )
-    return list(session.execute(stmt.limit(5000)))
+    return list(session.execute(stmt.order_by(Notification.created_at).limit(5000)))

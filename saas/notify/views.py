@@ -16,9 +16,18 @@ from saas.ui import render
 bp = Blueprint("notify", __name__, url_prefix="/<slug:tenant>")
 
 
+#: the largest id a BIGINT column holds
+_MAX_ID = 2**63 - 1
+
+
 def _int_arg(name: str) -> int | None:
+    """An id from the query string, or None for anything else: ``isdigit`` alone lets "²" (which
+    ``int`` refuses) and 40 digits (which overflow BIGINT) through to a 500."""
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
+        return None
+    number = int(value)
+    return number if 0 < number <= _MAX_ID else None
 
 
 @bp.route("/inbox")
