@@ -9,6 +9,27 @@ from wtforms.validators import DataRequired, Length
 
 from saas.errors import ServiceError
 
+#: the largest id a BIGINT column holds; and an INTEGER one (tenants, operators)
+MAX_ID = 2**63 - 1
+MAX_INT32 = 2**31 - 1
+
+
+def parse_id(raw, maximum: int = MAX_ID) -> int | None:
+    """A positive integer id from text (a form, a query string, a cookie), or None.
+
+    ``str.isdigit`` alone accepts "²" (which ``int`` refuses) and numbers too large for the
+    database; either would be a 500 instead of "not found".
+    """
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if 0 < value <= maximum else None
+
 
 def phone_field(label=None) -> StringField:
     return StringField(

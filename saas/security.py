@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -54,7 +55,39 @@ def _http_error(error: HTTPException):
     code = error.code or 500
     if code not in ERROR_PAGES:
         return error
+    if g.get("tenant") is None:
+        _enter_street_of_path()
     return render_template(f"errors/{code}.html", error=error, tenant=g.get("tenant")), code
+
+
+def _enter_street_of_path() -> None:
+    """A URL no route matched under /<slug>/…: enter that street, so the error wears its layout.
+
+    The same as a matched route would do (its scope, its signed-in person); left at teardown.
+    """
+    from saas import tenancy
+
+    tenant = _street_of_path()
+    if tenant is not None:
+        g.tenant = tenant
+        g.tenant_scope_token = tenancy.activate(tenant.id)
+
+
+def _street_of_path():
+    from sqlalchemy import select
+
+    from saas.extensions import db
+    from saas.streets.models import Tenant
+    from saas.web import SLUG_PATTERN
+
+    first = request.path.lstrip("/").split("/", 1)[0]
+    if "/" not in request.path.lstrip("/") or not re.fullmatch(SLUG_PATTERN, first):
+        return None
+    try:
+        return db.session.scalar(select(Tenant).where(Tenant.slug == first))
+    except Exception:  # an error page must not fail for want of its decoration
+        log.exception("could not look up the street of %s", request.path)
+        return None
 
 
 def _unexpected(error: Exception):

@@ -13,12 +13,13 @@ from flask import Flask, abort, flash, g, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from saas import tenancy
 from saas.auth.models import User
-from saas.auth.sessions import session_expired, touch_session
+from saas.auth.sessions import renew_session, session_expired, touch_session
 from saas.extensions import db, login_manager
+from saas.forms import MAX_ID, MAX_INT32, parse_id
 from saas.platform.models import Operator
 from saas.streets.models import Tenant
 
@@ -29,10 +30,20 @@ class SlugConverter(BaseConverter):
     regex = SLUG_PATTERN
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every URL: an id the database can hold, so a huge number is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["int"] = IdConverter
     app.url_value_preprocessor(_resolve_tenant)
     app.url_defaults(_add_tenant_slug)
+    app.before_request(_refuse_nul_characters)
     app.before_request(_check_tenant_and_session)
     app.teardown_request(_leave_scope)
     login_manager.user_loader(_load_user)
@@ -77,25 +88,40 @@ def _leave_scope(exc: BaseException | None) -> None:
         tenancy.deactivate(token)
 
 
-def _load_user(user_id: str):
+def _load_user(user_id):
+    if not isinstance(user_id, str):
+        return None
     parts = user_id.split(":")
-    try:
-        if parts[0] == "u" and len(parts) == 4:
-            tenant = g.get("tenant")
-            if tenant is None or str(tenant.id) != parts[1]:
-                return None
-            user = db.session.execute(
-                select(User).where(User.id == int(parts[2]))
-            ).scalar_one_or_none()
-        elif parts[0] == "o" and len(parts) == 3 and request.blueprint == "platform":
-            user = db.session.get(Operator, int(parts[1]))
-        else:
+    if parts[0] == "u" and len(parts) == 4:
+        tenant = g.get("tenant")
+        uid = parse_id(parts[2])
+        if tenant is None or str(tenant.id) != parts[1] or uid is None:
             return None
-    except ValueError:
+        user = db.session.execute(select(User).where(User.id == uid)).scalar_one_or_none()
+    elif parts[0] == "o" and len(parts) == 3 and request.blueprint == "platform":
+        oid = parse_id(parts[1], MAX_INT32)
+        if oid is None:
+            return None
+        user = db.session.get(Operator, oid)
+    else:
         return None
     if user is None or user.auth_token != parts[-1] or not user.is_active:
         return None
     return user
+
+
+def _refuse_nul_characters() -> None:
+    """No field ever needs a NUL character, and PostgreSQL refuses text containing one (a 500)."""
+    sources = [request.args]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.append(request.form)
+    for source in sources:
+        for values in source.listvalues():
+            if any("\x00" in value for value in values):
+                abort(400)
 
 
 def _check_tenant_and_session() -> None:
@@ -107,7 +133,7 @@ def _check_tenant_and_session() -> None:
     if current_user.is_authenticated:
         if session_expired(current_user, session, time.time()):
             logout_user()
-            session.clear()
+            renew_session(session)
             flash(_("登录已超时，请重新登录"), "warning")
             return _unauthorized()
         touch_session(session, time.time())

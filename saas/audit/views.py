@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, request, url_for
 from flask_babel import to_utc
@@ -10,6 +10,7 @@ from flask_babel import to_utc
 from saas.audit import services
 from saas.auth.access import admin_only
 from saas.extensions import db
+from saas.forms import parse_id
 from saas.ui import render
 
 bp = Blueprint("audit", __name__, url_prefix="/<slug:tenant>")
@@ -21,7 +22,9 @@ def _date(name: str) -> datetime | None:
         day = datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
         return None
-    return to_utc(datetime.combine(day, time.min))
+    # midnight where the street is, as an aware UTC time (to_utc alone drops the zone, and the
+    # audit table refuses naive times)
+    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=UTC)
 
 
 @bp.route("/audit")
@@ -30,15 +33,14 @@ def browse():
     action = request.args.get("action") or None
     if action not in services.ACTIONS:
         action = None
-    actor = request.args.get("actor", "")
     until = _date("until")
     entries = services.browse(
         db.session,
         action=action,
-        actor_id=int(actor) if actor.isdigit() else None,
+        actor_id=parse_id(request.args.get("actor")),
         since=_date("since"),
         until=until + timedelta(days=1) if until else None,
-        before_id=int(request.args["before"]) if request.args.get("before", "").isdigit() else None,
+        before_id=parse_id(request.args.get("before")),
     )
     more_url = None
     if len(entries) == services.PAGE:

@@ -84,8 +84,16 @@ def create_user(
     return user
 
 
+class AccountDisabled(Forbidden):
+    """The password was right but an admin has disabled the account."""
+
+
 def authenticate(session: Session, phone: str | None, password: str) -> User | None:
-    """The enabled account with this phone and password in the current street, or None."""
+    """The enabled account with this phone and password in the current street, or None.
+
+    :raise AccountDisabled: the password is right but the account is disabled (said only to
+        someone who knows the password, so it reveals nothing to a guesser).
+    """
     phone = normalise_phone(phone)
     user = None
     if phone:
@@ -93,8 +101,10 @@ def authenticate(session: Session, phone: str | None, password: str) -> User | N
     if user is None:
         burn_time(password)
         return None
-    if not verify_password(user.password_hash, password) or not user.is_enabled:
+    if not verify_password(user.password_hash, password):
         return None
+    if not user.is_enabled:
+        raise AccountDisabled(_("该账号已停用，请联系街道管理员"))
     return user
 
 

@@ -29,6 +29,17 @@ REMEMBERED: dict[str, tuple[int, int]] = {
 TOUCH_EVERY = MINUTE
 
 
+#: what outlives a login or logout: the visitor's choices, nothing about who they are
+KEPT_ACROSS_LOGINS = ("lang",)
+
+
+def renew_session(session: SessionMixin) -> None:
+    """Empty the session at login, logout or expiry, keeping only the chosen language."""
+    kept = {key: session[key] for key in KEPT_ACROSS_LOGINS if key in session}
+    session.clear()
+    session.update(kept)
+
+
 def may_remember(role: str) -> bool:
     return role in REMEMBERED
 

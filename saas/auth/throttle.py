@@ -35,3 +35,10 @@ def login_failed(realm: str, phone: str | None) -> None:
     if phone:
         strategy.hit(per_phone, "login-phone", realm, phone)
     strategy.hit(per_address, "login-address", _address())
+
+
+def login_succeeded(realm: str, phone: str | None) -> None:
+    """The right password: the phone's earlier failures no longer count against it."""
+    if phone:
+        per_phone, _ = _items()
+        limiter.limiter.clear(per_phone, "login-phone", realm, phone)

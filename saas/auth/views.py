@@ -13,8 +13,8 @@ from saas.auth import services
 from saas.auth.access import signed_in
 from saas.auth.forms import ChangePasswordForm, LoginForm
 from saas.auth.phone import normalise_phone
-from saas.auth.sessions import may_remember, start_session
-from saas.auth.throttle import login_allowed, login_failed
+from saas.auth.sessions import may_remember, renew_session, start_session
+from saas.auth.throttle import login_allowed, login_failed, login_succeeded
 from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.extensions import db
@@ -52,7 +52,14 @@ def login():
             db.session.commit()
             form.form_errors.append(_("密码错误次数过多，请 15 分钟后再试"))
             return render("auth/login.html", form=form), 429
-        user = services.authenticate(db.session, form.phone.data, form.password.data)
+        try:
+            user = services.authenticate(db.session, form.phone.data, form.password.data)
+        except services.AccountDisabled as refused:
+            known = services.user_for_phone(db.session, form.phone.data)
+            record(db.session, "login.failure", known.id, detail={"reason": "disabled"})
+            db.session.commit()
+            form.form_errors.append(refused.message)
+            return render("auth/login.html", form=form), 403
         if user is None:
             login_failed(realm, phone)
             known = services.user_for_phone(db.session, form.phone.data)
@@ -61,7 +68,8 @@ def login():
             form.form_errors.append(_("手机号或密码不正确"))
             status = 401
         else:
-            session.clear()
+            login_succeeded(realm, phone)
+            renew_session(session)
             login_user(user)
             start_session(session, user.role, bool(form.remember.data), time.time())
             user.last_login_at = utcnow()
@@ -79,7 +87,7 @@ def logout():
         record(db.session, "logout", current_user.id)
         db.session.commit()
     logout_user()
-    session.clear()
+    renew_session(session)
     flash(_("您已退出登录"), "info")
     return redirect(url_for("auth.login"))
 
@@ -88,6 +96,7 @@ def logout():
 @signed_in
 def change_password():
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
             services.change_password(
@@ -98,13 +107,17 @@ def change_password():
                 form.password_confirm.data,
             )
         except ServiceError as error:
+            db.session.rollback()
             attach_error(form, error)
+            status = 422
         else:
             db.session.commit()
             remembered = bool(session.get("remember"))
-            session.clear()
+            renew_session(session)
             login_user(current_user._get_current_object())  # the cookie carries the new token
             start_session(session, current_user.role, remembered, time.time())
             flash(_("密码已修改，其他设备上的登录已退出"), "success")
             return redirect(home_for(current_user))
-    return render("auth/password.html", form=form, may_remember=may_remember)
+    elif request.method == "POST":
+        status = 422
+    return render("auth/password.html", form=form, may_remember=may_remember), status

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from saas.auth.forms import LoginForm
 from saas.auth.passwords import burn_time, verify_password
 from saas.auth.phone import normalise_phone
-from saas.auth.sessions import start_session
-from saas.auth.throttle import login_allowed, login_failed
+from saas.auth.sessions import renew_session, start_session
+from saas.auth.throttle import login_allowed, login_failed, login_succeeded
 from saas.extensions import db, login_manager
 from saas.platform.models import Operator, PlatformAuditEntry
 from saas.streets.models import Tenant, TenantStatus
@@ -59,7 +59,8 @@ def login():
             form.form_errors.append(_("手机号或密码不正确"))
             status = 401
         else:
-            session.clear()
+            login_succeeded("platform", phone)
+            renew_session(session)
             login_user(operator)
             start_session(session, "operator", False, time.time())
             db.session.add(PlatformAuditEntry(operator_id=operator.id, action="login.success"))
@@ -73,7 +74,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
-    session.clear()
+    renew_session(session)
     return redirect(url_for("platform.login"))
 
 
@@ -83,7 +84,7 @@ def streets():
     return render("platform/streets.html", rows=street_counts(db.session))
 
 
-@bp.route("/streets/<int:tenant_id>/status", methods=["POST"])
+@bp.route("/streets/<int(max=2147483647):tenant_id>/status", methods=["POST"])
 @operator_required
 def change_status(tenant_id: int):
     tenant = db.session.get(Tenant, tenant_id) or abort(404)

@@ -41,7 +41,7 @@ def available_suggestion(session: Session, name: str) -> str:
     candidate, n = base, 1
     while slug_taken(session, candidate):
         n += 1
-        candidate = f"{base[: 40 - len(str(n)) - 1]}-{n}"
+        candidate = f"{base[: 40 - len(str(n)) - 1].rstrip('-')}-{n}"
     return candidate
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import text
 
-from saas.auth.sessions import start_session
+from saas.auth.sessions import renew_session, start_session
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error
@@ -53,7 +53,7 @@ def signup():
             status = 422
         else:
             db.session.commit()
-            session.clear()
+            renew_session(session)
             with tenant_scope(tenant.id):  # the committed rows reload inside their street
                 login_user(admin)
                 start_session(session, admin.role, False, time.time())

@@ -1,13 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from saas.forms import password_field, phone_field
+from saas.forms import parse_id, password_field, phone_field
 
 
 def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+    """A community id from the form, or None for "none chosen" and anything that is not an id."""
+    return parse_id(value)
 
 
 class JoinForm(FlaskForm):
@@ -23,6 +24,9 @@ class JoinForm(FlaskForm):
     party_member = BooleanField(_l("我是党员"))
 
 
+EMAIL_SHAPE = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+\Z"
+
+
 class AccountForm(FlaskForm):
     name = StringField(
         _l("姓名"),
@@ -32,14 +36,20 @@ class AccountForm(FlaskForm):
     role = SelectField(
         _l("角色"),
         choices=[
-            ("staff", _l("社区工作人员")),
-            ("org", _l("共建单位/商户账号")),
-            ("admin", _l("街道管理员")),
+            SelectChoice("staff", _l("社区工作人员")),
+            SelectChoice("org", _l("共建单位/商户账号")),
+            SelectChoice("admin", _l("街道管理员")),
         ],
+        validate_choice=False,  # the service refuses any other role, in its own words
     )
     community = SelectField(_l("限定社区（选填）"), coerce=_int_or_none, validate_choice=False)
     email = EmailField(
         _l("电子邮箱（选填）"),
-        validators=[Optional(), Email(_l("邮箱格式不正确")), Length(max=254)],
+        validators=[
+            Optional(),
+            # a shape check, not wtforms' Email(): that one needs the email_validator package
+            Regexp(EMAIL_SHAPE, message=_l("邮箱格式不正确")),
+            Length(max=254, message=_l("邮箱格式不正确")),
+        ],
     )
     password = password_field(_l("初始密码"), autocomplete="new-password")

@@ -93,15 +93,27 @@ def create_account(
 
 
 def list_accounts(
-    session: Session, role: str | None = None, query: str = "", page: int = 1
+    session: Session,
+    role: str | None = None,
+    query: str = "",
+    page: int = 1,
+    by_phone: bool = True,
 ) -> tuple[list[User], int]:
+    """One page of the street's accounts, newest first, and how many match in all.
+
+    :param by_phone: whether ``query`` may match phone numbers. Off for those who see phones
+        masked: otherwise searching a full number would tell them whose it is.
+    """
     stmt = select(User)
     if role in Role.__members__:
         stmt = stmt.where(User.role == role)
-    query = query.strip()
+    query = query.replace("%", "").replace("_", "").replace("\\", "").strip()
     if query:
-        pattern = f"%{query.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(User.name.like(pattern), User.phone.like(pattern)))
+        pattern = f"%{query}%"
+        if by_phone:
+            stmt = stmt.where(or_(User.name.like(pattern), User.phone.like(pattern)))
+        else:
+            stmt = stmt.where(User.name.like(pattern))
     total = session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
     rows = session.scalars(
         stmt.order_by(User.created_at.desc(), User.id.desc()).offset((page - 1) * PAGE).limit(PAGE)

@@ -7,24 +7,30 @@ import time
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from wtforms import SelectChoice
 
 from saas.auth import services as accounts
 from saas.auth.access import admin_only, office
 from saas.auth.models import Role
-from saas.auth.sessions import start_session
+from saas.auth.sessions import renew_session, start_session
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db, limiter
-from saas.forms import attach_error
+from saas.forms import attach_error, parse_id
 from saas.ui import render
 from tenants.people import services
 from tenants.people.forms import AccountForm, JoinForm
 from tenants.structure.services import active_communities
 
+#: deeper than any street's list goes; keeps OFFSET inside what the database accepts
+MAX_PAGE = 100_000
+
 bp = Blueprint("people", __name__, url_prefix="/<slug:tenant>")
 
 
 def _community_choices(blank: str):
-    return [("", blank)] + [(str(c.id), c.name) for c in active_communities(db.session)]
+    return [SelectChoice("", blank)] + [
+        SelectChoice(str(c.id), c.name) for c in active_communities(db.session)
+    ]
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -54,7 +60,7 @@ def join():
             status = 422
         else:
             db.session.commit()
-            session.clear()
+            renew_session(session)
             login_user(user)
             start_session(session, user.role, True, time.time())
             flash(_("注册成功，欢迎加入！"), "success")
@@ -69,8 +75,9 @@ def join():
 def accounts_list():
     role = request.args.get("role") or None
     query = request.args.get("q", "")[:50]
-    page = max(int(request.args["page"]), 1) if request.args.get("page", "").isdigit() else 1
-    users, total = services.list_accounts(db.session, role, query, page)
+    page = parse_id(request.args.get("page"), MAX_PAGE) or 1
+    is_admin = current_user.role == Role.admin
+    users, total = services.list_accounts(db.session, role, query, page, by_phone=is_admin)
     return render(
         "people/list.html",
         "rows",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
@@ -67,6 +68,19 @@ def _check_unique(session: Session, model: type[Node], parent_id, name: str, exc
         raise ServiceError(_("已有同名%(label)s“%(name)s”", label=LABEL[model], name=name), "name")
 
 
+def _flush_unique(session: Session, model: type[Node], name: str) -> None:
+    """Flush; the same name saved at the same moment by someone else is the usual refusal.
+
+    The caller's transaction is unusable afterwards: the view rolls back before showing the message.
+    """
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise ServiceError(
+            _("已有同名%(label)s“%(name)s”", label=LABEL[model], name=name), "name"
+        ) from exc
+
+
 def create_node(
     session: Session, actor: User, model: type[Node], name: str, parent_id: int | None = None
 ) -> Node:
@@ -86,7 +100,7 @@ def create_node(
     if column:
         setattr(node, column, parent_id)
     session.add(node)
-    session.flush()
+    _flush_unique(session, model, name)
     record(
         session, "structure.change", actor.id, f"{model.__tablename__}:{node.id}", {"op": "create"}
     )
@@ -100,6 +114,7 @@ def rename_node(session: Session, actor: User, node: Node, name: str) -> None:
         return
     _check_unique(session, type(node), _parent_id(node), name, exclude=node.id)
     node.name = name
+    _flush_unique(session, type(node), name)
     record(
         session, "structure.change", actor.id, f"{node.__tablename__}:{node.id}", {"op": "rename"}
     )
@@ -123,32 +138,53 @@ def move_node(session: Session, actor: User, node: Node, direction: int) -> None
     """Swap with the neighbour above (-1) or below (+1) among the siblings."""
     _require_admin(actor)
     model = type(node)
-    stmt = _siblings_stmt(model, _parent_id(node))
-    if direction < 0:
-        stmt = stmt.where(model.position < node.position).order_by(model.position.desc())
-    else:
-        stmt = stmt.where(model.position > node.position).order_by(model.position)
-    neighbour = session.scalar(stmt.limit(1))
-    if neighbour is None:
+    # In the order the page shows them, numbered afresh: equal positions (rows added by an
+    # import, or two admins adding at once) would otherwise leave a node that cannot move.
+    siblings = list(
+        session.scalars(_siblings_stmt(model, _parent_id(node)).order_by(model.position, model.id))
+    )
+    here = next(i for i, sibling in enumerate(siblings) if sibling.id == node.id)
+    there = here + (1 if direction > 0 else -1)
+    if not 0 <= there < len(siblings):
         return
-    node.position, neighbour.position = neighbour.position, node.position
+    siblings[here], siblings[there] = siblings[there], siblings[here]
+    for position, sibling in enumerate(siblings, start=1):
+        if sibling.position != position:
+            sibling.position = position
     session.flush()
 
 
 def assign_worker(session: Session, actor: User, grid: Grid, worker_id: int | None) -> None:
     """Make an account the grid worker (网格员) responsible for ``grid``."""
     _require_admin(actor)
+    previous = grid.worker_id
     if worker_id is None:
         grid.worker_id = None
     else:
         worker = session.scalar(select(User).where(User.id == worker_id))
-        if worker is None or worker.role not in (Role.staff, Role.admin, Role.volunteer):
+        if (
+            worker is None
+            or not worker.is_enabled
+            or worker.role not in (Role.staff, Role.admin, Role.volunteer)
+        ):
             raise ServiceError(_("请选择本街道的账号"), "worker_id")
         grid.worker_id = worker.id
         if not worker.is_grid_worker:
             worker.is_grid_worker = True
+    session.flush()
+    if previous is not None and previous != grid.worker_id:
+        _drop_grid_worker_mark(session, previous)
     record(session, "structure.change", actor.id, f"grids:{grid.id}", {"op": "worker"})
     session.flush()
+
+
+def _drop_grid_worker_mark(session: Session, user_id: int) -> None:
+    """Someone no longer responsible for any grid is no longer shown as a grid worker (网格员)."""
+    if session.scalar(select(Grid.id).where(Grid.worker_id == user_id).limit(1)) is not None:
+        return
+    user = session.scalar(select(User).where(User.id == user_id))
+    if user is not None and user.is_grid_worker:
+        user.is_grid_worker = False
 
 
 def active_communities(session: Session) -> list[Community]:

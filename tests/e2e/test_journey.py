@@ -36,11 +36,21 @@ def _open_menu_link(page, name: str) -> None:
     page.locator(".menu-items").get_by_role("link", name=name, exact=True).click()
 
 
+def _wait_for_htmx(page) -> None:
+    """Until htmx has settled the last swap and wired the new #slug-field input's triggers (a
+    person types tens of milliseconds after a swap; a test can type before htmx is ready)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        " && document.querySelector('#slug-field input[name=slug]')['htmx-internal-data']"
+    )
+
+
 def _fill_signup(page, slug: str, name: str = "向阳街道") -> None:
     page.get_by_label("街道名称").fill(name)
     # htmx (input changed delay:300ms) swaps #slug-field with a suggestion from the name: wait
     # for it before typing our own, or the late swap would put the suggestion back.
     expect(page.locator("#slug-field .ok")).to_be_visible()
+    _wait_for_htmx(page)
     slug_input = page.locator("#slug-field").get_by_label("访问地址")
     slug_input.fill(slug)
     expect(page.locator("#slug-field .ok")).to_contain_text(f"“{slug}”")  # checked and free
