@@ -146,12 +146,15 @@ def notify_sweep():
 
 
 @audit_cli.command("purge")
-@click.option("--days", default=365, show_default=True, help="Keep this many days (min 180).")
+@click.option(
+    "--days", type=int, help="Keep this many days (min 180); AUDIT_RETENTION_DAYS by default."
+)
 def audit_purge(days):
-    """Delete audit entries past the retention period."""
+    """Delete audit entries past the retention period (a worker also does this daily)."""
     from saas.audit.services import purge
     from saas.tenancy import all_tenants
 
+    days = days or current_app.config["AUDIT_RETENTION_DAYS"]
     with all_tenants():
         n = purge(db.session, days)
         db.session.commit()

@@ -94,6 +94,8 @@ def from_environment() -> dict:
         # A stricter password policy for deployments assessed under 等保2.0; off by default.
         "PASSWORD_REQUIRE_CLASSES": _int("PASSWORD_REQUIRE_CLASSES", 0),
         "PASSWORD_MAX_AGE_DAYS": _int("PASSWORD_MAX_AGE_DAYS", 0),
+        # Audit entries older than this are purged daily; never fewer than 180 (网络安全法: 6 months).
+        "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 365),
         "SMS_SENDER": os.environ.get("SMS_SENDER", "file"),
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL"),
         "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY"),

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 #: name → (job function path, seconds between runs); later modules add theirs here
 PERIODIC: dict[str, tuple[str, int]] = {
     "notify-sweep": ("saas.notify.jobs:sweep", 60),
+    "audit-purge": ("saas.audit.services:purge_expired", 24 * 3600),
 }
 
 

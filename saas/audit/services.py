@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -15,20 +16,20 @@ MIN_RETENTION_DAYS = 180
 PAGE = 50
 
 ACTIONS = {
-    "login.success": "登录成功",
-    "login.failure": "登录失败",
-    "login.throttled": "登录被限制",
-    "logout": "退出登录",
-    "password.change": "修改密码",
-    "user.create": "创建账号",
-    "user.role": "变更角色",
-    "user.enable": "启用账号",
-    "user.disable": "停用账号",
-    "settings.change": "修改设置",
-    "tenant.create": "开通街道",
-    "tenant.status": "街道状态变更",
-    "structure.change": "组织架构变更",
-    "notification.resend": "重发通知",
+    "login.success": _l("登录成功"),
+    "login.failure": _l("登录失败"),
+    "login.throttled": _l("登录被限制"),
+    "logout": _l("退出登录"),
+    "password.change": _l("修改密码"),
+    "user.create": _l("创建账号"),
+    "user.role": _l("变更角色"),
+    "user.enable": _l("启用账号"),
+    "user.disable": _l("停用账号"),
+    "settings.change": _l("修改设置"),
+    "tenant.create": _l("开通街道"),
+    "tenant.status": _l("街道状态变更"),
+    "structure.change": _l("组织架构变更"),
+    "notification.resend": _l("重发通知"),
 }
 
 
@@ -83,3 +84,12 @@ def purge(session: Session, retention_days: int) -> int:
         delete(AuditEntry).where(AuditEntry.created_at < utcnow() - timedelta(days=days))
     )
     return result.rowcount or 0
+
+
+def purge_expired() -> int:
+    """The daily job: purge every street's entries past ``AUDIT_RETENTION_DAYS``."""
+    from flask import current_app
+
+    from saas.extensions import db
+
+    return purge(db.session, current_app.config["AUDIT_RETENTION_DAYS"])

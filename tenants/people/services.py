@@ -98,13 +98,17 @@ def list_accounts(
     query: str = "",
     page: int = 1,
     by_phone: bool = True,
+    community_id: int | None = None,
 ) -> tuple[list[User], int]:
     """One page of the street's accounts, newest first, and how many match in all.
 
     :param by_phone: whether ``query`` may match phone numbers. Off for those who see phones
         masked: otherwise searching a full number would tell them whose it is.
+    :param community_id: only that community's accounts (staff limited to one community)
     """
     stmt = select(User)
+    if community_id is not None:
+        stmt = stmt.where(User.community_id == community_id)
     if role in Role.__members__:
         stmt = stmt.where(User.role == role)
     query = query.replace("%", "").replace("_", "").replace("\\", "").strip()

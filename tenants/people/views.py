@@ -77,7 +77,11 @@ def accounts_list():
     query = request.args.get("q", "")[:50]
     page = parse_id(request.args.get("page"), MAX_PAGE) or 1
     is_admin = current_user.role == Role.admin
-    users, total = services.list_accounts(db.session, role, query, page, by_phone=is_admin)
+    # staff limited to one community (社区工作人员) see that community's people only
+    limited_to = None if is_admin else current_user.community_id
+    users, total = services.list_accounts(
+        db.session, role, query, page, by_phone=is_admin, community_id=limited_to
+    )
     return render(
         "people/list.html",
         "rows",

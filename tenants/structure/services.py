@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from tenants.structure.models import Building, Community, Grid
 
 Node = Community | Grid | Building
 PARENT: dict[type, str | None] = {Community: None, Grid: "community_id", Building: "grid_id"}
-LABEL = {Community: "社区", Grid: "网格", Building: "楼栋"}
+LABEL = {Community: _l("社区"), Grid: _l("网格"), Building: _l("楼栋")}
 NAME_MAX = 60
 
 

@@ -146,3 +146,19 @@ def test_purge_with_a_longer_retention(app, make_street, scoped):
     with scoped(street) as session:
         kept = set(session.scalars(select(AuditEntry.target)))
     assert "kept" in kept and "ancient" not in kept
+
+
+def test_the_daily_purge_job_keeps_the_configured_retention(app, make_street, scoped):
+    from saas.jobs import run_job
+    from saas.scheduling import PERIODIC
+
+    assert PERIODIC["audit-purge"][0] == "saas.audit.services:purge_expired"
+    street = make_street("alpha")
+    now = datetime.now(UTC)
+    add_entry(scoped, street, "settings.change", now - timedelta(days=400), "ancient")
+    add_entry(scoped, street, "settings.change", now - timedelta(days=300), "kept")
+    with app.app_context():
+        assert run_job("saas.audit.services:purge_expired", None) == 1
+    with scoped(street) as session:
+        kept = set(session.scalars(select(AuditEntry.target)))
+    assert "kept" in kept and "ancient" not in kept

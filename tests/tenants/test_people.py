@@ -340,3 +340,16 @@ def test_searching_odd_characters_is_not_an_error(admin, street, make_user):
         assert response.status_code == 200, query
     rows = admin.get("/alpha/people", query_string={"q": "100%"}).get_data(as_text=True)
     assert "100%志愿者" in rows.split('id="people-rows"')[1]
+
+
+def test_staff_limited_to_a_community_see_only_its_people(
+    app, street, community, make_user, scoped
+):
+    other = add_community(scoped, street, "清泉社区")
+    _, staff_phone = make_user(street, "staff", community_id=community)
+    make_user(street, "volunteer", name="朝阳的志愿者", community_id=community)
+    make_user(street, "volunteer", name="清泉的志愿者", community_id=other)
+    staff = app.test_client()
+    login(staff, "alpha", staff_phone)
+    rows = staff.get("/alpha/people").get_data(as_text=True).split('id="people-rows"')[1]
+    assert "朝阳的志愿者" in rows and "清泉的志愿者" not in rows

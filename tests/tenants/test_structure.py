@@ -359,3 +359,20 @@ def test_nodes_with_equal_positions_can_still_be_moved(admin, street, scoped):
     assert after == [before[1], before[0], before[2]]
     admin.post(f"/alpha/structure/communities/{first}/down", headers=HX)
     assert [n for n, _ in communities(scoped, street)] == [before[1], before[2], before[0]]
+
+
+def test_the_archived_view_survives_an_htmx_action(app, make_street):
+    street = make_street("alpha")
+    client = app.test_client()
+    login(client, street.slug, street.admin_phone)
+    client.post("/alpha/structure/communities", data={"name": "旧社区"})
+    page = client.get("/alpha/structure?archived=1").get_data(as_text=True)
+    assert 'hx-vals=\'{"archived": "1"}\'' in page
+    community_id = page.split('id="community-')[1].split('"')[0]
+    # htmx sends the inherited hx-vals with the archive request
+    tree = client.post(
+        f"/alpha/structure/communities/{community_id}/archive",
+        data={"archived": "1"},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "旧社区" in tree and "已归档" in tree
