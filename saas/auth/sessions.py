@@ -6,6 +6,8 @@ may tick "remember me" and stay signed in for weeks. Times are seconds.
 
 from __future__ import annotations
 
+import time
+
 from flask.sessions import SessionMixin
 
 MINUTE = 60
@@ -38,6 +40,17 @@ def renew_session(session: SessionMixin) -> None:
     kept = {key: session[key] for key in KEPT_ACROSS_LOGINS if key in session}
     session.clear()
     session.update(kept)
+
+
+def sign_in(user, remember: bool = False) -> None:
+    """A fresh session for ``user`` (at login, sign-up, or a password change that rotated the
+    token): nothing of the old one is kept but the language."""
+    from flask import session
+    from flask_login import login_user
+
+    renew_session(session)
+    login_user(user)
+    start_session(session, user.role, remember, time.time())
 
 
 def may_remember(role: str) -> bool:

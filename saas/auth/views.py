@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from saas.audit.services import record
 from saas.auth import services
 from saas.auth.access import signed_in
 from saas.auth.forms import ChangePasswordForm, LoginForm
 from saas.auth.phone import normalise_phone
-from saas.auth.sessions import may_remember, renew_session, start_session
+from saas.auth.sessions import may_remember, renew_session, sign_in
 from saas.auth.throttle import login_allowed, login_failed, login_succeeded
 from saas.db import utcnow
 from saas.errors import ServiceError
@@ -69,9 +67,7 @@ def login():
             status = 401
         else:
             login_succeeded(realm, phone)
-            renew_session(session)
-            login_user(user)
-            start_session(session, user.role, bool(form.remember.data), time.time())
+            sign_in(user, remember=bool(form.remember.data))
             user.last_login_at = utcnow()
             record(db.session, "login.success", user.id)
             db.session.commit()
@@ -113,9 +109,8 @@ def change_password():
         else:
             db.session.commit()
             remembered = bool(session.get("remember"))
-            renew_session(session)
-            login_user(current_user._get_current_object())  # the cookie carries the new token
-            start_session(session, current_user.role, remembered, time.time())
+            # the cookie must carry the new token
+            sign_in(current_user._get_current_object(), remember=remembered)
             flash(_("密码已修改，其他设备上的登录已退出"), "success")
             return redirect(home_for(current_user))
     elif request.method == "POST":

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from saas.auth.forms import LoginForm
 from saas.auth.passwords import burn_time, verify_password
 from saas.auth.phone import normalise_phone
-from saas.auth.sessions import renew_session, start_session
+from saas.auth.sessions import renew_session, sign_in
 from saas.auth.throttle import login_allowed, login_failed, login_succeeded
 from saas.extensions import db, login_manager
 from saas.platform.models import Operator, PlatformAuditEntry
@@ -60,9 +59,7 @@ def login():
             status = 401
         else:
             login_succeeded("platform", phone)
-            renew_session(session)
-            login_user(operator)
-            start_session(session, "operator", False, time.time())
+            sign_in(operator)
             db.session.add(PlatformAuditEntry(operator_id=operator.id, action="login.success"))
             db.session.commit()
             return redirect(url_for("platform.streets"))

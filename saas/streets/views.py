@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, g, jsonify, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import text
 
-from saas.auth.sessions import renew_session, start_session
+from saas.auth.sessions import sign_in
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error
@@ -53,10 +53,8 @@ def signup():
             status = 422
         else:
             db.session.commit()
-            renew_session(session)
             with tenant_scope(tenant.id):  # the committed rows reload inside their street
-                login_user(admin)
-                start_session(session, admin.role, False, time.time())
+                sign_in(admin)
             return redirect(url_for("streets.street_home", tenant=tenant.slug))
     elif request.method == "POST":
         status = 422

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from saas.auth import services as accounts
 from saas.auth.access import admin_only, office
 from saas.auth.models import Role
-from saas.auth.sessions import renew_session, start_session
+from saas.auth.sessions import sign_in
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error, parse_id
@@ -60,9 +58,7 @@ def join():
             status = 422
         else:
             db.session.commit()
-            renew_session(session)
-            login_user(user)
-            start_session(session, user.role, True, time.time())
+            sign_in(user, remember=True)
             flash(_("注册成功，欢迎加入！"), "success")
             return redirect(url_for("notify.inbox"))
     elif request.method == "POST":
