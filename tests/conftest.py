@@ -170,6 +170,24 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def app_variant(app):
+    """``app_variant(TRUSTED_PROXIES=1)``: another app on the same test database, settings changed."""
+    made = []
+
+    def make(**overrides):
+        keys = [*_base_config(Path("unused")), "SQLALCHEMY_DATABASE_URI", "MIGRATION_DATABASE_URL"]
+        config = {key: app.config.get(key) for key in keys}
+        config.update(overrides)
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for variant in made:
+        with variant.app_context():
+            db.engine.dispose()
+
+
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 pg_only = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 

@@ -13,6 +13,7 @@ import importlib
 import json
 import smtplib
 import urllib.request
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -98,27 +99,26 @@ def _plugged(spec: str, channel: str) -> Sender | None:
     return getattr(importlib.import_module(module), name)(current_app.config, channel)
 
 
+def _sender(channel: str, setting: str, builtins: dict[str, Callable[[], Sender]]) -> Sender:
+    """The sender a setting names: ``file`` (the default), a built-in, or ``module:factory``."""
+    cfg = current_app.config
+    spec = cfg.get(setting) or "file"
+    if spec == "file":
+        return FileSink(cfg["OUTBOX_DIR"], channel)
+    if spec in builtins:
+        return builtins[spec]()
+    plugged = _plugged(spec, channel)
+    if plugged is None:
+        choices = ", ".join(["file", *builtins])
+        raise ValueError(f"{setting}={spec!r}: expected {choices} or module:factory")
+    return plugged
+
+
 def sms_sender() -> Sender:
     cfg = current_app.config
-    spec = cfg.get("SMS_SENDER") or "file"
-    if spec == "http":
-        return HttpSmsGateway(cfg["SMS_GATEWAY_URL"], cfg["SMS_GATEWAY_KEY"])
-    if spec == "file":
-        return FileSink(cfg["OUTBOX_DIR"], "sms")
-    plugged = _plugged(spec, "sms")
-    if plugged is None:
-        raise ValueError(f"SMS_SENDER={spec!r}: expected file, http or module:factory")
-    return plugged
+    gateway = {"http": lambda: HttpSmsGateway(cfg["SMS_GATEWAY_URL"], cfg["SMS_GATEWAY_KEY"])}
+    return _sender("sms", "SMS_SENDER", gateway)
 
 
 def email_sender() -> Sender:
-    cfg = current_app.config
-    spec = cfg.get("EMAIL_SENDER") or "file"
-    if spec == "smtp":
-        return SmtpSender(cfg)
-    if spec == "file":
-        return FileSink(cfg["OUTBOX_DIR"], "email")
-    plugged = _plugged(spec, "email")
-    if plugged is None:
-        raise ValueError(f"EMAIL_SENDER={spec!r}: expected file, smtp or module:factory")
-    return plugged
+    return _sender("email", "EMAIL_SENDER", {"smtp": lambda: SmtpSender(current_app.config)})

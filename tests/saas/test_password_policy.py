@@ -7,25 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from saas import create_app
 from saas.auth.models import User
 from saas.db import utcnow
 from tests.conftest import PASSWORD, login
 
 
 @pytest.fixture
-def strict_app(app):
-    keep = ("SQLALCHEMY_DATABASE_URI", "OUTBOX_DIR", "PASSWORD_HASH_METHOD", "SECRET_KEY")
-    config = {key: app.config[key] for key in keep}
-    config.update(
-        TESTING=True,
-        WTF_CSRF_ENABLED=False,
-        REDIS_URL=None,
-        RATELIMIT_STORAGE_URI="memory://",
-        PASSWORD_MAX_AGE_DAYS=90,
-        PASSWORD_REQUIRE_CLASSES=3,
-    )
-    return create_app(config)
+def strict_app(app_variant):
+    return app_variant(PASSWORD_MAX_AGE_DAYS=90, PASSWORD_REQUIRE_CLASSES=3)
 
 
 def _age_password(scoped, street, user_id, days):

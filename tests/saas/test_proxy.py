@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from saas import create_app
-
 
 @pytest.fixture
-def proxied_client(app):
-    keep = ("SQLALCHEMY_DATABASE_URI", "OUTBOX_DIR", "PASSWORD_HASH_METHOD", "SECRET_KEY")
-    config = {key: app.config[key] for key in keep}
-    config.update(
-        TESTING=True,
-        WTF_CSRF_ENABLED=False,
-        REDIS_URL=None,
-        RATELIMIT_STORAGE_URI="memory://",
-        TRUSTED_PROXIES=1,
-        LOGIN_FAILURES_PER_ADDRESS="2 per 15 minutes",
-    )
-    return create_app(config).test_client()
+def proxied_client(app_variant):
+    variant = app_variant(TRUSTED_PROXIES=1, LOGIN_FAILURES_PER_ADDRESS="2 per 15 minutes")
+    return variant.test_client()
 
 
 def _wrong_login(client, slug, phone, address):

@@ -7,8 +7,6 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from saas import create_app
-from saas.extensions import db
 from tenants.structure.models import Community
 from tests.conftest import both_backends, login
 
@@ -167,27 +165,9 @@ def test_lang_switch_only_redirects_inside_the_site(client):
 
 
 @pytest.fixture
-def csrf_app(app):
+def csrf_app(app_variant):
     """The same database as ``app``, with CSRF protection on, as in production."""
-    config = {
-        key: app.config[key]
-        for key in (
-            "TESTING",
-            "SECRET_KEY",
-            "PASSWORD_HASH_METHOD",
-            "REDIS_URL",
-            "RATELIMIT_STORAGE_URI",
-            "OUTBOX_DIR",
-            "SERVER_NAME",
-            "SQLALCHEMY_DATABASE_URI",
-            "MIGRATION_DATABASE_URL",
-        )
-    }
-    config["WTF_CSRF_ENABLED"] = True
-    application = create_app(config)
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    return app_variant(WTF_CSRF_ENABLED=True)
 
 
 def _token(body: str) -> str:
