@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from saas.auth.models import Role, User
 from saas.auth.services import create_user
 from saas.extensions import db
+from saas.notify.services import notify
 from saas.streets.models import Tenant
 from saas.tenancy import tenant_scope
-from tenants.structure.models import Community, Grid
+from tenants.structure.models import Building, Community, Grid
 
 SLUG = "demo"
 PASSWORD = "demo1234"  # noqa: S105 (the published demo login)
@@ -26,6 +27,22 @@ ACCOUNTS = [
     ("13900000002", "李娜", Role.staff, "朝阳社区", False),
     ("13900000005", "张建国", Role.volunteer, "朝阳社区", True),
 ]
+#: more residents, so the dashboard has something to show (they log in with the same password)
+VOLUNTEERS = [
+    ("13900000101", "陈思远", "朝阳社区", True),
+    ("13900000102", "刘芳", "朝阳社区", False),
+    ("13900000103", "赵磊", "清泉社区", True),
+    ("13900000104", "孙悦", "清泉社区", False),
+    ("13900000105", "周敏", "清泉社区", False),
+]
+WELCOME = {
+    Role.admin: "这是示范街道：组织架构、人员账号和操作日志都可以随意试用。",
+    Role.staff: "您负责朝阳社区的两个网格。",
+    Role.volunteer: "感谢加入志愿服务！活动、积分和街道的消息都会发到这里。",
+}
+BUILDINGS = ["1号楼", "2号楼", "3号楼"]
+#: grids whose 网格员 is the demo staff account
+STAFF_GRIDS = ["朝阳一网格", "朝阳二网格"]
 LOGINS = "admin 13900000001, staff 13900000002, volunteer 13900000005 (password demo1234)"
 
 
@@ -39,9 +56,10 @@ def load_demo(session: Session) -> bool:
         session.flush()
     with tenant_scope(tenant.id):
         communities = _structure(session)
-        for phone, name, role, community, party in ACCOUNTS:
+        extra = [(phone, name, Role.volunteer, c, party) for phone, name, c, party in VOLUNTEERS]
+        for phone, name, role, community, party in ACCOUNTS + extra:
             if session.scalar(select(User.id).where(User.phone == phone)) is None:
-                create_user(
+                user = create_user(
                     session,
                     phone=phone,
                     name=name,
@@ -50,8 +68,19 @@ def load_demo(session: Session) -> bool:
                     community_id=communities[community].id if community else None,
                     is_party_member=party,
                 )
+                notify(session, user, "welcome", f"欢迎来到{tenant.name}", WELCOME[role])
         session.flush()
+        _grid_workers(session)
     return created
+
+
+def _grid_workers(session: Session) -> None:
+    staff = session.scalar(select(User).where(User.phone == ACCOUNTS[1][0]))
+    for grid in session.scalars(select(Grid).where(Grid.name.in_(STAFF_GRIDS))):
+        if grid.worker_id is None:
+            grid.worker_id = staff.id
+            staff.is_grid_worker = True
+    session.flush()
 
 
 def _structure(session: Session) -> dict[str, Community]:
@@ -66,7 +95,13 @@ def _structure(session: Session) -> dict[str, Community]:
         existing = set(session.scalars(select(Grid.name).where(Grid.community_id == community.id)))
         for grid_position, grid_name in enumerate(grids, start=1):
             if grid_name not in existing:
-                session.add(Grid(community_id=community.id, name=grid_name, position=grid_position))
+                grid = Grid(community_id=community.id, name=grid_name, position=grid_position)
+                session.add(grid)
+                session.flush()
+                for building_position, building in enumerate(BUILDINGS, start=1):
+                    session.add(
+                        Building(grid_id=grid.id, name=building, position=building_position)
+                    )
     session.flush()
     return found
 

@@ -118,7 +118,8 @@ def list_accounts(
             stmt = stmt.where(or_(User.name.like(pattern), User.phone.like(pattern)))
         else:
             stmt = stmt.where(User.name.like(pattern))
-    total = session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    total = session.scalar(counted) or 0
     rows = session.scalars(
         stmt.order_by(User.created_at.desc(), User.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
     )

@@ -353,3 +353,13 @@ def test_staff_limited_to_a_community_see_only_its_people(
     login(staff, "alpha", staff_phone)
     rows = staff.get("/alpha/people").get_data(as_text=True).split('id="people-rows"')[1]
     assert "朝阳的志愿者" in rows and "清泉的志愿者" not in rows
+
+
+@both_backends
+def test_the_list_counts_every_matching_account(admin, street, make_user):
+    for n in range(3):
+        make_user(street, "volunteer", name=f"志愿者{n}")
+    rows = admin.get("/alpha/people").get_data(as_text=True).split('id="people-rows"')[1]
+    assert "共 4 人" in rows  # the admin and three volunteers
+    rows = admin.get("/alpha/people?role=volunteer").get_data(as_text=True)
+    assert "共 3 人" in rows.split('id="people-rows"')[1]
