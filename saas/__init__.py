@@ -55,6 +55,7 @@ def _register_models() -> None:
     # Imported for their side effect: every table is in the metadata before anything queries.
     import saas.audit.models  # noqa: F401
     import saas.auth.models  # noqa: F401
+    import saas.counters  # noqa: F401
     import saas.notify.models  # noqa: F401
     import saas.platform.models  # noqa: F401
     import saas.streets.models  # noqa: F401

@@ -126,3 +126,23 @@ __all__ = [
     "tenant_fk",
     "utcnow",
 ]
+
+
+def insert_ignoring_conflict(session, model, values: dict, conflict_columns: list[str]):
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on PostgreSQL and SQLite.
+
+    Returns the new row's id, or None when a row with the same ``conflict_columns`` exists (a
+    retried job, a double click): the database decides, not a read-then-write in Python.
+    Tenant-owned rows must carry ``tenant_id`` in ``values`` (Core inserts are not stamped).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(model.id)
+    )
+    return session.execute(stmt).scalar()

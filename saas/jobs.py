@@ -29,12 +29,14 @@ RETRY_INTERVALS = [10, 60, 300]
 JOB_TIMEOUT = 300
 
 _PENDING = "after_commit_jobs"
+#: committed, to run in-process once the session has given its connection back
+_COMMITTED = "committed_jobs"
 
 
 def init_app(app: Flask) -> None:
     if not event.contains(Session, "after_commit", _dispatch):
         event.listen(Session, "after_commit", _dispatch)
-        event.listen(Session, "after_transaction_end", _drop)
+        event.listen(Session, "after_transaction_end", _transaction_end)
 
 
 def enqueue_after_commit(
@@ -46,11 +48,20 @@ def enqueue_after_commit(
     db.session().info.setdefault(_PENDING, []).append((func_path, tenant_id, args, job_id))
 
 
-def _drop(session: Session, transaction: SessionTransaction) -> None:
-    """The outermost transaction ended without a commit (rollback, or ``close()`` without one):
-    its jobs are forgotten. After a commit ``_dispatch`` has already taken them."""
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
+def _transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction is over and its connection is back in the pool.
+
+    Jobs still pending were never committed (rollback, or ``close()`` without a commit): they are
+    forgotten. Committed ones that run in-process run now, not in ``after_commit``, where the
+    session still holds its connection: a job needing a second one could wait forever for a pool
+    that concurrent requests have emptied the same way.
+    """
+    if transaction.parent is not None:
+        return
+    session.info.pop(_PENDING, None)
+    committed = session.info.pop(_COMMITTED, None)
+    if committed:
+        _send(current_app._get_current_object(), committed)
 
 
 def _dispatch(session: Session) -> None:
@@ -58,6 +69,13 @@ def _dispatch(session: Session) -> None:
     if not pending:
         return
     app = current_app._get_current_object()
+    if queue(app) is None:
+        session.info.setdefault(_COMMITTED, []).extend(pending)
+        return
+    _send(app, pending)
+
+
+def _send(app: Flask, pending: list) -> None:
     for func_path, tenant_id, args, job_id in pending:
         try:
             enqueue_now(app, func_path, tenant_id, *args, job_id=job_id)

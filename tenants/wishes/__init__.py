@@ -1,0 +1,1 @@
+"""Micro-wishes (微心愿): residents' small wishes that volunteers and units fulfil."""
