@@ -112,6 +112,8 @@ def enqueue_now(
         return
     from rq import Retry
 
+    if job_id is not None and _still_waiting(q, job_id):
+        return  # the same job is already queued or scheduled: once is enough
     q.enqueue(
         run_job,
         func_path,
@@ -123,6 +125,18 @@ def enqueue_now(
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
     )
+
+
+def _still_waiting(q, job_id: str) -> bool:
+    """Whether a job with this id is queued, scheduled or deferred (not yet started)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        status = Job.fetch(job_id, connection=q.connection).get_status(refresh=False)
+    except NoSuchJobError:
+        return False
+    return status in ("queued", "scheduled", "deferred")
 
 
 def _resolve(func_path: str) -> Callable[..., Any]:

@@ -138,20 +138,25 @@ def _on_begin(session: Session, transaction, connection) -> None:
 
 
 def _on_transaction_end(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop("rls", None)
+    # Also after a SAVEPOINT: rolling one back undoes a set_config made inside it.
+    session.info.pop("rls", None)
 
 
 def _scope_statement(state: ORMExecuteState) -> None:
     _sync_rls(state.session)
-    if not (state.is_select or state.is_update or state.is_delete):
-        return
     if not _touches_tenant_rows(state):
         return
     current = _current.get()
     if current is None:
         raise TenantScopeError("query on a tenant-owned table with no street in context")
     if current is ALL_TENANTS:
+        return
+    if not state.is_orm_statement:
+        # select(Model.__table__) and friends: loader criteria do not reach plain Core
+        raise TenantScopeError("Core statement on a tenant-owned table: use the model")
+    if state.is_insert or state.is_update:
+        _check_written_tenant(state, current)
+    if state.is_insert:
         return
     state.statement = state.statement.options(
         with_loader_criteria(
@@ -160,6 +165,27 @@ def _scope_statement(state: ORMExecuteState) -> None:
             include_aliases=True,
         )
     )
+
+
+def _check_written_tenant(state: ORMExecuteState, current: int) -> None:
+    """INSERTs and bulk UPDATEs by primary key name their rows' tenant_id: it must be ours.
+
+    An INSERT without one is refused too: Core inserts are not stamped like flushed objects.
+    """
+    rows = state.parameters
+    rows = [rows] if isinstance(rows, dict) else list(rows or [])
+    values = {
+        getattr(column, "key", column): getattr(value, "value", value)
+        for column, value in (getattr(state.statement, "_values", None) or {}).items()
+    }
+    if values:
+        rows.append(values)
+    for row in rows:
+        if "tenant_id" in row:
+            if row["tenant_id"] != current:
+                raise TenantScopeError("a write names another street's tenant_id")
+        elif state.is_insert:
+            raise TenantScopeError("an INSERT on a tenant-owned table must carry tenant_id")
 
 
 def _stamp_new_rows(session: Session, flush_context, instances) -> None:

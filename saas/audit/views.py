@@ -22,6 +22,8 @@ def _date(name: str) -> datetime | None:
         day = datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
         return None
+    if not 2000 <= day.year <= 2999:  # year 1 cannot be moved to UTC (an overflow, not a filter)
+        return None
     # midnight where the street is, as an aware UTC time (to_utc alone drops the zone, and the
     # audit table refuses naive times)
     return to_utc(datetime.combine(day, time.min)).replace(tzinfo=UTC)

@@ -127,6 +127,14 @@ def change_password(session: Session, user: User, current: str, new: str, confir
     session.flush()
 
 
+def end_sessions_at_logout(session: Session, user: User) -> None:
+    """Office accounts (admin, staff) sit at shared desktops: logging out ends every session of
+    the account, so a copied cookie is worthless. Residents on their own phones keep others."""
+    if user.role in (Role.admin, Role.staff):
+        user.auth_token = new_auth_token()
+        session.flush()
+
+
 def get_user_or_404(session: Session, user_id: int) -> User:
     """:raise NotFound: no such account in this street."""
     user = session.scalar(select(User).where(User.id == user_id))
@@ -135,9 +143,24 @@ def get_user_or_404(session: Session, user_id: int) -> User:
     return user
 
 
+def _lock_admins(session: Session, actor: User, refusal: str) -> None:
+    """Lock the street's enabled admins and check ``actor`` is still one of them.
+
+    Two admins disabling or demoting each other at the same moment queue here; the second finds
+    it is no longer an admin, so a street always keeps one.
+    """
+    admins = session.scalars(
+        select(User.id)
+        .where(User.role == Role.admin, User.is_enabled.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    if actor.id not in admins:
+        raise Forbidden(refusal)
+
+
 def set_enabled(session: Session, actor: User, user: User, enabled: bool) -> None:
-    if actor.role != Role.admin:
-        raise Forbidden(_("只有街道管理员可以停用账号"))
+    _lock_admins(session, actor, _("只有街道管理员可以停用账号"))
     if user.id == actor.id and not enabled:
         raise ServiceError(_("不能停用自己的账号"))
     if user.is_enabled == enabled:
@@ -149,8 +172,7 @@ def set_enabled(session: Session, actor: User, user: User, enabled: bool) -> Non
 
 
 def change_role(session: Session, actor: User, user: User, role: Role) -> None:
-    if actor.role != Role.admin:
-        raise Forbidden(_("只有街道管理员可以变更角色"))
+    _lock_admins(session, actor, _("只有街道管理员可以变更角色"))
     if user.id == actor.id:
         raise ServiceError(_("不能变更自己的角色"))
     if user.role == role:

@@ -12,7 +12,7 @@ from saas.auth.access import signed_in
 from saas.auth.forms import ChangePasswordForm, LoginForm
 from saas.auth.phone import normalise_phone
 from saas.auth.sessions import may_remember, renew_session, sign_in
-from saas.auth.throttle import login_allowed, login_failed, login_succeeded
+from saas.auth.throttle import count_login_attempt, login_failed, login_succeeded
 from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.extensions import db
@@ -45,7 +45,7 @@ def login():
     if form.validate_on_submit():
         phone = normalise_phone(form.phone.data)
         realm = str(g.tenant.id)
-        if not login_allowed(realm, phone):
+        if not count_login_attempt(realm, phone):
             record(db.session, "login.throttled", None, detail={})
             db.session.commit()
             form.form_errors.append(_("密码错误次数过多，请 15 分钟后再试"))
@@ -80,6 +80,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
+        services.end_sessions_at_logout(db.session, current_user)
         record(db.session, "logout", current_user.id)
         db.session.commit()
     logout_user()
@@ -93,7 +94,12 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     status = 200
+    realm = str(g.tenant.id)
     if form.validate_on_submit():
+        # the current password is guessed here too (a session left open): the login's limit
+        if not count_login_attempt(realm, current_user.phone):
+            form.form_errors.append(_("密码错误次数过多，请 15 分钟后再试"))
+            return render("auth/password.html", form=form, may_remember=may_remember), 429
         try:
             services.change_password(
                 db.session,
@@ -108,6 +114,7 @@ def change_password():
             status = 422
         else:
             db.session.commit()
+            login_succeeded(realm, current_user.phone)
             remembered = bool(session.get("remember"))
             # the cookie must carry the new token
             sign_in(current_user._get_current_object(), remember=remembered)

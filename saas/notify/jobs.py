@@ -98,5 +98,6 @@ def sweep() -> int:
         rows = stale_pending(db.session, retry_window=window)
     db.session.rollback()
     for tenant_id, notification_id in rows:
-        enqueue_now(app, "saas.notify.jobs:deliver", tenant_id, notification_id)
+        job_id = f"deliver-{tenant_id}-{notification_id}"  # as services.delivery_job_id
+        enqueue_now(app, "saas.notify.jobs:deliver", tenant_id, notification_id, job_id=job_id)
     return len(rows)

@@ -17,6 +17,11 @@ DELIVER = "saas.notify.jobs:deliver"
 INBOX_PAGE = 20
 
 
+def delivery_job_id(note: Notification) -> str:
+    """One RQ job id per notification: the sweeper does not queue a copy of a waiting job."""
+    return f"deliver-{note.tenant_id}-{note.id}"
+
+
 def notify(
     session: Session,
     user: User,
@@ -41,7 +46,7 @@ def notify(
     )
     session.add(note)
     session.flush()
-    enqueue_after_commit(DELIVER, user.tenant_id, note.id)
+    enqueue_after_commit(DELIVER, user.tenant_id, note.id, job_id=delivery_job_id(note))
     return note
 
 
@@ -111,7 +116,7 @@ def resend(session: Session, notification_id: int) -> Notification:
     note.attempts = 0
     note.last_error = ""
     session.flush()
-    enqueue_after_commit(DELIVER, note.tenant_id, note.id)
+    enqueue_after_commit(DELIVER, note.tenant_id, note.id, job_id=delivery_job_id(note))
     return note
 
 

@@ -11,7 +11,7 @@ from saas.auth.access import admin_only, signed_in
 from saas.errors import NotFound
 from saas.extensions import db
 from saas.notify import services
-from saas.ui import render
+from saas.ui import local_path, render
 
 bp = Blueprint("notify", __name__, url_prefix="/<slug:tenant>")
 
@@ -54,7 +54,7 @@ def read(notification_id: int):
     except NotFound:
         abort(404)
     db.session.commit()
-    if note.link.startswith("/") and not note.link.startswith("//"):
+    if note.link and local_path(note.link, "") == note.link:
         return redirect(note.link)
     return redirect(url_for("notify.inbox"))
 

@@ -13,7 +13,7 @@ from saas.auth.forms import LoginForm
 from saas.auth.passwords import burn_time, verify_password
 from saas.auth.phone import normalise_phone
 from saas.auth.sessions import renew_session, sign_in
-from saas.auth.throttle import login_allowed, login_failed, login_succeeded
+from saas.auth.throttle import count_login_attempt, login_failed, login_succeeded
 from saas.extensions import db, login_manager
 from saas.platform.models import Operator, PlatformAuditEntry
 from saas.streets.models import Tenant, TenantStatus
@@ -39,7 +39,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         phone = normalise_phone(form.phone.data)
-        if not login_allowed("platform", phone):
+        if not count_login_attempt("platform", phone):
             form.form_errors.append(_("密码错误次数过多，请 15 分钟后再试"))
             return render("platform/login.html", form=form), 429
         operator = (

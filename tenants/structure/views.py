@@ -11,6 +11,7 @@ from flask_login import current_user
 from saas.auth.access import admin_only, office
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db
+from saas.forms import parse_id
 from saas.ui import render
 from tenants.structure import services
 from tenants.structure.models import Building, Community, Grid
@@ -103,10 +104,11 @@ def _node_action(model, node_id: int, action: str):
                 db.session, current_user, CHILD[model], request.form.get("name"), node.id
             )
         elif action == "worker" and model is Grid:
-            raw = request.form.get("worker_id", "")
-            services.assign_worker(
-                db.session, current_user, node, int(raw) if raw.isdigit() else None
-            )
+            raw = request.form.get("worker_id", "").strip()
+            worker_id = parse_id(raw) if raw else None
+            if raw and worker_id is None:
+                raise ServiceError(_("请选择本街道的账号"), "worker_id")
+            services.assign_worker(db.session, current_user, node, worker_id)
         else:
             abort(404)
     except ServiceError as error:

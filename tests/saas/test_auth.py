@@ -388,3 +388,59 @@ def test_the_chosen_language_survives_login_and_logout(client, make_street):
     assert '<html lang="en">' in client.get("/alpha/dashboard").get_data(as_text=True)
     client.post("/alpha/logout")
     assert '<html lang="en">' in client.get("/alpha/login").get_data(as_text=True)
+
+
+def test_parallel_wrong_passwords_get_only_five_checks(app, make_street):
+    import threading
+
+    street = make_street("alpha")
+    barrier = threading.Barrier(20)
+    codes: list[int] = []
+
+    def attempt():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"/{street.slug}/login", data={"phone": street.admin_phone, "password": "wrong-guess"}
+        )
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(codes) == [401] * 5 + [429] * 15
+
+
+def test_an_office_cookie_copied_before_logout_is_worthless_after(app, make_street, make_user):
+    street = make_street("alpha")
+    desk = app.test_client()
+    login(desk, "alpha", street.admin_phone)
+    stolen = desk.get_cookie("ljt_session").value
+    desk.post("/alpha/logout")
+    thief = app.test_client()
+    thief.set_cookie("ljt_session", stolen)
+    assert thief.get("/alpha/people").status_code == 302
+
+
+def test_a_volunteer_logging_out_on_one_phone_stays_in_on_another(app, make_street, make_user):
+    street = make_street("alpha")
+    _uid, phone_number = make_user(street, "volunteer")
+    phone, tablet = app.test_client(), app.test_client()
+    login(phone, "alpha", phone_number)
+    login(tablet, "alpha", phone_number)
+    phone.post("/alpha/logout")
+    assert tablet.get("/alpha/inbox").status_code == 200
+
+
+def test_guessing_the_current_password_is_throttled_like_a_login(client, make_street):
+    street = make_street("alpha")
+    login(client, "alpha", street.admin_phone)
+    wrong = {
+        "current_password": "guess-123",
+        "password": "new-pass-99",
+        "password_confirm": "new-pass-99",
+    }
+    codes = [client.post("/alpha/password", data=wrong).status_code for _ in range(6)]
+    assert codes == [422] * 5 + [429]

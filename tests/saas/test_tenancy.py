@@ -141,3 +141,80 @@ def test_a_count_over_select_from_is_scoped_too(app, make_street, make_user, sco
         with pytest.raises(TenantScopeError):
             db.session.scalar(select(func.count()).select_from(User))
         db.session.remove()
+
+
+@both_backends
+def test_bulk_writes_naming_another_street_are_refused(app, make_street, scoped):
+    from sqlalchemy import insert, update
+
+    a, b = make_street("alpha"), make_street("bravo")
+    with scoped(b) as session:
+        theirs = Community(name="B社区")
+        session.add(theirs)
+        session.commit()
+        their_id = theirs.id
+    with scoped(a) as session:
+        with pytest.raises(TenantScopeError):
+            session.execute(
+                update(Community), [{"tenant_id": b.id, "id": their_id, "name": "被改了"}]
+            )
+        session.rollback()
+        with pytest.raises(TenantScopeError):
+            session.execute(insert(Community), [{"tenant_id": b.id, "id": 1, "name": "塞进去"}])
+        session.rollback()
+        with pytest.raises(TenantScopeError):  # no tenant_id at all: not stamped, so refused
+            session.execute(insert(Community), [{"id": 2, "name": "无主"}])
+        session.rollback()
+        with pytest.raises(TenantScopeError):
+            session.execute(update(Community).values(tenant_id=b.id))
+        session.rollback()
+    with scoped(b) as session:
+        assert session.scalar(select(Community.name)) == "B社区"
+
+
+@both_backends
+def test_core_statements_on_tenant_tables_are_refused_inside_a_street(app, make_street, scoped):
+    from sqlalchemy import update
+
+    a = make_street("alpha")
+    with scoped(a) as session:
+        with pytest.raises(TenantScopeError):
+            session.execute(select(Community.__table__))
+        with pytest.raises(TenantScopeError):
+            session.execute(update(Community.__table__).values(name="x"))
+        session.rollback()
+
+
+def test_no_legacy_bulk_methods_in_the_code():
+    """``Session.bulk_*`` bypass the statement hooks; the code uses ORM statements instead."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("saas", "tenants")
+        for path in (root / folder).rglob("*.py")
+        if any(
+            f"bulk_{w}" in path.read_text()
+            for w in ("update_mappings", "insert_mappings", "save_objects")
+        )
+    ]
+    assert offenders == []
+
+
+@pg_only
+def test_a_rolled_back_savepoint_does_not_leave_rls_wide_open(app, make_street):
+    a = make_street("alpha")
+    make_street("bravo")  # rows of another street that must stay out of sight
+    with app.app_context():
+        with all_tenants():
+            db.session.execute(text("SELECT 1 FROM users LIMIT 1"))
+            savepoint = db.session.begin_nested()
+            with tenant_scope(a.id):
+                db.session.execute(text("SELECT 1 FROM users LIMIT 1"))
+            savepoint.rollback()  # PostgreSQL undoes the set_config made inside it
+        with tenant_scope(a.id):
+            seen = set(db.session.execute(text("SELECT tenant_id FROM users")).scalars())
+        db.session.rollback()
+        db.session.remove()
+    assert seen == {a.id}

@@ -246,3 +246,28 @@ def test_the_same_attendance_confirmed_twice_at_once_pays_once(app, make_street,
         assert [e.delta for e in entries] == [20]
         assert session.scalar(select(Passport.hours_total)) == 2
     balances_match(scoped, street)
+
+
+@pg_only
+def test_two_admins_disabling_each_other_leave_one(app, make_street, make_user, scoped):
+    from saas.auth.services import get_user_or_404, set_enabled
+
+    street = make_street("alpha")
+    second_id, _phone = make_user(street, "admin")
+    pairs = [(street.admin_id, second_id), (second_id, street.admin_id)]
+
+    def disable(i):
+        actor_id, target_id = pairs[i]
+        actor = get_user_or_404(db.session, actor_id)
+        set_enabled(db.session, actor, get_user_or_404(db.session, target_id), False)
+        return "done"
+
+    results = race(app, street, 2, disable)
+    assert results.count("done") == 1
+    with scoped(street) as session:
+        enabled = session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.admin, User.is_enabled.is_(True))
+        )
+    assert enabled == 1
