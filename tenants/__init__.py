@@ -1,13 +1,18 @@
-"""What a street gets: one package per module. ``BLUEPRINTS`` is the one list the app registers."""
+"""What a street gets: one package per module. ``blueprints()`` is the one list the app registers."""
 
 from __future__ import annotations
 
 
 def blueprints() -> list:
+    from tenants.events.checkin_views import bp as checkin
+    from tenants.events.views import bp as events
+    from tenants.passport.reward_views import bp as rewards
+    from tenants.passport.views import bp as passport
     from tenants.people.views import bp as people
     from tenants.structure.views import bp as structure
+    from tenants.wishes.views import bp as wishes
 
-    return [structure, people]
+    return [structure, people, events, checkin, passport, rewards, wishes]
 
 
 def commands() -> list:

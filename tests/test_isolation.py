@@ -16,7 +16,10 @@ from saas.audit.models import AuditEntry
 from saas.auth.models import User
 from saas.extensions import db
 from saas.notify.models import Notification
+from tenants.events.models import Attendance, Event, Registration
+from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
 from tenants.structure.models import Building, Community, Grid
+from tenants.wishes.models import Wish
 from tests.conftest import PASSWORD, both_backends, login
 
 #: URL argument → the model whose id it carries
@@ -27,6 +30,15 @@ ID_ARGS = {
     "user_id": User,
     "notification_id": Notification,
     "entry_id": AuditEntry,
+    "event_id": Event,
+    "registration_id": Registration,
+    "attendance_id": Attendance,
+    "passport_id": Passport,
+    "point_entry_id": PointEntry,
+    "lot_id": PointLot,
+    "reward_id": Reward,
+    "redemption_id": Redemption,
+    "wish_id": Wish,
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -35,6 +47,7 @@ OTHER_ARGS = {
     "filename": "app.css",
     "code": "en",
     "tenant_id": 1,  # platform pages only: operators act on streets by id
+    "token": "forged-token",  # signed check-in links: another street's is as good as forged
 }
 SECRET = "甲街道机密"
 PUBLIC_COMMUNITY = "甲街道公开社区"
@@ -62,7 +75,7 @@ def _seed_street_a(app, scoped, street, make_user):
         note = notify(session, user, "secret", SECRET + "通知")
         session.flush()
         entry = session.scalar(select(AuditEntry).limit(1))
-        ids = {
+        ids = _seed_module_rows(session, community.id, user_id) | {
             Community: community.id,
             Grid: grid.id,
             Building: building.id,
@@ -72,6 +85,56 @@ def _seed_street_a(app, scoped, street, make_user):
         }
         session.commit()
     return ids
+
+
+def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
+    """One row of every module's tables in street A, each carrying the secret where it has text."""
+    from datetime import timedelta
+
+    from saas.db import utcnow
+
+    event = Event(
+        title=SECRET + "活动",
+        community_id=community_id,
+        starts_at=utcnow() + timedelta(days=1),
+        ends_at=utcnow() + timedelta(days=1, hours=2),
+        status="published",
+        capacity=10,
+    )
+    reward = Reward(name=SECRET + "奖品", price=10, stock=5)
+    wish = Wish(title=SECRET + "心愿", community_id=community_id, wisher_id=user_id)
+    passport = Passport(user_id=user_id, number="SECRET-000001", balance=10)
+    session.add_all([event, reward, wish, passport])
+    session.flush()
+    registration = Registration(event_id=event.id, user_id=user_id)
+    attendance = Attendance(event_id=event.id, user_id=user_id, checked_in_at=utcnow())
+    point_entry = PointEntry(
+        passport_id=passport.id,
+        delta=10,
+        kind="earn",
+        source_key="seed",
+        balance_after=10,
+        reason=SECRET,
+    )
+    redemption = Redemption(
+        reward_id=reward.id, passport_id=passport.id, code="SECRET01", points=10
+    )
+    session.add_all([registration, attendance, point_entry, redemption])
+    session.flush()
+    lot = PointLot(passport_id=passport.id, entry_id=point_entry.id, points=10, remaining=10)
+    session.add(lot)
+    session.flush()
+    return {
+        Event: event.id,
+        Registration: registration.id,
+        Attendance: attendance.id,
+        Passport: passport.id,
+        PointEntry: point_entry.id,
+        PointLot: lot.id,
+        Reward: reward.id,
+        Redemption: redemption.id,
+        Wish: wish.id,
+    }
 
 
 def _url(rule, slug: str, ids: dict) -> str:
