@@ -30,9 +30,16 @@ PERIODIC: dict[str, tuple[str, int]] = {
 _PERIODIC_FAILURE_TTL = 7 * 24 * 3600
 
 
+def periodic() -> dict[str, tuple[str, int]]:
+    """The platform's periodic jobs and the modules' (registered from one list, like blueprints)."""
+    from tenants import periodic_jobs
+
+    return PERIODIC | periodic_jobs()
+
+
 def schedule_next(name: str, app: Flask | None = None) -> None:
     """(Re)place the one pending run of ``name``, ``every`` seconds from now."""
-    _func_path, every = PERIODIC[name]
+    _func_path, every = periodic()[name]
     q = queue(app or current_app)
     if q is None:
         return
@@ -53,7 +60,7 @@ def schedule_next(name: str, app: Flask | None = None) -> None:
 def run_periodic(name: str) -> None:
     """What the scheduler runs: the next run is placed first (so a worker killed mid-run does not
     end the series), then the job itself."""
-    func_path, _every = PERIODIC[name]
+    func_path, _every = periodic()[name]
     with app_context():
         try:
             schedule_next(name)
@@ -77,7 +84,7 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     if q is None:
         raise SystemExit("REDIS_URL is not set: jobs run in-process and need no worker")
     if not burst:
-        for name in PERIODIC:
+        for name in periodic():
             schedule_next(name, app)
     # The worker forks a child per job: no pooled connection may cross the fork.
     db.engine.dispose()

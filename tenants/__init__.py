@@ -19,3 +19,15 @@ def commands() -> list:
     from tenants.demo import seed_demo
 
     return [seed_demo]
+
+
+def periodic_jobs() -> dict[str, tuple[str, int]]:
+    """The modules' scheduled jobs: name → (function path, seconds between runs).
+
+    Each function runs with every street in view and enters each street's scope itself.
+    """
+    return {
+        "event-reminders": ("tenants.events.jobs:send_reminders", 300),
+        "checkin-autoclose": ("tenants.events.jobs:close_open_checkins", 300),
+        "points-expiry": ("tenants.passport.jobs:expire_points", 24 * 3600),
+    }
