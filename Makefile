@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install install-test assets translations migrate lint format clean
+.PHONY: run test install install-test assets translations migrate lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,7 @@ saas/static/vendor/.built: package.json
 	mkdir -p saas/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js saas/static/vendor/
 	cp node_modules/echarts/dist/echarts.min.js saas/static/vendor/
+	cp node_modules/jsqr/dist/jsQR.js saas/static/vendor/jsqr.js
 	touch $@
 
 assets: saas/static/vendor/.built
@@ -62,6 +63,11 @@ format: install-test
 
 test: install-test /usr/bin/chromium lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Not part of make test: a benchmark against a bulk-loaded PostgreSQL (see docs/performance.md).
+bench: install-test
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules saas/static/vendor instance/saas.db

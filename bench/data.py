@@ -1,0 +1,260 @@
+"""Bulk data for the benchmark: streets × volunteers × ledger entries, loaded with COPY.
+
+Street k (1-based) has 2,000 volunteers in 5 communities, 20 upcoming events, one registration per
+volunteer, a passport each with 10 ledger entries and one open lot: 20,000 entries a street, so
+100 streets are 2 million. ``load(conn, first, last)`` adds streets first..last, so the same
+database grows from 1× to 10× to 100× between measurements.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+VOLUNTEERS = 2000
+ENTRIES = 10
+COMMUNITIES = 5
+EVENTS = 20
+TOKEN = "benchtoken"  # every bench account's auth_token (its session cookies carry it)
+# a scrypt hash of "bench-pass" with cheap parameters: nobody logs in, cookies are made directly
+PASSWORD_HASH = "scrypt:1024:8:1$bench$" + "0" * 128
+
+
+def street_slug(k: int) -> str:
+    return f"bench-{k:03d}"
+
+
+def _ids(k: int, table: int) -> int:
+    """A block of ids per street and table, far from anything the app generates."""
+    return 9_000_000_000_000 + k * 100_000_000 + table * 10_000_000
+
+
+def load(conn, first: int, last: int) -> None:
+    now = datetime.now(UTC)
+    with conn.cursor() as cur:
+        for k in range(first, last + 1):
+            cur.execute(
+                "INSERT INTO tenants (id, slug, name, district, city, status, settings, created_at)"
+                " VALUES (%s, %s, %s, '基准区', '基准市', 'active', %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (100_000 + k, street_slug(k), f"基准街道{k}", json.dumps({}), now),
+            )
+            _street(cur, 100_000 + k, k, now)
+    conn.commit()
+
+
+def _copy(cur, table: str, columns: list[str], rows) -> None:
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _street(cur, tid: int, k: int, now: datetime) -> None:
+    community_ids = [_ids(k, 1) + c for c in range(COMMUNITIES)]
+    _copy(
+        cur,
+        "communities",
+        ["tenant_id", "id", "name", "position", "created_at"],
+        ((tid, cid, f"社区{c}", c, now) for c, cid in enumerate(community_ids)),
+    )
+    user_ids = [_ids(k, 2) + i for i in range(VOLUNTEERS)]
+    _copy(
+        cur,
+        "users",
+        [
+            "tenant_id",
+            "id",
+            "phone",
+            "name",
+            "password_hash",
+            "role",
+            "is_party_member",
+            "is_grid_worker",
+            "community_id",
+            "is_enabled",
+            "auth_token",
+            "password_changed_at",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                uid,
+                f"13{k:03d}{i:06d}",
+                f"志愿者{i}",
+                PASSWORD_HASH,
+                "volunteer",
+                i % 5 == 0,
+                False,
+                community_ids[i % COMMUNITIES],
+                True,
+                TOKEN,
+                now,
+                now,
+            )
+            for i, uid in enumerate(user_ids)
+        ),
+    )
+    event_ids = [_ids(k, 3) + e for e in range(EVENTS)]
+    _copy(
+        cur,
+        "events",
+        [
+            "tenant_id",
+            "id",
+            "title",
+            "description",
+            "kind",
+            "place",
+            "starts_at",
+            "ends_at",
+            "waitlist_enabled",
+            "audience",
+            "points_mode",
+            "status",
+            "seats_taken",
+            "waitlist_seq",
+            "checkin_secret",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                eid,
+                f"志愿活动{e}",
+                "",
+                "volunteer",
+                "社区广场",
+                now + timedelta(days=e + 1),
+                now + timedelta(days=e + 1, hours=2),
+                True,
+                "volunteers",
+                "per_hour",
+                "published",
+                VOLUNTEERS // EVENTS,
+                0,
+                "0" * 32,
+                now,
+            )
+            for e, eid in enumerate(event_ids)
+        ),
+    )
+    _copy(
+        cur,
+        "registrations",
+        [
+            "tenant_id",
+            "id",
+            "event_id",
+            "user_id",
+            "headcount",
+            "member_names",
+            "status",
+            "created_at",
+        ],
+        (
+            (tid, _ids(k, 4) + i, event_ids[i % EVENTS], uid, 1, "", "registered", now)
+            for i, uid in enumerate(user_ids)
+        ),
+    )
+    passport_ids = [_ids(k, 5) + i for i in range(VOLUNTEERS)]
+    _copy(
+        cur,
+        "passports",
+        [
+            "tenant_id",
+            "id",
+            "user_id",
+            "number",
+            "balance",
+            "hours_total",
+            "hours_year",
+            "hours_year_of",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                pid,
+                user_ids[i],
+                f"B{k:03d}-{i:06d}",
+                10 * ENTRIES,
+                2 * ENTRIES,
+                2 * ENTRIES,
+                now.year,
+                now,
+            )
+            for i, pid in enumerate(passport_ids)
+        ),
+    )
+    entry_base = _ids(k, 6)
+    _copy(
+        cur,
+        "point_entries",
+        [
+            "tenant_id",
+            "id",
+            "passport_id",
+            "delta",
+            "kind",
+            "reason",
+            "source_key",
+            "balance_after",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                entry_base + i * ENTRIES + n,
+                pid,
+                10,
+                "earn",
+                f"志愿活动{n}",
+                f"bench:{pid}:{n}",
+                10 * (n + 1),
+                now - timedelta(days=ENTRIES - n),
+            )
+            for i, pid in enumerate(passport_ids)
+            for n in range(ENTRIES)
+        ),
+    )
+    expires = datetime(now.year + 1, 12, 31, tzinfo=UTC)
+    _copy(
+        cur,
+        "point_lots",
+        [
+            "tenant_id",
+            "id",
+            "passport_id",
+            "entry_id",
+            "points",
+            "remaining",
+            "expires_at",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                _ids(k, 7) + i,
+                pid,
+                entry_base + i * ENTRIES,
+                10 * ENTRIES,
+                10 * ENTRIES,
+                expires,
+                now,
+            )
+            for i, pid in enumerate(passport_ids)
+        ),
+    )
+
+
+def sample_users(conn, streets: int, n: int) -> list[tuple[int, str, int, int]]:
+    """(tenant id, slug, user id, newest entry id) of ``n`` volunteers spread over the streets."""
+    rows = []
+    per_street = max(n // streets, 1)
+    for k in range(1, streets + 1):
+        for i in range(0, VOLUNTEERS, max(VOLUNTEERS // per_street, 1))[:per_street]:
+            passport_id = _ids(k, 5) + i
+            newest = _ids(k, 6) + i * ENTRIES + ENTRIES - 1
+            rows.append((100_000 + k, street_slug(k), _ids(k, 2) + i, passport_id, newest))
+    return rows
