@@ -11,7 +11,8 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund \
  && mkdir -p vendor \
- && cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js vendor/
+ && cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js vendor/ \
+ && cp node_modules/jsqr/dist/jsQR.js vendor/jsqr.js
 
 # --- the app ----------------------------------------------------------------------------------------
 FROM python:3.11-slim

@@ -17,7 +17,11 @@ from saas.extensions import db
 from saas.notify.services import notify
 from saas.streets.models import Tenant
 from saas.tenancy import tenant_scope
+from tenants.events.demo import load_demo as load_events_demo
+from tenants.passport.demo import load_demo as load_passport_demo
+from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.structure.models import Building, Community, Grid
+from tenants.wishes.demo import load_demo as load_wishes_demo
 
 SLUG = "demo"
 PASSWORD = "demo1234"  # noqa: S105 (the published demo login)
@@ -43,7 +47,10 @@ WELCOME = {
 BUILDINGS = ["1号楼", "2号楼", "3号楼"]
 #: grids whose 网格员 is the demo staff account
 STAFF_GRIDS = ["朝阳一网格", "朝阳二网格"]
-LOGINS = "admin 13900000001, staff 13900000002, volunteer 13900000005 (password demo1234)"
+LOGINS = (
+    "admin 13900000001, staff 13900000002, volunteer 13900000005, "
+    "merchant 13900000301 (password demo1234)"
+)
 
 
 def load_demo(session: Session) -> bool:
@@ -71,6 +78,11 @@ def load_demo(session: Session) -> bool:
                 notify(session, user, "welcome", f"欢迎来到{tenant.name}", WELCOME[role])
         session.flush()
         _grid_workers(session)
+        # order matters: point rules before attendance is confirmed, points before redemptions
+        load_passport_demo(session, tenant)
+        load_events_demo(session, tenant)
+        load_wishes_demo(session, tenant)
+        load_rewards_demo(session, tenant)
     return created
 
 

@@ -30,6 +30,11 @@ ACTIONS = {
     "tenant.status": _l("街道状态变更"),
     "structure.change": _l("组织架构变更"),
     "notification.resend": _l("重发通知"),
+    "points.adjust": _l("调整积分"),
+    "event.cancel": _l("取消活动"),
+    "event.checkin_reset": _l("重置签到码"),
+    "attendance.correct": _l("修改服务时长"),
+    "attendance.enter": _l("补录服务时长"),
 }
 
 

@@ -33,7 +33,7 @@ def safe_next(default: str) -> str:
 def home_for(user) -> str:
     if user.role in ("admin", "staff"):
         return url_for("structure.dashboard")
-    return url_for("notify.inbox")
+    return url_for("passport.me")  # the volunteer's (and unit's) home on the phone
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,7 +1,150 @@
-"""/<slug>/… pages of 签到/签退 (check-in and check-out): the event QR, the staff scanner, the volunteer's link."""
+"""/<slug>/… pages of 签到/签退 (check-in and check-out): the event QR, the staff scanner, the volunteer's link.
+
+Staff (admin, staff):
+  GET  /events/<event_id>/checkin-screen   the rotating QR for a screen (redrawn every 10 s)
+  GET  /events/<event_id>/checkin-poster   the printable fixed codes
+  POST /events/<event_id>/checkin-secret   void every code shown or printed so far
+  GET  /events/<event_id>/scanner          the phone camera scanner (offline queue in the browser)
+  POST /events/<event_id>/scans            the queue's scans, JSON; each nonce counted once
+Anyone signed in to the street:
+  GET/POST /checkin/<token>                what the event's QR opens: confirm check-in or check-out
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from saas.auth.access import office, signed_in
+from saas.errors import ServiceError
+from saas.extensions import db
+from saas.ui import render
+from tenants.events import checkin
+from tenants.events.models import Event
 
 bp = Blueprint("checkin", __name__, url_prefix="/<slug:tenant>")
+
+
+def get_event_or_404(event_id: int) -> Event:
+    """The street's event; :raise 404: unknown, or another street's."""
+    event = db.session.scalar(select(Event).where(Event.id == event_id))
+    if event is None:
+        abort(404)
+    return event
+
+
+def _mode(raw: str | None) -> str:
+    return checkin.CHECK_OUT if raw == checkin.CHECK_OUT else checkin.CHECK_IN
+
+
+@bp.route("/events/<int:event_id>/checkin-screen")
+@office
+def screen(event_id: int):
+    event = get_event_or_404(event_id)
+    mode = _mode(request.args.get("mode"))
+    link = url_for("checkin.link", token=checkin.checkin_token(event, mode), _external=True)
+    return render(
+        "checkin/screen.html",
+        "qr",
+        event=event,
+        mode=mode,
+        qr=checkin.qr_svg(link),
+        counts=checkin.counts(db.session, event),
+        window=checkin.WINDOW,
+    )
+
+
+@bp.route("/events/<int:event_id>/checkin-poster")
+@office
+def poster(event_id: int):
+    event = get_event_or_404(event_id)
+    codes = {
+        mode: checkin.qr_svg(
+            url_for(
+                "checkin.link",
+                token=checkin.checkin_token(event, mode, fixed=True),
+                _external=True,
+            )
+        )
+        for mode in checkin.MODES
+    }
+    return render("checkin/poster.html", event=event, codes=codes)
+
+
+@bp.route("/events/<int:event_id>/checkin-secret", methods=["POST"])
+@office
+def reset_secret(event_id: int):
+    event = get_event_or_404(event_id)
+    checkin.reset_checkin_secret(db.session, current_user, event)
+    db.session.commit()
+    flash(_("已重置签到码：之前显示或打印的签到码全部作废"), "success")
+    target = "checkin.screen" if request.form.get("back") == "screen" else "checkin.poster"
+    return redirect(url_for(target, event_id=event.id))
+
+
+@bp.route("/checkin/<token>", methods=["GET", "POST"])
+@signed_in
+def link(token: str):
+    """The volunteer's side of the event QR: what will happen, and a button to do it."""
+    try:
+        code = checkin.read_checkin_token(db.session, token)
+    except checkin.TokenExpired as expired:
+        code = None
+        if request.method == "POST":  # read in time, confirmed a little later: still good
+            code = checkin.read_confirm_ticket(
+                db.session, request.form.get("ticket", ""), current_user.id
+            )
+        if code is None:
+            return render("checkin/link.html", error=expired.message, code=None), 422
+    except ServiceError as error:
+        return render("checkin/link.html", error=error.message, code=None), 422
+
+    if request.method == "POST":
+        try:
+            if code.mode == checkin.CHECK_IN:
+                outcome = checkin.check_in(db.session, current_user, code.event)
+            else:
+                outcome = checkin.check_out(db.session, g.tenant, current_user, code.event)
+        except ServiceError as error:
+            db.session.rollback()
+            return render("checkin/link.html", error=error.message, code=code), 422
+        db.session.commit()
+        return render("checkin/link.html", code=code, outcome=outcome)
+
+    refusal, attendance = checkin.precheck(db.session, code.event, current_user, code.mode)
+    return render(
+        "checkin/link.html",
+        code=code,
+        error=refusal,
+        attendance=attendance,
+        ticket=checkin.confirm_ticket(code.event, code.mode, current_user.id),
+    ), (422 if refusal else 200)
+
+
+@bp.route("/events/<int:event_id>/scanner")
+@office
+def scanner(event_id: int):
+    event = get_event_or_404(event_id)
+    return render(
+        "checkin/scanner.html",
+        "attendees",
+        event=event,
+        rows=checkin.attendance_rows(db.session, event),
+        counts=checkin.counts(db.session, event),
+    )
+
+
+@bp.route("/events/<int:event_id>/scans", methods=["POST"])
+@office
+def scans(event_id: int):
+    """The scanner's queue: a JSON list of scans; answers ok / already / refused for each."""
+    event = get_event_or_404(event_id)
+    try:
+        batch = checkin.parse_batch(request.get_json(silent=True))
+    except ServiceError as error:
+        return jsonify(error=error.message), 422
+    results = checkin.record_scans(db.session, g.tenant, current_user, event, batch)
+    db.session.commit()
+    return jsonify(results=[result.as_json() for result in results])

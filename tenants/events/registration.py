@@ -32,13 +32,45 @@ def signup_deadline(event: Event):
     return event.signup_deadline or event.starts_at
 
 
+def may_join(user: User, event: Event) -> bool:
+    """Whether ``user``'s kind of account is in the event's audience."""
+    return user.role in AUDIENCE_ROLES.get(event.audience, set())
+
+
 def _check_open(event: Event, user: User) -> None:
+    if event.status == EventStatus.cancelled:
+        raise ServiceError(_("活动已取消，不能报名"))
+    if event.status == EventStatus.finished:
+        raise ServiceError(_("活动已结束，不能报名"))
     if event.status != EventStatus.published:
         raise ServiceError(_("该活动未开放报名"))
+    if not may_join(user, event):
+        raise ServiceError(_("该活动不面向您的账号类型开放报名"))
     if utcnow() > signup_deadline(event):
         raise ServiceError(_("报名已截止"))
-    if user.role not in AUDIENCE_ROLES.get(Audience(event.audience), set()):
-        raise ServiceError(_("该活动不面向您的账号类型开放报名"))
+
+
+#: the longest name on an organisation's list of members
+MEMBER_NAME_MAX = 50
+
+
+def clean_member_names(raw: str | None, headcount: int) -> str:
+    """An organisation's named members, one per line: blanks dropped, no more than ``headcount``.
+
+    :raise ServiceError: a name too long, or more names than people signed up
+    """
+    names = [" ".join(line.split()) for line in (raw or "").splitlines()]
+    names = [name for name in names if name]
+    if any(len(name) > MEMBER_NAME_MAX for name in names):
+        raise ServiceError(
+            _("每行填写一个姓名，每个不超过 %(n)d 个字", n=MEMBER_NAME_MAX), "member_names"
+        )
+    if len(names) > headcount:
+        raise ServiceError(
+            _("名单有 %(names)d 人，多于报名人数 %(n)d", names=len(names), n=headcount),
+            "member_names",
+        )
+    return "\n".join(names)
 
 
 def _take_seats(session: Session, event: Event, headcount: int) -> bool:
@@ -80,14 +112,19 @@ def register(
         with no waitlist.
     """
     _check_open(event, user)
-    headcount = headcount if user.role == Role.org else 1
-    if not 1 <= headcount <= 500:
-        raise ServiceError(_("人数需在 1–500 之间"), "headcount")
+    if user.role == Role.org:
+        if headcount is None or not 1 <= headcount <= 500:
+            raise ServiceError(_("人数需在 1–500 之间"), "headcount")
+        member_names = clean_member_names(member_names, headcount)
+    else:
+        headcount, member_names = 1, ""
     existing = session.scalar(
         select(Registration).where(
             Registration.event_id == event.id, Registration.user_id == user.id
         )
     )
+    if existing is not None and existing.status == RegistrationStatus.waitlisted:
+        raise ServiceError(_("您已在候补名单中"))
     if existing is not None and existing.status != RegistrationStatus.cancelled:
         raise ServiceError(_("您已报名该活动"))
 
@@ -96,11 +133,11 @@ def register(
     elif event.waitlist_enabled:
         status, position = RegistrationStatus.waitlisted, _next_waitlist_position(session, event)
     else:
-        raise ServiceError(_("名额已满"))
+        raise ServiceError(_("名额已满，该活动不设候补"))
 
     registration = existing or Registration(event_id=event.id, user_id=user.id)
     registration.headcount = headcount
-    registration.member_names = member_names.strip()[:2000]
+    registration.member_names = member_names
     registration.status = status
     registration.waitlist_position = position
     registration.cancelled_at = None
@@ -138,15 +175,22 @@ def cancel_registration(session: Session, user: User, registration: Registration
     event = session.scalar(select(Event).where(Event.id == registration.event_id).with_for_update())
     if registration.user_id != user.id:
         raise ServiceError(_("只能取消自己的报名"))
+    session.refresh(registration)  # read again under the event's lock: a double click waits here
     if registration.status == RegistrationStatus.cancelled:
         return
     if utcnow() > signup_deadline(event):
         raise ServiceError(_("报名已截止，不能取消；如有变化请联系工作人员"))
-    freed = registration.headcount if registration.status == RegistrationStatus.registered else 0
-    registration.status = RegistrationStatus.cancelled
-    registration.waitlist_position = None
-    registration.cancelled_at = utcnow()
-    session.flush()
+    previous = registration.status
+    changed = session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.status == previous)
+        .values(status=RegistrationStatus.cancelled, waitlist_position=None, cancelled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(registration)
+    if not changed:  # cancelled (or promoted) by another request meanwhile
+        return
+    freed = registration.headcount if previous == RegistrationStatus.registered else 0
     if freed:
         session.execute(
             update(Event)
@@ -158,8 +202,13 @@ def cancel_registration(session: Session, user: User, registration: Registration
 
 
 def promote_waitlist(session: Session, event: Event) -> list[Registration]:
-    """Move waitlisted sign-ups into free seats, first come first served; each is told."""
+    """Move waitlisted sign-ups into free seats, first come first served; each is told.
+
+    Only for a published event: a seat freed at a cancelled or finished one promotes nobody.
+    """
     promoted = []
+    if event.status != EventStatus.published:
+        return promoted
     waiting = session.scalars(
         select(Registration)
         .where(
@@ -196,7 +245,12 @@ def _when(event: Event) -> str:
 
 
 def _event_link(event: Event) -> str:
+    """Where the person signed up finds the event: their list of activities."""
     from flask import g
 
     tenant = g.get("tenant")
-    return f"/{tenant.slug}/events/{event.id}" if tenant is not None else ""
+    return activity_link(tenant.slug, event) if tenant is not None else ""
+
+
+def activity_link(slug: str, event: Event) -> str:
+    return f"/{slug}/activities#event-{event.id}"

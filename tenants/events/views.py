@@ -1,7 +1,442 @@
-"""/<slug>/… pages of 活动 (events): staff pages and the volunteer's list and sign-up."""
+"""/<slug>/… pages of 活动 (events): staff pages and the volunteer's list and sign-up.
+
+Staff (admin, staff):  /events (list), /events/new, /events/<id> (detail, attendance),
+                       /events/<id>/edit, …/publish, …/cancel, …/finish, …/attendance/…
+Volunteers and org accounts:  /activities, /events/<id>/register, …/cancel-registration
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from saas.auth.access import office, require_role, signed_in
+from saas.auth.models import Role
+from saas.db import utcnow
+from saas.errors import NotFound, ServiceError
+from saas.extensions import db
+from saas.forms import attach_error, parse_id
+from saas.ui import render
+from saas.views import submit_form
+from tenants.events import attendance as hours
+from tenants.events import services
+from tenants.events.forms import (
+    EventForm,
+    SignupForm,
+    end_of_local_day,
+    parse_local_date,
+    start_of_local_day,
+)
+from tenants.events.models import Event, EventStatus, Registration, RegistrationStatus
+from tenants.events.registration import cancel_registration, register
+from tenants.structure.services import active_communities
+
+#: deeper than any street's list goes; keeps OFFSET inside what the database accepts
+MAX_PAGE = 100_000
 
 bp = Blueprint("events", __name__, url_prefix="/<slug:tenant>")
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {
+        "kind_labels": services.KIND_LABELS,
+        "status_labels": services.STATUS_LABELS,
+        "audience_labels": services.AUDIENCE_LABELS,
+        "points_mode_labels": services.POINTS_MODE_LABELS,
+    }
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _managed_event(event_id: int) -> Event:
+    try:
+        return services.get_managed_event_or_404(db.session, current_user, event_id)
+    except NotFound:
+        abort(404)
+
+
+def _communities_for(user) -> list:
+    """The communities ``user`` may pick: all active ones, or the one staff are limited to."""
+    communities = active_communities(db.session)
+    if user.role == Role.staff and user.community_id is not None:
+        communities = [c for c in communities if c.id == user.community_id]
+    return communities
+
+
+# Staff: list ------------------------------------------------------------------------------------
+
+
+def _filters() -> tuple[services.EventFilters, dict]:
+    """The list's filters from the query string (anything unreadable is ignored), and the raw
+    values to show back in the form and carry to the next page."""
+    args = {
+        key: request.args.get(key, "")[:40] for key in ("from", "to", "community", "kind", "status")
+    }
+    day_from, day_to = parse_local_date(args["from"]), parse_local_date(args["to"])
+    community: int | str | None = None
+    if args["community"] == "street":
+        community = "street"
+    elif args["community"]:
+        community = parse_id(args["community"]) or -1  # an unknown id matches nothing
+    filters = services.EventFilters(
+        starts_from=start_of_local_day(day_from) if day_from else None,
+        starts_before=end_of_local_day(day_to) if day_to else None,
+        community=community,
+        kind=args["kind"] or None,
+        status=args["status"] or None,
+    )
+    return filters, args
+
+
+@bp.route("/events")
+@office
+def event_list():
+    filters, args = _filters()
+    page = parse_id(request.args.get("page"), MAX_PAGE) or 1
+    rows, total = services.list_events(db.session, current_user, filters, page)
+    return render(
+        "events/list.html",
+        "rows",
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=services.PAGE,
+        args=args,
+        communities=_communities_for(current_user),
+    )
+
+
+# Staff: create and edit ------------------------------------------------------------------------
+
+
+def _event_data(form: EventForm) -> services.EventData:
+    return services.EventData(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        kind=form.kind.data or "",
+        community_id=form.community.data,
+        place=form.place.data or "",
+        starts_at=form.starts_at.data,
+        ends_at=form.ends_at.data,
+        signup_deadline=form.signup_deadline.data,
+        capacity=form.capacity.data,
+        waitlist_enabled=bool(form.waitlist_enabled.data),
+        audience=form.audience.data or "",
+        points_mode=form.points_mode.data or "",
+        points_value=form.points_value.data,
+    )
+
+
+def _prepare(form: EventForm) -> EventForm:
+    form.community.choices = [SelectChoice("", _("全街道"))] + [
+        SelectChoice(str(c.id), c.name) for c in _communities_for(current_user)
+    ]
+    return form
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@office
+def create_event():
+    form = _prepare(EventForm())
+    submitted = submit_form(
+        form,
+        lambda: services.create_event(
+            db.session, current_user, _event_data(form), publish=request.form.get("publish") == "1"
+        ),
+    )
+    if submitted.done:
+        event = submitted.result
+        flash(_("已创建活动：%(title)s", title=event.title), "success")
+        return redirect(url_for("events.event_detail", event_id=event.id))
+    return render("events/form.html", form=form, event=None), submitted.status
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@office
+def edit_event(event_id: int):
+    event = _managed_event(event_id)
+    form = _prepare(EventForm(obj=None if request.method == "POST" else event))
+    if request.method == "GET":
+        form.community.data = event.community_id
+    submitted = submit_form(
+        form, lambda: services.update_event(db.session, current_user, event, _event_data(form))
+    )
+    if submitted.done:
+        flash(_("已保存"), "success")
+        return redirect(url_for("events.event_detail", event_id=event_id))
+    return render("events/form.html", form=form, event=event), submitted.status
+
+
+# Staff: detail, status, attendance -------------------------------------------------------------
+
+
+def _detail_page(event: Event, block: str | None = None, status: int = 200, **extra):
+    detail = services.event_detail(db.session, event)
+    return render(
+        "events/detail.html",
+        block,
+        detail=detail,
+        event=event,
+        now=utcnow(),
+        values=extra.pop("values", {}),
+        **extra,
+    ), status
+
+
+@bp.route("/events/<int:event_id>")
+@office
+def event_detail(event_id: int):
+    return _detail_page(_managed_event(event_id))
+
+
+def _status_action(event_id: int, change):
+    """Publish, cancel or finish: plain form posts that go back to the detail page."""
+    event = _managed_event(event_id)
+    try:
+        message = change(event)
+    except ServiceError as error:
+        db.session.rollback()
+        return _detail_page(
+            _managed_event(event_id),
+            None,
+            422,
+            status_error=error.message,
+            values={"reason": request.form.get("reason", "")[:300]},
+        )
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("events.event_detail", event_id=event_id))
+
+
+@bp.route("/events/<int:event_id>/publish", methods=["POST"])
+@office
+def publish_event(event_id: int):
+    def publish(event):
+        services.publish_event(db.session, current_user, event)
+        return _("已发布，报名对象现在可以报名")
+
+    return _status_action(event_id, publish)
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["POST"])
+@office
+def cancel_event(event_id: int):
+    def cancel(event):
+        told = services.cancel_event(
+            db.session, current_user, event, request.form.get("reason", ""), g.tenant.slug
+        )
+        return _("活动已取消，已通知 %(n)d 位报名者", n=told)
+
+    return _status_action(event_id, cancel)
+
+
+@bp.route("/events/<int:event_id>/finish", methods=["POST"])
+@office
+def finish_event(event_id: int):
+    def finish(event):
+        services.finish_event(db.session, current_user, event)
+        return _("活动已标记为结束")
+
+    return _status_action(event_id, finish)
+
+
+def _attendance_done(event_id: int, message: str):
+    db.session.commit()
+    if _is_htmx():
+        return _detail_page(_managed_event(event_id), "attendance", notice=message)
+    flash(message, "success")
+    return redirect(url_for("events.event_detail", event_id=event_id) + "#attendance")
+
+
+def _attendance_refused(event_id: int, error: ServiceError, values: dict | None = None):
+    db.session.rollback()
+    if _is_htmx():
+        return _detail_page(
+            _managed_event(event_id),
+            "attendance",
+            422,
+            attendance_error=error.message,
+            values=values or {},
+        )
+    flash(error.message, "error")
+    return redirect(url_for("events.event_detail", event_id=event_id) + "#attendance")
+
+
+@bp.route("/events/<int:event_id>/attendance/<int:attendance_id>/confirm", methods=["POST"])
+@office
+def confirm_attendance(event_id: int, attendance_id: int):
+    event = _managed_event(event_id)
+    try:
+        row = services.get_attendance_or_404(db.session, event, attendance_id)
+    except NotFound:
+        abort(404)
+    try:
+        points = hours.confirm_one(db.session, current_user, g.tenant, event, row)
+    except ServiceError as error:
+        return _attendance_refused(event_id, error)
+    return _attendance_done(event_id, _("已确认，发放 %(n)d 积分", n=points))
+
+
+@bp.route("/events/<int:event_id>/attendance/confirm-all", methods=["POST"])
+@office
+def confirm_all_attendance(event_id: int):
+    event = _managed_event(event_id)
+    try:
+        count = hours.confirm_all(db.session, current_user, g.tenant, event)
+    except ServiceError as error:
+        return _attendance_refused(event_id, error)
+    return _attendance_done(event_id, _("已确认 %(n)d 条签到记录", n=count))
+
+
+@bp.route("/events/<int:event_id>/attendance/<int:attendance_id>/hours", methods=["POST"])
+@office
+def correct_hours(event_id: int, attendance_id: int):
+    event = _managed_event(event_id)
+    try:
+        row = services.get_attendance_or_404(db.session, event, attendance_id)
+    except NotFound:
+        abort(404)
+    values = {
+        "attendance_id": attendance_id,
+        "hours": request.form.get("hours", "")[:20],
+        "reason": request.form.get("reason", "")[:300],
+    }
+    try:
+        hours.correct_hours(
+            db.session,
+            current_user,
+            g.tenant,
+            event,
+            row,
+            request.form.get("hours"),
+            request.form.get("reason"),
+        )
+    except ServiceError as error:
+        return _attendance_refused(event_id, error, values)
+    return _attendance_done(event_id, _("已修改服务时长"))
+
+
+@bp.route("/events/<int:event_id>/attendance/enter", methods=["POST"])
+@office
+def enter_hours(event_id: int):
+    event = _managed_event(event_id)
+    raw_user = request.form.get("user", "")
+    values = {
+        "enter": True,
+        "user": raw_user[:20],
+        "hours": request.form.get("hours", "")[:20],
+        "reason": request.form.get("reason", "")[:300],
+    }
+    try:
+        hours.enter_hours(
+            db.session,
+            current_user,
+            g.tenant,
+            event,
+            parse_id(raw_user),
+            request.form.get("hours"),
+            request.form.get("reason"),
+        )
+    except ServiceError as error:
+        return _attendance_refused(event_id, error, values)
+    return _attendance_done(event_id, _("已补录服务时长"))
+
+
+# Volunteers and organisations -------------------------------------------------------------------
+
+
+@bp.route("/activities")
+@require_role(Role.volunteer, Role.org)
+def activities():
+    page = parse_id(request.args.get("page"), MAX_PAGE) or 1
+    cards, more = services.activity_cards(db.session, current_user, page)
+    return render(
+        "events/activities.html",
+        "cards",
+        cards=cards,
+        more=more,
+        page=page,
+        form=SignupForm(formdata=None),
+        now=utcnow(),
+    )
+
+
+def _visible_event(event_id: int) -> Event:
+    """An event a signed-in person may act on: any published, cancelled or finished event of the
+    street (the service then says why it refuses); drafts and other streets' do not exist."""
+    try:
+        event = services.get_event_or_404(db.session, event_id)
+    except NotFound:
+        abort(404)
+    if event.status == EventStatus.draft:
+        abort(404)
+    return event
+
+
+def _card_response(event_id: int, message: str = "", error: str = "", form=None, status=200):
+    """htmx gets the event's card swapped in place; a plain form post goes back to the list."""
+    if not _is_htmx():
+        flash(error or message, "error" if error else "success")
+        return redirect(url_for("events.activities") + f"#event-{event_id}")
+    cards, _more = services.activity_cards(db.session, current_user, event_id=event_id)
+    return render_template(
+        "events/_card.html",
+        card=cards[0],
+        form=form or SignupForm(formdata=None),
+        message=message,
+        error=error,
+        now=utcnow(),
+    ), status
+
+
+@bp.route("/events/<int:event_id>/register", methods=["POST"])
+@signed_in
+def register_for_event(event_id: int):
+    event = _visible_event(event_id)
+    form = SignupForm()
+    form.validate()
+    if current_user.role == Role.org and form.headcount.errors:
+        db.session.rollback()
+        return _card_response(event_id, error=form.headcount.errors[0], form=form, status=422)
+    try:
+        registration = register(
+            db.session,
+            current_user,
+            event,
+            headcount=form.headcount.data if current_user.role == Role.org else 1,
+            member_names=form.member_names.data or "",
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _card_response(event_id, error=error.message, form=form, status=422)
+    waitlisted = registration.status == RegistrationStatus.waitlisted
+    db.session.commit()
+    message = _("已进入候补名单，有名额时会通知您") if waitlisted else _("报名成功")
+    return _card_response(event_id, message=message)
+
+
+@bp.route("/events/<int:event_id>/cancel-registration", methods=["POST"])
+@signed_in
+def cancel_event_registration(event_id: int):
+    event = _visible_event(event_id)
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.user_id == current_user.id
+        )
+    )
+    if registration is None:
+        return _card_response(event_id, error=_("您没有报名该活动"), status=422)
+    try:
+        cancel_registration(db.session, current_user, registration)
+    except ServiceError as error:
+        db.session.rollback()
+        return _card_response(event_id, error=error.message, status=422)
+    db.session.commit()
+    return _card_response(event_id, message=_("已取消报名"))

@@ -5,30 +5,92 @@ row, refuses a source already paid, moves the balance with a guarded UPDATE (and
 it), appends the entry, and keeps the lots: positive entries open a lot, negative ones spend the
 oldest lots first. The caller commits; a refusal raises and the caller rolls back, so nothing is
 half-written.
+
+Invariants (checked by the tests after every race):
+
+- ``passport.balance`` equals the sum of the passport's entries (``ledger_sum``);
+- the open lots' ``remaining`` add up to the balance, because every positive entry opens a lot
+  and every negative one takes the same number of points from the lots;
+- a source key is paid once per street (a unique key; the check under the row lock answers a
+  double click with ``None`` instead of an error).
+
+Lots and expiry. A lot's expiry is fixed when it is opened, from the street's setting at that
+moment (changing the setting later does not touch lots already open). Expiry falls at the end
+of a day in the street's time zone, so everything earned on one day expires at one instant and
+"N points expire on <date>" is one sum. Spending takes the oldest lots first (by lot id, which
+follows the order the entries were written under the passport's lock); the daily job writes one
+``expire`` entry for what is left of each lot past its date (source key ``expire:<lot id>``).
+
+Refunds. A refund (a redemption cancelled before hand-over) is a positive entry like any other,
+so it opens a **new lot whose expiry counts from the refund**. The exact alternative — putting
+the points back into the lots the redemption drew from — needs a record of which lots each spend
+drew from, which the schema does not keep. The cost of the simple rule: points redeemed and then
+refunded may live longer than the points that paid for them. What it guarantees: a refund never
+expires before it is written (no points lost to a lot that expired meanwhile), and refunded points
+follow the street's expiry rule (they are never exempt from it, whoever calls ``post_entry``).
 """
 
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
+from flask import has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.streets.models import Tenant
 from tenants.passport.models import EntryKind, Passport, PointEntry, PointLot
 
+#: the time zone of the streets when no app is around to say otherwise
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+#: the longest expiry period an admin may choose, in months
+MAX_EXPIRY_MONTHS = 120
+
 
 class InsufficientPoints(ServiceError):
     """The balance would go below zero."""
 
 
+class Expiring(NamedTuple):
+    """Points of one passport that expire at one instant (the end of a day)."""
+
+    points: int
+    expires_at: datetime
+
+
+def street_zone() -> ZoneInfo:
+    """The streets' local time zone (``BABEL_DEFAULT_TIMEZONE``, Asia/Shanghai by default)."""
+    name = DEFAULT_TIMEZONE
+    if has_app_context():
+        from flask_babel import get_timezone
+
+        name = str(get_timezone()) or DEFAULT_TIMEZONE
+    return ZoneInfo(name)
+
+
+def _end_of_local_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
+
+
 def _lock_passport(session: Session, passport_id: int) -> Passport:
-    """The passport row, locked until commit (``FOR UPDATE``: concurrent changes queue here)."""
-    passport = session.scalar(select(Passport).where(Passport.id == passport_id).with_for_update())
+    """The passport row, locked until commit (``FOR UPDATE``: concurrent changes queue here).
+
+    ``populate_existing``: an object already loaded earlier in the transaction is refreshed with
+    what the lock saw, so nothing after the lock works from a stale copy.
+    """
+    passport = session.scalar(
+        select(Passport)
+        .where(Passport.id == passport_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if passport is None:
         raise ServiceError(_("志愿护照不存在"))
     return passport
@@ -37,19 +99,26 @@ def _lock_passport(session: Session, passport_id: int) -> Passport:
 def expiry_for(tenant: Tenant, earned_at: datetime) -> datetime | None:
     """When points earned at ``earned_at`` expire under the street's setting (None: never).
 
-    ``points_expiry``: "off"; "next_year_end" (31 December of the year after earning);
-    "months" (``points_expiry_months`` after earning).
+    ``points_expiry``: "off"; "next_year_end" (31 December of the year after earning, 23:59:59
+    local time); "months" (``points_expiry_months`` after earning, at the end of that local day;
+    the 31st of a shorter month becomes its last day).
     """
     settings = tenant.settings or {}
     mode = settings.get("points_expiry", "off")
+    zone = street_zone()
+    local = earned_at.astimezone(zone)
     if mode == "next_year_end":
-        return datetime(earned_at.year + 1, 12, 31, 23, 59, 59, tzinfo=UTC)
+        return _end_of_local_day(date(local.year + 1, 12, 31), zone)
     if mode == "months":
-        months = int(settings.get("points_expiry_months", 12))
-        month_index = earned_at.month - 1 + months
-        year, month = earned_at.year + month_index // 12, month_index % 12 + 1
-        day = min(earned_at.day, calendar.monthrange(year, month)[1])
-        return earned_at.replace(year=year, month=month, day=day)
+        try:
+            months = int(settings.get("points_expiry_months", 12))
+        except (TypeError, ValueError):
+            months = 12
+        months = min(max(months, 1), MAX_EXPIRY_MONTHS)
+        month_index = local.month - 1 + months
+        year, month = local.year + month_index // 12, month_index % 12 + 1
+        day = min(local.day, calendar.monthrange(year, month)[1])
+        return _end_of_local_day(date(year, month, day), zone)
     return None
 
 
@@ -66,8 +135,11 @@ def post_entry(
 ) -> PointEntry | None:
     """Append one entry and move the balance with it. Returns None if ``source_key`` was paid.
 
+    :param tenant: the street, for the expiry of a new lot; looked up from the passport if not
+        given (so no caller can open a lot exempt from the street's expiry rule)
     :param lot_id: for an expire entry, the lot it closes
     :raise InsufficientPoints: the balance would go below zero (nothing is written)
+    :raise ServiceError: a zero delta, or no such passport in this street
     """
     if delta == 0:
         raise ServiceError(_("积分变动不能为 0"))
@@ -84,7 +156,9 @@ def post_entry(
     ).scalar()
     if balance is None:
         raise InsufficientPoints(_("积分不足"))
-    passport.balance = balance  # keep the locked object in step without another SELECT
+    # keep the locked object in step without another SELECT, and without marking it changed
+    # (which would write the same balance again at the next flush)
+    set_committed_value(passport, "balance", balance)
     entry = PointEntry(
         passport_id=passport.id,
         delta=delta,
@@ -93,18 +167,21 @@ def post_entry(
         source_key=source_key,
         actor_id=actor_id,
         balance_after=balance,
+        created_at=utcnow(),
     )
     session.add(entry)
     session.flush()
     if delta > 0:
-        expires_at = expiry_for(tenant, entry.created_at) if tenant is not None else None
+        if tenant is None or tenant.id != passport.tenant_id:
+            tenant = session.get(Tenant, passport.tenant_id)
         session.add(
             PointLot(
                 passport_id=passport.id,
                 entry_id=entry.id,
                 points=delta,
                 remaining=delta,
-                expires_at=expires_at,
+                expires_at=expiry_for(tenant, entry.created_at),
+                created_at=entry.created_at,
             )
         )
     else:
@@ -114,21 +191,29 @@ def post_entry(
 
 
 def _spend_lots(session: Session, passport_id: int, points: int, lot_id: int | None) -> None:
-    """Take ``points`` from the open lots, oldest first (or from one lot, for an expiry)."""
+    """Take ``points`` from the open lots, oldest first (or from one lot, for an expiry).
+
+    Runs under the passport's lock, so the lots cannot change underneath; ``populate_existing``
+    makes sure lots loaded earlier in the transaction are read again.
+    """
     stmt = select(PointLot).where(PointLot.passport_id == passport_id, PointLot.remaining > 0)
     if lot_id is not None:
         stmt = stmt.where(PointLot.id == lot_id)
-    for lot in session.scalars(stmt.order_by(PointLot.id)):
+    stmt = stmt.order_by(PointLot.id).execution_options(populate_existing=True)
+    for lot in session.scalars(stmt):
         if points == 0:
             break
         taken = min(points, lot.remaining)
         lot.remaining -= taken
         points -= taken
-    # A balance with no lots behind it (adjustments made before lots existed) just goes down.
+    # A balance with no lots behind it (rows written before lots existed) just goes down.
 
 
 def ledger_sum(session: Session, passport_id: int) -> int:
-    """The sum of a passport's entries: what its cached balance must equal (tests, audits)."""
+    """The sum of a passport's entries: what its cached balance must equal (tests, audits).
+
+    Never on a page: pages read the cached balance.
+    """
     return session.scalar(
         select(func.coalesce(func.sum(PointEntry.delta), 0)).where(
             PointEntry.passport_id == passport_id
@@ -136,34 +221,63 @@ def ledger_sum(session: Session, passport_id: int) -> int:
     )
 
 
-def expiring(session: Session, passport_id: int, limit: int = 3) -> list[PointLot]:
-    """The next lots to expire, soonest first (the volunteer's "N points expire on date")."""
+def _open_lots_with_expiry(lot, passport_id):
+    return (lot.passport_id == passport_id, lot.remaining > 0, lot.expires_at.is_not(None))
+
+
+def expiring(session: Session, passport_id: int, limit: int = 3) -> list[Expiring]:
+    """The points that will expire next, soonest first, one line per expiry instant.
+
+    What the volunteer sees as "N points expire on <date>". Only open lots are read (the ones
+    spending has not emptied), so it stays small however long the history.
+    """
     stmt = (
-        select(PointLot)
-        .where(
-            PointLot.passport_id == passport_id,
-            PointLot.remaining > 0,
-            PointLot.expires_at.is_not(None),
-        )
+        select(func.sum(PointLot.remaining), PointLot.expires_at)
+        .where(*_open_lots_with_expiry(PointLot, passport_id))
+        .group_by(PointLot.expires_at)
         .order_by(PointLot.expires_at)
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return [Expiring(int(points), expires_at) for points, expires_at in session.execute(stmt)]
+
+
+def next_expiry_columns(passport):
+    """Two scalar subqueries for a SELECT of ``passport`` (the Passport entity or an alias):
+    when its next points expire, and how many (both NULL when nothing is due to expire).
+
+    For ``/me``, which must not spend a statement of its own on this.
+    """
+    first, lot = aliased(PointLot), aliased(PointLot)
+    soonest = (
+        select(func.min(first.expires_at))
+        .where(*_open_lots_with_expiry(first, passport.id))
+        .correlate(passport)
+        .scalar_subquery()
+    )
+    points = (
+        select(func.sum(lot.remaining))
+        .where(*_open_lots_with_expiry(lot, passport.id), lot.expires_at <= soonest)
+        .correlate(passport)
+        .scalar_subquery()
+    )
+    return soonest, points
 
 
 def expire_due_lots(session: Session, now: datetime | None = None) -> int:
     """Write an expire entry for what is left of every lot past its date. Returns how many.
 
-    Run by the daily job in each street's scope; safe to run twice (source key per lot).
+    Run by the daily job in each street's scope; safe to run twice (source key per lot, and a
+    lot emptied by its expiry is no longer due). Passports are locked in id order, so two runs
+    at once queue instead of deadlocking.
     """
     now = now or utcnow()
     due = session.execute(
-        select(PointLot.id, PointLot.passport_id, PointLot.remaining).where(
-            PointLot.remaining > 0, PointLot.expires_at.is_not(None), PointLot.expires_at <= now
-        )
+        select(PointLot.id, PointLot.passport_id)
+        .where(PointLot.remaining > 0, PointLot.expires_at.is_not(None), PointLot.expires_at <= now)
+        .order_by(PointLot.passport_id, PointLot.id)
     ).all()
     written = 0
-    for lot_id, passport_id, _remaining in due:
+    for lot_id, passport_id in due:
         written += _expire_lot(session, lot_id, passport_id) is not None
     return written
 
@@ -183,3 +297,17 @@ def _expire_lot(session: Session, lot_id: int, passport_id: int) -> PointEntry |
         reason=_("积分到期"),
         lot_id=lot_id,
     )
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The last second of ``day`` in the streets' time zone, in UTC."""
+    return _end_of_local_day(day, street_zone())
+
+
+def start_of_local_day(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the streets' time zone, in UTC."""
+    return datetime.combine(day, time(0, 0), tzinfo=street_zone()).astimezone(UTC)
+
+
+def local_today() -> date:
+    return utcnow().astimezone(street_zone()).date()

@@ -1,7 +1,226 @@
-"""/<slug>/… pages of 志愿护照 (passport): the volunteer's home, history, certificate; points settings."""
+"""/<slug>/… pages of 志愿护照 (passport): the volunteer's home, history, certificate; points
+settings, the staff's passport list and adjustments."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from saas.auth.access import admin_only, office, signed_in
+from saas.auth.models import Role
+from saas.errors import NotFound, ServiceError
+from saas.extensions import db
+from saas.forms import attach_error, parse_id
+from saas.ui import render
+from tenants.passport import ledger, services
+from tenants.passport.forms import KIND_LABELS, AdjustForm, PointSettingsForm
 
 bp = Blueprint("passport", __name__, url_prefix="/<slug:tenant>")
+
+#: deeper than any street's list goes; keeps OFFSET inside what the database accepts
+MAX_PAGE = 100_000
+
+
+# --- the volunteer ------------------------------------------------------------------------------
+
+
+@bp.route("/me")
+@signed_in
+def me():
+    home = services.home(db.session, current_user, g.tenant)
+    if home.issued:  # a first visit: the new passport is kept
+        db.session.commit()
+    token = services.passport_token(g.tenant.id, home.passport.id)
+    return render("passport/me.html", home=home, qr=services.qr_svg(token))
+
+
+@bp.route("/me/history")
+@signed_in
+def history():
+    passport = services.own_passport(db.session, current_user)
+    before = parse_id(request.args.get("before"))
+    entries = services.history(db.session, passport.id, before) if passport else []
+    expiring = []
+    if passport is not None and before is None and request.headers.get("HX-Request") != "true":
+        expiring = ledger.expiring(db.session, passport.id)
+    return render(
+        "passport/history.html",
+        "entries",
+        passport=passport,
+        entries=entries,
+        expiring=expiring,
+        page_size=services.HISTORY_PAGE,
+    )
+
+
+def _certificate_page(person, form_action: str):
+    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
+    error = None
+    try:
+        start, end = services.parse_period(raw_from, raw_to)
+    except ServiceError as refusal:
+        error = refusal.message
+        start, end = services.parse_period("", "")
+    cert = services.certificate(db.session, person, start, end)
+    return render(
+        "passport/certificate.html",
+        cert=cert,
+        error=error,
+        raw_from=raw_from[:10] if error else start.isoformat(),
+        raw_to=raw_to[:10] if error else end.isoformat(),
+        form_action=form_action,
+    ), (422 if error else 200)
+
+
+@bp.route("/me/certificate")
+@signed_in
+def my_certificate():
+    return _certificate_page(current_user, url_for("passport.my_certificate"))
+
+
+@bp.route("/people/<int:user_id>/certificate")
+@office
+def person_certificate(user_id: int):
+    try:
+        person = services.get_person_or_404(db.session, current_user, user_id)
+    except NotFound:
+        abort(404)
+    return _certificate_page(person, url_for("passport.person_certificate", user_id=user_id))
+
+
+# --- the admin's points settings ---------------------------------------------------------------
+
+
+def _fill_settings_form(form: PointSettingsForm, current: services.PointSettings) -> None:
+    form.default_points.data = str(current.default_points)
+    form.party_bonus_percent.data = str(current.party_bonus_percent)
+    form.points_expiry.data = current.points_expiry
+    months = current.points_expiry_months
+    form.points_expiry_months.data = "" if months is None else str(months)
+    form.entered_hours_earn_points.data = current.entered_hours_earn_points
+    form.auto_confirm.data = current.auto_confirm
+    form.passport_prefix.data = current.passport_prefix
+    form.wish_points.data = str(current.wish_points)
+    for kind, points in current.kind_points.items():
+        getattr(form, f"kind_{kind}").data = "" if points is None else str(points)
+
+
+@bp.route("/settings/points", methods=["GET", "POST"])
+@admin_only
+def point_settings():
+    form = PointSettingsForm()
+    status = 200
+    if request.method == "GET":
+        _fill_settings_form(form, services.point_settings(db.session, g.tenant))
+    elif form.validate_on_submit():
+        values = services.PointSettings(
+            default_points=form.default_points.value,
+            kind_points={
+                kind.value: getattr(form, f"kind_{kind.value}").value for kind in KIND_LABELS
+            },
+            party_bonus_percent=form.party_bonus_percent.value,
+            points_expiry=form.points_expiry.data,
+            points_expiry_months=form.points_expiry_months.value,
+            entered_hours_earn_points=form.entered_hours_earn_points.data,
+            auto_confirm=form.auto_confirm.data,
+            passport_prefix=form.passport_prefix.data or "",
+            wish_points=form.wish_points.value,
+        )
+        try:
+            changes = services.save_point_settings(db.session, current_user, g.tenant, values)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            status = 422
+        except IntegrityError:  # two admins saving the same new rule at the same moment
+            db.session.rollback()
+            form.form_errors.append(_("设置刚被他人修改，请重新提交"))
+            status = 422
+        else:
+            flash(_("积分设置已保存") if changes else _("设置没有变化"), "success")
+            return redirect(url_for("passport.point_settings"))
+    else:
+        status = 422
+    return render(
+        "passport/settings.html",
+        form=form,
+        kinds=KIND_LABELS,
+        default_prefix=services.default_passport_prefix(g.tenant),
+    ), status
+
+
+# --- the staff's list of passports, and adjustments --------------------------------------------
+
+
+def _limited_community() -> int | None:
+    """Staff limited to one community (社区工作人员) see that community's people only."""
+    return None if current_user.role == Role.admin else current_user.community_id
+
+
+def _list_page(adjust_error: dict | None = None, status: int = 200):
+    query = request.values.get("q", "")[:50]
+    page = parse_id(request.values.get("page"), MAX_PAGE) or 1
+    rows, total = services.list_passports(db.session, query, page, _limited_community())
+    return render(
+        "passport/passports.html",
+        "rows",
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=services.PASSPORTS_PAGE,
+        q=query,
+        communities=services.community_names(db.session),
+        adjust_error=adjust_error or {},
+    ), status
+
+
+@bp.route("/passports")
+@office
+def passports():
+    return _list_page()
+
+
+@bp.route("/passports/<int:passport_id>/adjust", methods=["POST"])
+@admin_only
+def adjust(passport_id: int):
+    try:
+        passport = services.get_passport_or_404(db.session, passport_id)
+    except NotFound:
+        abort(404)
+    number = passport.number
+    form = AdjustForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            entry = services.adjust_points(
+                db.session, current_user, passport, form.delta.value, form.reason.data
+            )
+        except ServiceError as refusal:
+            db.session.rollback()
+            error = refusal.message
+        else:
+            message = _(
+                "已调整 %(number)s：%(d)+d，当前积分 %(n)d",
+                number=passport.number,
+                d=entry.delta,
+                n=entry.balance_after,
+            )
+            db.session.commit()
+            flash(message, "success")
+            back = {"q": request.form.get("q", "")[:50]}
+            page = parse_id(request.form.get("page"), MAX_PAGE)
+            if page and page > 1:
+                back["page"] = page
+            return redirect(url_for("passport.passports", **back))
+    else:
+        error = next(iter(form.errors.values()))[0] if form.errors else _("请检查填写内容")
+    failed = {
+        "number": number,
+        "message": str(error),
+        "delta": (request.form.get("delta") or "")[:20],
+        "reason": (request.form.get("reason") or "")[:200],
+    }
+    return _list_page({passport_id: failed}, 422)

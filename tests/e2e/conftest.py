@@ -124,6 +124,12 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     )
     if migrate.returncode != 0:
         pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}")
+    # the demo street (slug demo, logins 1390000000x / demo1234) for journeys that need history
+    seed = subprocess.run(
+        [*FLASK, "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    if seed.returncode != 0:
+        pytest.fail(f"flask seed-demo failed:\n{seed.stdout}\n{seed.stderr}")
 
     for attempt in range(3):  # a free port can be taken between finding it and binding it
         port = _free_port()

@@ -43,11 +43,11 @@ def test_admin_logs_in_and_lands_on_the_dashboard(client, make_street, scoped):
         assert session.get(User, (street.id, street.admin_id)).last_login_at is not None
 
 
-def test_volunteer_lands_on_the_inbox(client, make_street, make_user):
+def test_volunteer_lands_on_the_passport(client, make_street, make_user):
     street = make_street("alpha")
     _, phone = make_user(street, "volunteer")
     response = login(client, "alpha", phone)
-    assert response.headers["Location"] == "/alpha/inbox"
+    assert response.headers["Location"] == "/alpha/me"
 
 
 def test_login_accepts_a_phone_written_with_spaces_and_plus_86(client, make_street):

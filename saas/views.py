@@ -1,0 +1,51 @@
+"""Steps every module's views share: a form posted to a service, committed once or refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import request
+from flask_wtf import FlaskForm
+
+from saas.errors import ServiceError
+from saas.extensions import db
+from saas.forms import attach_error
+
+T = TypeVar("T")
+
+
+@dataclass
+class Submitted(Generic[T]):
+    """What became of a form page's request (see :func:`submit_form`)."""
+
+    #: the service ran and the transaction is committed
+    done: bool = False
+    #: what the service returned, when ``done``
+    result: T | None = None
+    #: the status to show the form page again with: 200 for a GET, 422 for a refused POST
+    status: int = 200
+    #: the service's refusal, already rolled back and attached to the form
+    refusal: ServiceError | None = None
+
+
+def submit_form(form: FlaskForm, act: Callable[[], T]) -> Submitted[T]:
+    """Validate ``form`` and, if it is valid, run ``act`` (the service call) and commit.
+
+    A POST whose form is invalid gives status 422 and runs nothing. A :class:`ServiceError`
+    from ``act`` rolls the session back, is shown next to the field it names (or above the
+    form), and gives status 422. A GET only gives status 200.
+    """
+    if form.validate_on_submit():
+        try:
+            result = act()
+        except ServiceError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            return Submitted(status=422, refusal=error)
+        db.session.commit()
+        return Submitted(done=True, result=result)
+    if request.method == "POST":
+        return Submitted(status=422)
+    return Submitted()

@@ -1,0 +1,671 @@
+"""Staff work on events (活动): create, edit, publish, cancel and finish; the lists staff and
+volunteers see.
+
+Signing up is in ``registration.py``, hours and points in ``attendance.py``. Status changes are
+guarded UPDATEs (``… WHERE status IN (…)``), so a double click changes, and notifies, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy.orm import Session, aliased
+
+from saas.audit.services import record
+from saas.auth.models import Role, User
+from saas.db import utcnow
+from saas.errors import NotFound, ServiceError
+from saas.notify.services import notify
+from tenants.events.attendance import REASON_MAX
+from tenants.events.models import (
+    Attendance,
+    Audience,
+    Event,
+    EventKind,
+    EventStatus,
+    PointsMode,
+    Registration,
+    RegistrationStatus,
+)
+from tenants.events.registration import (
+    AUDIENCE_ROLES,
+    activity_link,
+    promote_waitlist,
+    signup_deadline,
+)
+from tenants.structure.models import Community
+
+#: rows on one page of the staff list; cards on one page of the volunteers' list
+PAGE = 30
+ACTIVITY_PAGE = 20
+TITLE_MAX = 120
+PLACE_MAX = 200
+DESCRIPTION_MAX = 5000
+MAX_CAPACITY = 10000
+MAX_POINTS = 10000
+#: an event longer than this is a typing mistake (hours are capped at the event's length)
+MAX_LENGTH = timedelta(days=31)
+
+KIND_LABELS = {
+    EventKind.volunteer: _l("志愿服务"),
+    EventKind.alliance: _l("联盟共建"),
+    EventKind.merchant_day: _l("商户会员日"),
+    EventKind.campaign: _l("一季一品活动"),
+    EventKind.meeting: _l("会议"),
+}
+STATUS_LABELS = {
+    EventStatus.draft: _l("草稿"),
+    EventStatus.published: _l("已发布"),
+    EventStatus.cancelled: _l("已取消"),
+    EventStatus.finished: _l("已结束"),
+}
+AUDIENCE_LABELS = {
+    Audience.volunteers: _l("志愿者"),
+    Audience.alliance: _l("共建单位"),
+    Audience.merchants: _l("商户"),
+    Audience.public: _l("公众"),
+}
+POINTS_MODE_LABELS = {
+    PointsMode.per_hour: _l("按小时计分"),
+    PointsMode.fixed: _l("固定积分"),
+}
+
+
+@dataclass
+class EventData:
+    """What staff type into the event form (times already in UTC)."""
+
+    title: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    description: str = ""
+    kind: str = EventKind.volunteer
+    community_id: int | None = None
+    place: str = ""
+    signup_deadline: datetime | None = None
+    capacity: int | None = None
+    waitlist_enabled: bool = True
+    audience: str = Audience.volunteers
+    points_mode: str = PointsMode.per_hour
+    points_value: int | None = None
+
+
+# Access -----------------------------------------------------------------------------------------
+
+
+def _limited_to(actor: User) -> int | None:
+    """The one community a staff member is limited to, or None (admin, street-wide staff)."""
+    return actor.community_id if actor.role == Role.staff else None
+
+
+def _visible(actor: User):
+    community = _limited_to(actor)
+    if community is None:
+        return true()
+    return or_(Event.community_id.is_(None), Event.community_id == community)
+
+
+def get_event_or_404(session: Session, event_id: int) -> Event:
+    """The street's event.
+
+    :raise NotFound: no such event, or another street's
+    """
+    event = session.scalar(select(Event).where(Event.id == event_id))
+    if event is None:
+        raise NotFound(_("活动不存在"))
+    return event
+
+
+def get_managed_event_or_404(session: Session, actor: User, event_id: int) -> Event:
+    """An event ``actor`` (admin or staff) may see and manage.
+
+    :raise NotFound: no such event, another street's, or another community's for staff limited to
+        one community (the same answer)
+    """
+    event = session.scalar(select(Event).where(Event.id == event_id, _visible(actor)))
+    if event is None:
+        raise NotFound(_("活动不存在"))
+    return event
+
+
+def get_attendance_or_404(session: Session, event: Event, attendance_id: int) -> Attendance:
+    """:raise NotFound: no such attendance at this event"""
+    attendance = session.scalar(
+        select(Attendance).where(Attendance.id == attendance_id, Attendance.event_id == event.id)
+    )
+    if attendance is None:
+        raise NotFound(_("签到记录不存在"))
+    return attendance
+
+
+# Rules ------------------------------------------------------------------------------------------
+
+
+def _clean_text(raw: str | None, limit: int, field_name: str, message: str) -> str:
+    text = (raw or "").strip()
+    if len(text) > limit:
+        raise ServiceError(message, field_name)
+    return text
+
+
+def _check_community(session: Session, actor: User, community_id: int | None) -> int | None:
+    limited = _limited_to(actor)
+    if community_id is None:
+        return None
+    if limited is not None and community_id != limited:
+        raise ServiceError(_("您只能为本社区或全街道创建活动"), "community")
+    found = session.scalar(
+        select(Community.id).where(Community.id == community_id, Community.archived_at.is_(None))
+    )
+    if found is None:
+        raise ServiceError(_("请选择本街道的社区"), "community")
+    return found
+
+
+def check_event_data(session: Session, actor: User, data: EventData) -> EventData:
+    """The event's rules; returns the data cleaned.
+
+    :raise ServiceError: naming the field at fault
+    """
+    title = " ".join((data.title or "").split())
+    if not title:
+        raise ServiceError(_("请填写活动名称"), "title")
+    if len(title) > TITLE_MAX:
+        raise ServiceError(_("活动名称不能超过 %(n)d 个字", n=TITLE_MAX), "title")
+    description = _clean_text(
+        data.description,
+        DESCRIPTION_MAX,
+        "description",
+        _("活动介绍不能超过 %(n)d 个字", n=DESCRIPTION_MAX),
+    )
+    place = _clean_text(data.place, PLACE_MAX, "place", _("地点不能超过 %(n)d 个字", n=PLACE_MAX))
+    if data.kind not in EventKind.__members__.values():
+        raise ServiceError(_("请选择活动类型"), "kind")
+    if data.audience not in Audience.__members__.values():
+        raise ServiceError(_("请选择报名对象"), "audience")
+    if data.points_mode not in PointsMode.__members__.values():
+        raise ServiceError(_("请选择积分方式"), "points_mode")
+    if data.starts_at is None:
+        raise ServiceError(_("请填写开始时间"), "starts_at")
+    if data.ends_at is None:
+        raise ServiceError(_("请填写结束时间"), "ends_at")
+    if data.ends_at <= data.starts_at:
+        raise ServiceError(_("结束时间必须晚于开始时间"), "ends_at")
+    if data.ends_at - data.starts_at > MAX_LENGTH:
+        raise ServiceError(_("活动时长不能超过 %(n)d 天", n=MAX_LENGTH.days), "ends_at")
+    if data.signup_deadline is not None and data.signup_deadline > data.starts_at:
+        raise ServiceError(_("报名截止时间不能晚于开始时间"), "signup_deadline")
+    if data.capacity is not None and not 1 <= data.capacity <= MAX_CAPACITY:
+        raise ServiceError(_("名额需在 1–%(n)d 之间", n=MAX_CAPACITY), "capacity")
+    if data.points_value is not None and not 0 <= data.points_value <= MAX_POINTS:
+        raise ServiceError(_("积分需在 0–%(n)d 之间", n=MAX_POINTS), "points_value")
+    if data.points_mode == PointsMode.fixed and data.points_value is None:
+        raise ServiceError(_("固定积分请填写分值"), "points_value")
+    return EventData(
+        title=title,
+        description=description,
+        kind=data.kind,
+        community_id=_check_community(session, actor, data.community_id),
+        place=place,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        signup_deadline=data.signup_deadline,
+        capacity=data.capacity,
+        waitlist_enabled=bool(data.waitlist_enabled),
+        audience=data.audience,
+        points_mode=data.points_mode,
+        points_value=data.points_value,
+    )
+
+
+def _require_office(actor: User) -> None:
+    if actor.role not in (Role.admin, Role.staff):
+        raise ServiceError(_("只有工作人员可以管理活动"))
+
+
+# Changes ----------------------------------------------------------------------------------------
+
+
+def create_event(session: Session, actor: User, data: EventData, publish: bool = False) -> Event:
+    """A new event, a draft unless ``publish``."""
+    _require_office(actor)
+    clean = check_event_data(session, actor, data)
+    event = Event(
+        title=clean.title,
+        description=clean.description,
+        kind=clean.kind,
+        community_id=clean.community_id,
+        place=clean.place,
+        starts_at=clean.starts_at,
+        ends_at=clean.ends_at,
+        signup_deadline=clean.signup_deadline,
+        capacity=clean.capacity,
+        waitlist_enabled=clean.waitlist_enabled,
+        audience=clean.audience,
+        points_mode=clean.points_mode,
+        points_value=clean.points_value,
+        status=EventStatus.draft,
+        created_by=actor.id,
+    )
+    session.add(event)
+    session.flush()
+    if publish:
+        publish_event(session, actor, event)
+    return event
+
+
+def update_event(session: Session, actor: User, event: Event, data: EventData) -> Event:
+    """Change an event not yet cancelled or finished.
+
+    The capacity moves with a guarded UPDATE (``… WHERE seats_taken <= new capacity``): it cannot
+    drop below the seats already taken, even while people sign up; a larger one promotes the
+    waitlist, in order. A new start time means a new reminder.
+    :raise ServiceError: closed event, a rule broken, capacity below the seats taken
+    """
+    _require_office(actor)
+    if event.status in (EventStatus.cancelled, EventStatus.finished):
+        raise ServiceError(_("已取消或已结束的活动不能修改"))
+    clean = check_event_data(session, actor, data)
+    if clean.starts_at != event.starts_at:
+        event.reminded_at = None
+    for name in (
+        "title",
+        "description",
+        "kind",
+        "community_id",
+        "place",
+        "starts_at",
+        "ends_at",
+        "signup_deadline",
+        "waitlist_enabled",
+        "audience",
+        "points_mode",
+        "points_value",
+    ):
+        setattr(event, name, getattr(clean, name))
+    session.flush()
+    if clean.capacity != event.capacity:
+        # the event's row lock, as cancelling a registration takes it: one promotion at a time
+        session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+        fits = Event.seats_taken <= clean.capacity if clean.capacity is not None else true()
+        changed = session.execute(
+            update(Event)
+            .where(Event.id == event.id, fits)
+            .values(capacity=clean.capacity)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.refresh(event)
+        if not changed:
+            raise ServiceError(
+                _("已有 %(n)d 人报名，名额不能少于已报名人数", n=event.seats_taken), "capacity"
+            )
+        promote_waitlist(session, event)
+    return event
+
+
+def _change_status(session: Session, event: Event, allowed: tuple[str, ...], **values) -> bool:
+    """Move the status if it is still one of ``allowed``: the database decides, once."""
+    changed = session.execute(
+        update(Event)
+        .where(Event.id == event.id, Event.status.in_(allowed))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(event)
+    return bool(changed)
+
+
+def publish_event(session: Session, actor: User, event: Event) -> None:
+    """A draft goes live: volunteers see it and may sign up. Publishing twice changes nothing.
+
+    :raise ServiceError: a cancelled or finished event
+    """
+    _require_office(actor)
+    if event.status == EventStatus.published:
+        return
+    if not _change_status(
+        session,
+        event,
+        (EventStatus.draft,),
+        status=EventStatus.published,
+        published_at=utcnow(),
+    ):
+        if event.status != EventStatus.published:
+            raise ServiceError(_("已取消或已结束的活动不能发布"))
+
+
+def cancel_event(
+    session: Session, actor: User, event: Event, reason: str | None = "", slug: str = ""
+) -> int:
+    """Cancel the event and tell everyone registered or on the waitlist (inbox and SMS).
+
+    Seats are left as they are (nobody is promoted into a cancelled event). Returns how many
+    people were told; a second cancel tells nobody again.
+    :raise ServiceError: a finished event, a reason too long
+    """
+    _require_office(actor)
+    reason = " ".join((reason or "").split())
+    if len(reason) > REASON_MAX:
+        raise ServiceError(_("原因不能超过 %(n)d 个字", n=REASON_MAX), "reason")
+    if event.status == EventStatus.cancelled:
+        return 0
+    if not _change_status(
+        session,
+        event,
+        (EventStatus.draft, EventStatus.published),
+        status=EventStatus.cancelled,
+        cancelled_at=utcnow(),
+    ):
+        if event.status == EventStatus.cancelled:
+            return 0
+        raise ServiceError(_("已结束的活动不能取消"))
+    people = session.scalars(
+        select(User)
+        .join(Registration, Registration.user_id == User.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status.in_([RegistrationStatus.registered, RegistrationStatus.waitlisted]),
+        )
+        .order_by(Registration.id)
+    ).all()
+    body = _("原定于 %(when)s 的活动“%(title)s”已取消。", when=when(event), title=event.title)
+    if reason:
+        body += _("原因：%(reason)s", reason=reason)
+    for person in people:
+        notify(
+            session,
+            person,
+            "event.cancelled",
+            _("活动取消：%(title)s", title=event.title),
+            body,
+            link=activity_link(slug, event) if slug else "",
+            channels=("sms",),
+        )
+    record(
+        session,
+        "event.cancel",
+        actor.id,
+        target=f"event:{event.id}",
+        detail={"title": event.title, "reason": reason, "notified": len(people)},
+    )
+    session.flush()
+    return len(people)
+
+
+def finish_event(session: Session, actor: User, event: Event) -> None:
+    """Staff mark a published event that has started as finished (结束).
+
+    :raise ServiceError: not published, or not started yet
+    """
+    _require_office(actor)
+    if event.status == EventStatus.finished:
+        return
+    if event.starts_at > utcnow():
+        raise ServiceError(_("活动尚未开始，不能标记为结束"))
+    if (
+        not _change_status(session, event, (EventStatus.published,), status=EventStatus.finished)
+        and event.status != EventStatus.finished
+    ):
+        raise ServiceError(_("只有已发布的活动可以标记为结束"))
+
+
+def when(event: Event) -> str:
+    """The event's start in the street's local time, for messages."""
+    from flask_babel import format_datetime
+
+    return format_datetime(event.starts_at, "yyyy-MM-dd HH:mm")
+
+
+# Lists ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EventFilters:
+    """The staff list's filters; None means "any"."""
+
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+    #: a community id, or "street" for street-wide events only
+    community: int | str | None = None
+    kind: str | None = None
+    status: str | None = None
+
+
+@dataclass
+class EventRow:
+    event: Event
+    community: str
+    waitlisted: int
+
+
+def list_events(
+    session: Session, actor: User, filters: EventFilters, page: int = 1
+) -> tuple[list[EventRow], int]:
+    """One page of the events ``actor`` may manage, newest start first, and how many match.
+
+    Three statements whatever the page holds: the rows, the count, the waitlists.
+    """
+    stmt = (
+        select(Event, Community.name)
+        .outerjoin(Community, Community.id == Event.community_id)
+        .where(_visible(actor))
+    )
+    if filters.starts_from is not None:
+        stmt = stmt.where(Event.starts_at >= filters.starts_from)
+    if filters.starts_before is not None:
+        stmt = stmt.where(Event.starts_at < filters.starts_before)
+    if filters.community == "street":
+        stmt = stmt.where(Event.community_id.is_(None))
+    elif isinstance(filters.community, int):
+        stmt = stmt.where(Event.community_id == filters.community)
+    if filters.kind in EventKind.__members__.values():
+        stmt = stmt.where(Event.kind == filters.kind)
+    if filters.status in EventStatus.__members__.values():
+        stmt = stmt.where(Event.status == filters.status)
+    total = (
+        session.scalar(
+            stmt.with_only_columns(func.count(Event.id), maintain_column_froms=True).order_by(None)
+        )
+        or 0
+    )
+    found = session.execute(
+        stmt.order_by(Event.starts_at.desc(), Event.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
+    ).all()
+    waiting = _waitlist_counts(session, [event.id for event, _name in found])
+    rows = [EventRow(event, name or "", waiting.get(event.id, 0)) for event, name in found]
+    return rows, total
+
+
+def _waitlist_counts(session: Session, event_ids: list[int]) -> dict[int, int]:
+    if not event_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Registration.event_id, func.count())
+            .where(
+                Registration.event_id.in_(event_ids),
+                Registration.status == RegistrationStatus.waitlisted,
+            )
+            .group_by(Registration.event_id)
+        ).all()
+    )
+
+
+@dataclass
+class Person:
+    """One line of the detail page: a registration or an attendance, with its account."""
+
+    user: User
+    registration: Registration | None = None
+    attendance: Attendance | None = None
+
+
+@dataclass
+class EventDetail:
+    event: Event
+    community: str
+    registered: list[Person] = field(default_factory=list)
+    #: in the order they will be promoted
+    waitlisted: list[Person] = field(default_factory=list)
+    attendances: list[Person] = field(default_factory=list)
+    #: registered people with no attendance: whom hours can be entered for (补录)
+    without_attendance: list[User] = field(default_factory=list)
+
+
+def event_detail(session: Session, event: Event) -> EventDetail:
+    """The event with its registrations and attendance, in four statements."""
+    community = (
+        session.scalar(select(Community.name).where(Community.id == event.community_id))
+        if event.community_id is not None
+        else None
+    )
+    detail = EventDetail(event, community or "")
+    registrations = session.execute(
+        select(Registration, User)
+        .join(User, User.id == Registration.user_id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status.in_([RegistrationStatus.registered, RegistrationStatus.waitlisted]),
+        )
+        .order_by(Registration.waitlist_position, Registration.created_at, Registration.id)
+    ).all()
+    attendances = session.execute(
+        select(Attendance, User)
+        .join(User, User.id == Attendance.user_id)
+        .where(Attendance.event_id == event.id)
+        .order_by(Attendance.checked_in_at, Attendance.id)
+    ).all()
+    present = {attendance.user_id for attendance, _user in attendances}
+    for registration, user in registrations:
+        person = Person(user, registration=registration)
+        if registration.status == RegistrationStatus.waitlisted:
+            detail.waitlisted.append(person)
+        else:
+            detail.registered.append(person)
+            if user.id not in present:
+                detail.without_attendance.append(user)
+    detail.attendances = [Person(user, attendance=a) for a, user in attendances]
+    return detail
+
+
+@dataclass
+class ActivityCard:
+    """One event on a volunteer's (or an organisation's) list, and where they stand."""
+
+    event: Event
+    community: str
+    waitlisted: int
+    registration: Registration | None
+    #: their place in line (1 is next), when waitlisted
+    place_in_line: int | None
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.event.capacity is None:
+            return None
+        return max(self.event.capacity - self.event.seats_taken, 0)
+
+    @property
+    def status(self) -> str | None:
+        """registered, waitlisted, or None (not signed up, or cancelled)."""
+        if self.registration is None or self.registration.status == RegistrationStatus.cancelled:
+            return None
+        return self.registration.status
+
+    @property
+    def deadline(self) -> datetime:
+        return signup_deadline(self.event)
+
+    @property
+    def open(self) -> bool:
+        return self.event.status == EventStatus.published and utcnow() <= self.deadline
+
+    @property
+    def full(self) -> bool:
+        return self.seats_left == 0
+
+
+def _joinable_audiences(user: User) -> list[str]:
+    return [str(audience) for audience, roles in AUDIENCE_ROLES.items() if user.role in roles]
+
+
+def activity_cards(
+    session: Session, user: User, page: int = 1, event_id: int | None = None
+) -> tuple[list[ActivityCard], bool]:
+    """The published events ``user`` may join that have not ended, soonest first, and whether
+    there are more; or just ``event_id``'s card (after signing up or cancelling).
+
+    Four statements whatever the page holds: events, the user's registrations, waitlist sizes,
+    the user's places in line.
+    """
+    stmt = select(Event, Community.name).outerjoin(Community, Community.id == Event.community_id)
+    if event_id is not None:
+        stmt = stmt.where(Event.id == event_id)
+    else:
+        stmt = (
+            stmt.where(
+                Event.audience.in_(_joinable_audiences(user)),
+                Event.status == EventStatus.published,
+                Event.ends_at > utcnow(),
+            )
+            .order_by(Event.starts_at, Event.id)
+            .offset((page - 1) * ACTIVITY_PAGE)
+            .limit(ACTIVITY_PAGE + 1)
+        )
+    found = session.execute(stmt).all()
+    more = len(found) > ACTIVITY_PAGE
+    found = found[:ACTIVITY_PAGE]
+    ids = [event.id for event, _name in found]
+    if not ids:
+        return [], False
+    mine = {
+        r.event_id: r
+        for r in session.scalars(
+            select(Registration).where(
+                Registration.event_id.in_(ids), Registration.user_id == user.id
+            )
+        )
+    }
+    waiting = _waitlist_counts(session, ids)
+    lines = _places_in_line(session, user, [i for i, r in mine.items() if r.waitlist_position])
+    cards = [
+        ActivityCard(
+            event=event,
+            community=name or "",
+            waitlisted=waiting.get(event.id, 0),
+            registration=mine.get(event.id),
+            place_in_line=lines.get(event.id),
+        )
+        for event, name in found
+    ]
+    return cards, more
+
+
+def _places_in_line(session: Session, user: User, event_ids: list[int]) -> dict[int, int]:
+    """For each event where ``user`` waits: how many wait ahead of them, plus one (one query)."""
+    if not event_ids:
+        return {}
+    me, other = aliased(Registration), aliased(Registration)
+    return dict(
+        session.execute(
+            select(me.event_id, func.count(other.id))
+            .join(
+                other,
+                and_(
+                    other.event_id == me.event_id,
+                    other.status == RegistrationStatus.waitlisted,
+                    other.waitlist_position <= me.waitlist_position,
+                ),
+            )
+            .where(
+                me.user_id == user.id,
+                me.event_id.in_(event_ids),
+                me.status == RegistrationStatus.waitlisted,
+            )
+            .group_by(me.event_id)
+        ).all()
+    )

@@ -1,0 +1,64 @@
+"""Plain helpers the module tests share: rows made inside a street's scope, signed-in clients."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from datetime import timedelta
+
+from saas.db import utcnow
+from tenants.events.models import Event, EventStatus
+from tenants.structure.models import Community
+from tests.conftest import login
+
+
+def add_community(scoped, street, name: str) -> int:
+    with scoped(street) as session:
+        community = Community(name=name)
+        session.add(community)
+        session.commit()
+        return community.id
+
+
+def signed_in(app, slug: str, phone: str):
+    """A new test client with ``phone`` signed in to street ``slug``."""
+    client = app.test_client()
+    assert login(client, slug, phone).status_code == 302
+    return client
+
+
+def make_event(scoped, street, **kw) -> int:
+    """A published event starting in two days, 3 hours long, 10 seats, unless told otherwise."""
+    start = kw.pop("starts_at", utcnow() + timedelta(days=2))
+    values = {
+        "title": "社区清洁",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=3),
+        "capacity": 10,
+        "status": EventStatus.published,
+        **kw,
+    }
+    with scoped(street) as session:
+        event = Event(**values)
+        session.add(event)
+        session.commit()
+        return event.id
+
+
+def png_bytes(padding: int = 0) -> bytes:
+    """A real 1×1 PNG (``padding`` zero bytes of an ignored chunk make it as large as needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    extra = chunk(b"zzZz", b"\0" * padding) if padding else b""
+    idat = zlib.compress(b"\0\xff\0\0")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + extra
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
