@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
-from flask import request
+from flask import Response, abort, request, send_file
 from flask_wtf import FlaskForm
 
 from saas.errors import ServiceError
@@ -49,3 +50,16 @@ def submit_form(form: FlaskForm, act: Callable[[], T]) -> Submitted[T]:
     if request.method == "POST":
         return Submitted(status=422)
     return Submitted()
+
+
+def send_upload(found: tuple[Path, str] | None) -> Response:
+    """A stored upload, ``(path, content type)``, for the signed-in viewer; 404 when there is none.
+
+    The browser may keep it for an hour; shared caches may not keep it at all.
+    """
+    if found is None:
+        abort(404)
+    path, mimetype = found
+    response = send_file(path, mimetype=mimetype, max_age=0, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

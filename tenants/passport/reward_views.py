@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,7 +15,7 @@ from saas.errors import NotFound, ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id
 from saas.ui import render
-from saas.views import submit_form
+from saas.views import send_upload, submit_form
 from tenants.passport import rewards as services
 from tenants.passport.models import RedemptionStatus, Reward
 from tenants.passport.reward_forms import NewRewardForm, RestockForm, RewardForm, VerifyForm
@@ -84,13 +84,7 @@ def redeem(reward_id: int):
 @signed_in
 def picture(reward_id: int):
     reward = _reward_or_404(reward_id)
-    found = services.picture_path(g.tenant.id, reward.picture)
-    if found is None:
-        abort(404)
-    path, mimetype = found
-    response = send_file(path, mimetype=mimetype, max_age=0, conditional=True)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return send_upload(services.picture_path(g.tenant.id, reward.picture))
 
 
 # --- my redemptions ------------------------------------------------------------------------------

@@ -505,15 +505,9 @@ def save_point_settings(
 # --- the staff's list of passports, and adjustments --------------------------------------------
 
 
-def list_passports(
-    session: Session, query: str = "", page: int = 1, community_id: int | None = None
-) -> tuple[list, int]:
-    """One page of the street's passports with their holders, and how many match.
-
-    :param query: part of the holder's name, or of the passport number
-    :param community_id: only that community's holders (staff limited to one community)
-    """
-    stmt = select(
+def _passport_rows():
+    """The list's columns: each passport with its holder and this year's hours."""
+    return select(
         Passport.id,
         Passport.number,
         Passport.balance,
@@ -524,6 +518,17 @@ def list_passports(
         User.is_party_member,
         User.community_id,
     ).join(User, User.id == Passport.user_id)
+
+
+def list_passports(
+    session: Session, query: str = "", page: int = 1, community_id: int | None = None
+) -> tuple[list, int]:
+    """One page of the street's passports with their holders, and how many match.
+
+    :param query: part of the holder's name, or of the passport number
+    :param community_id: only that community's holders (staff limited to one community)
+    """
+    stmt = _passport_rows()
     if community_id is not None:
         stmt = stmt.where(User.community_id == community_id)
     query = query.replace("%", "").replace("_", "").replace("\\", "").strip()
@@ -542,21 +547,7 @@ def list_passports(
 
 def passport_row(session: Session, passport_id: int):
     """One row of the list, as ``list_passports`` gives it (after an adjustment)."""
-    return session.execute(
-        select(
-            Passport.id,
-            Passport.number,
-            Passport.balance,
-            Passport.hours_total,
-            _hours_this_year(Passport, utcnow().year).label("hours_year"),
-            User.id.label("user_id"),
-            User.name,
-            User.is_party_member,
-            User.community_id,
-        )
-        .join(User, User.id == Passport.user_id)
-        .where(Passport.id == passport_id)
-    ).first()
+    return session.execute(_passport_rows().where(Passport.id == passport_id)).first()
 
 
 def community_names(session: Session) -> dict[int, str]:

@@ -131,8 +131,12 @@ def _require_review(actor: User, wish: Wish) -> None:
 # --- the steps ----------------------------------------------------------------------------------
 
 
-def _link(tenant: Tenant, wish: Wish) -> str:
-    return f"/{tenant.slug}/wishes/{wish.id}"
+def _tell(
+    session: Session, tenant: Tenant, wish: Wish, person: User | None, kind: str, title, body
+) -> None:
+    """Notify ``person`` (nobody when None) about ``wish``, with a link to its page."""
+    if person is not None:
+        notify(session, person, kind, title, body, link=f"/{tenant.slug}/wishes/{wish.id}")
 
 
 def _user(session: Session, user_id: int | None) -> User | None:
@@ -141,10 +145,14 @@ def _user(session: Session, user_id: int | None) -> User | None:
     return session.scalar(select(User).where(User.id == user_id))
 
 
+def _not_the_actor(person: User | None, actor: User) -> User | None:
+    """``person``, unless they are the one acting (nobody is told of their own step)."""
+    return person if person is not None and person.id != actor.id else None
+
+
 def _wisher_side(session: Session, wish: Wish, actor: User) -> User | None:
     """Who hears for the wisher: their account, or the staff member who posted for them."""
-    person = _user(session, wish.wisher_id or wish.posted_by)
-    return person if person is not None and person.id != actor.id else None
+    return _not_the_actor(_user(session, wish.wisher_id or wish.posted_by), actor)
 
 
 def _guarded(session: Session, wish: Wish, from_status: WishStatus, **values) -> bool:
@@ -239,16 +247,15 @@ def approve(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
         reject_reason="",
     ):
         raise ServiceError(_("该心愿已审核过了"))
-    wisher = _user(session, wish.wisher_id)
-    if wisher is not None and wisher.id != actor.id:
-        notify(
-            session,
-            wisher,
-            "wish.approved",
-            _("心愿已通过审核：%(title)s", title=wish.title),
-            _("您的心愿已发布，等待志愿者认领。"),
-            link=_link(tenant, wish),
-        )
+    _tell(
+        session,
+        tenant,
+        wish,
+        _not_the_actor(_user(session, wish.wisher_id), actor),
+        "wish.approved",
+        _("心愿已通过审核：%(title)s", title=wish.title),
+        _("您的心愿已发布，等待志愿者认领。"),
+    )
 
 
 def reject(session: Session, actor: User, tenant: Tenant, wish: Wish, reason: str) -> None:
@@ -263,16 +270,15 @@ def reject(session: Session, actor: User, tenant: Tenant, wish: Wish, reason: st
         session, wish, WishStatus.pending, status=WishStatus.rejected, reject_reason=reason
     ):
         raise ServiceError(_("该心愿已审核过了"))
-    wisher = _user(session, wish.wisher_id)
-    if wisher is not None and wisher.id != actor.id:
-        notify(
-            session,
-            wisher,
-            "wish.rejected",
-            _("心愿未通过审核：%(title)s", title=wish.title),
-            _("理由：%(reason)s", reason=reason),
-            link=_link(tenant, wish),
-        )
+    _tell(
+        session,
+        tenant,
+        wish,
+        _not_the_actor(_user(session, wish.wisher_id), actor),
+        "wish.rejected",
+        _("心愿未通过审核：%(title)s", title=wish.title),
+        _("理由：%(reason)s", reason=reason),
+    )
 
 
 def claim(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
@@ -293,16 +299,15 @@ def claim(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
         claimed_at=utcnow(),
     ):
         raise ServiceError(_("该心愿已被他人认领"))
-    wisher = _wisher_side(session, wish, actor)
-    if wisher is not None:
-        notify(
-            session,
-            wisher,
-            "wish.claimed",
-            _("心愿已被认领：%(title)s", title=wish.title),
-            _("%(name)s认领了这个心愿，将尽快帮助实现。", name=actor.name),
-            link=_link(tenant, wish),
-        )
+    _tell(
+        session,
+        tenant,
+        wish,
+        _wisher_side(session, wish, actor),
+        "wish.claimed",
+        _("心愿已被认领：%(title)s", title=wish.title),
+        _("%(name)s认领了这个心愿，将尽快帮助实现。", name=actor.name),
+    )
 
 
 def release(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
@@ -351,16 +356,15 @@ def fulfil(
         fulfilled_at=utcnow(),
     ):
         raise ServiceError(_("该心愿当前不能提交完成情况"))
-    wisher = _wisher_side(session, wish, actor)
-    if wisher is not None:
-        notify(
-            session,
-            wisher,
-            "wish.fulfilled",
-            _("心愿已完成：%(title)s", title=wish.title),
-            _("%(name)s已帮助实现这个心愿，等待工作人员确认。", name=actor.name),
-            link=_link(tenant, wish),
-        )
+    _tell(
+        session,
+        tenant,
+        wish,
+        _wisher_side(session, wish, actor),
+        "wish.fulfilled",
+        _("心愿已完成：%(title)s", title=wish.title),
+        _("%(name)s已帮助实现这个心愿，等待工作人员确认。", name=actor.name),
+    )
 
 
 def confirm(session: Session, actor: User, tenant: Tenant, wish: Wish) -> int:
@@ -398,24 +402,25 @@ def confirm(session: Session, actor: User, tenant: Tenant, wish: Wish) -> int:
             tenant=tenant,
         )
         paid = wish.points if entry is not None else 0
-    if claimer is not None:
-        notify(
-            session,
-            claimer,
-            "points.awarded" if paid else "wish.confirmed",
-            _("获得 %(n)d 积分", n=paid) if paid else _("心愿已确认实现"),
-            _("您帮助实现的心愿“%(title)s”已确认。", title=wish.title),
-            link=_link(tenant, wish),
-        )
+    _tell(
+        session,
+        tenant,
+        wish,
+        claimer,
+        "points.awarded" if paid else "wish.confirmed",
+        _("获得 %(n)d 积分", n=paid) if paid else _("心愿已确认实现"),
+        _("您帮助实现的心愿“%(title)s”已确认。", title=wish.title),
+    )
     wisher = _wisher_side(session, wish, actor)
     if wisher is not None and (claimer is None or wisher.id != claimer.id):
-        notify(
+        _tell(
             session,
+            tenant,
+            wish,
             wisher,
             "wish.confirmed",
             _("心愿已实现：%(title)s", title=wish.title),
             _("感谢%(name)s的帮助。", name=claimer.name if claimer else ""),
-            link=_link(tenant, wish),
         )
     return paid
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -14,7 +14,7 @@ from saas.errors import Forbidden, NotFound, ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id
 from saas.ui import render
-from saas.views import submit_form
+from saas.views import send_upload, submit_form
 from tenants.passport.rewards import picture_path
 from tenants.structure.services import active_communities
 from tenants.wishes import services
@@ -210,13 +210,7 @@ def photo(wish_id: int):
     wish = _wish_or_404(wish_id)
     if not (current_user.is_office or services.is_involved(current_user, wish)):
         abort(404)
-    found = picture_path(g.tenant.id, wish.photo)
-    if found is None:
-        abort(404)
-    path, mimetype = found
-    response = send_file(path, mimetype=mimetype, max_age=0, conditional=True)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return send_upload(picture_path(g.tenant.id, wish.photo))
 
 
 # --- for the office: review, confirm, figures ----------------------------------------------------

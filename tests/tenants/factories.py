@@ -10,6 +10,7 @@ from saas.db import utcnow
 from tenants.events.models import Event, EventStatus
 from tenants.structure.models import Community
 from tests.conftest import login
+from tests.test_query_counts import count_queries
 
 
 def add_community(scoped, street, name: str) -> int:
@@ -62,3 +63,18 @@ def png_bytes(padding: int = 0) -> bytes:
         + chunk(b"IDAT", idat)
         + chunk(b"IEND", b"")
     )
+
+
+def assert_statements_do_not_grow(app, client, url: str, grow, more: int, most: int) -> str:
+    """``url`` runs as many statements after ``grow(more)`` as after ``grow(2)``, and at most
+    ``most``. Returns the text of the larger page."""
+    grow(2)
+    with count_queries(app) as small:
+        assert client.get(url).status_code == 200
+    grow(more)
+    with count_queries(app) as large:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+    assert len(large) <= most, "\n".join(large)
+    return response.get_data(as_text=True)

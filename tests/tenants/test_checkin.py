@@ -32,7 +32,7 @@ from tenants.events.models import (
 )
 from tenants.passport.models import Passport
 from tests.conftest import both_backends, login, pg_only
-from tests.test_query_counts import count_queries
+from tests.tenants.factories import assert_statements_do_not_grow
 
 # --- helpers -------------------------------------------------------------------------------------
 
@@ -672,14 +672,7 @@ def test_statements_per_page_do_not_grow_with_attendance(
                 session.add(Attendance(event_id=event_id, user_id=user.id, checked_in_at=utcnow()))
             session.commit()
 
-    grow(2)
-    with count_queries(app) as small:
-        assert client.get(url).status_code == 200
-    grow(15)
-    with count_queries(app) as large:
-        assert client.get(url).status_code == 200
-    assert len(large) == len(small), "\n".join(large)
-    assert len(large) <= 8, "\n".join(large)
+    assert_statements_do_not_grow(app, client, url, grow, more=15, most=8)
 
 
 def test_passport_tokens_name_their_street(app, street, other):

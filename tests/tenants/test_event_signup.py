@@ -4,6 +4,7 @@ htmx sign-up and cancel buttons, the waitlist, and every refusal in words."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -12,8 +13,7 @@ from saas.db import utcnow
 from saas.notify.models import Notification
 from tenants.events.models import Event, EventStatus, Registration, RegistrationStatus
 from tests.conftest import both_backends, login
-from tests.tenants.factories import make_event
-from tests.test_query_counts import count_queries
+from tests.tenants.factories import assert_statements_do_not_grow, make_event
 
 HX = {"HX-Request": "true"}
 
@@ -399,12 +399,12 @@ def _grow(scoped, street, make_user, volunteer_id: int, n: int) -> None:
 def test_statements_on_the_activities_page_do_not_grow_with_events(
     app, client, street, volunteer, make_user, scoped
 ):
-    _grow(scoped, street, make_user, volunteer, 2)
-    with count_queries(app) as small:
-        assert client.get("/alpha/activities").status_code == 200
-    _grow(scoped, street, make_user, volunteer, 10)
-    with count_queries(app) as large:
-        page = client.get("/alpha/activities").get_data(as_text=True)
+    page = assert_statements_do_not_grow(
+        app,
+        client,
+        "/alpha/activities",
+        partial(_grow, scoped, street, make_user, volunteer),
+        more=10,
+        most=10,
+    )
     assert page.count("候补第 2 位") == 12
-    assert len(large) == len(small), "\n".join(large)
-    assert len(large) <= 10, "\n".join(large)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from sqlalchemy import func, select
 
@@ -13,8 +15,12 @@ from tenants.passport.models import EntryKind, Passport, PointEntry, Redemption,
 from tenants.passport.rewards import new_code
 from tenants.passport.services import passport_for
 from tests.conftest import both_backends
-from tests.tenants.factories import add_community, png_bytes, signed_in
-from tests.test_query_counts import count_queries
+from tests.tenants.factories import (
+    add_community,
+    assert_statements_do_not_grow,
+    png_bytes,
+    signed_in,
+)
 
 pytestmark = pytest.mark.usefixtures("uploads")
 
@@ -451,14 +457,8 @@ def test_statements_per_page_do_not_grow(app, volunteer, street, community, scop
     client, _user_id, passport_id = volunteer
     viewer = admin if page == "/rewards/manage" else client
     url = f"/alpha{page}"
-    _grow(scoped, street, passport_id, community, 2)
-    with count_queries(app) as small:
-        assert viewer.get(url).status_code == 200
-    _grow(scoped, street, passport_id, community, 10)
-    with count_queries(app) as large:
-        assert viewer.get(url).status_code == 200
-    assert len(large) == len(small), "\n".join(large)
-    assert len(large) <= 10, "\n".join(large)
+    grow = partial(_grow, scoped, street, passport_id, community)
+    assert_statements_do_not_grow(app, viewer, url, grow, more=10, most=10)
 
 
 def test_demo_rewards_load_twice_without_doubling(app, scoped, unscoped):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -16,9 +17,13 @@ from tenants.passport.models import Passport, PointEntry
 from tenants.wishes import services
 from tenants.wishes.models import Wish, WishStatus
 from tests.conftest import both_backends, pg_only
-from tests.tenants.factories import add_community, png_bytes, signed_in
+from tests.tenants.factories import (
+    add_community,
+    assert_statements_do_not_grow,
+    png_bytes,
+    signed_in,
+)
 from tests.tenants.test_races import race
-from tests.test_query_counts import count_queries
 
 pytestmark = pytest.mark.usefixtures("uploads")
 
@@ -384,14 +389,8 @@ def test_statements_per_page_do_not_grow(app, admin, people, street, community, 
     client, claimer_id = people["李志愿"]
     viewer = admin if page == "/wishes/review" else client
     url = f"/alpha{page}"
-    _grow(scoped, street, community, claimer_id, 2)
-    with count_queries(app) as small:
-        assert viewer.get(url).status_code == 200
-    _grow(scoped, street, community, claimer_id, 10)
-    with count_queries(app) as large:
-        assert viewer.get(url).status_code == 200
-    assert len(large) == len(small), "\n".join(large)
-    assert len(large) <= 14, "\n".join(large)
+    grow = partial(_grow, scoped, street, community, claimer_id)
+    assert_statements_do_not_grow(app, viewer, url, grow, more=10, most=14)
 
 
 def test_demo_wishes_load_twice_without_doubling(app, scoped, unscoped):
