@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import pytest
@@ -297,7 +298,8 @@ def test_admin_adds_a_reward_with_a_picture(admin, street, community, scoped, up
         10,
         community,
     )
-    assert reward.picture.endswith(".png") and "a.png" not in reward.picture
+    # stored under a random name, never the uploader's
+    assert re.fullmatch(r"[0-9a-f]{16,}\.png", reward.picture), reward.picture
     assert (uploads / str(street.id) / reward.picture).read_bytes() == png_bytes()
     assert "保温杯" in admin.get("/alpha/rewards/manage").get_data(as_text=True)
 
