@@ -3,7 +3,9 @@ settings, the staff's passport list and adjustments."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+import hashlib
+
+from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -32,8 +34,25 @@ def me():
     home = services.home(db.session, current_user, g.tenant)
     if home.issued:  # a first visit: the new passport is kept
         db.session.commit()
-    token = services.passport_token(g.tenant.id, home.passport.id)
-    return render("passport/me.html", home=home, qr=services.qr_svg(token))
+    return render("passport/me.html", home=home)
+
+
+@bp.route("/me/qr.svg")
+@signed_in
+def qr():
+    """The passport's QR code as an image of its own: drawing it costs more than the whole page,
+    and the code never changes, so the phone keeps it (ETag; a day's private caching)."""
+    passport = services.passport_for(db.session, current_user, g.tenant)
+    db.session.commit()
+    token = services.passport_token(g.tenant.id, passport.id)
+    etag = hashlib.sha256(token.encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):  # the phone has it: do not draw it again
+        response = Response(status=304)
+    else:
+        response = Response(services.qr_svg(token), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.set_etag(etag)
+    return response
 
 
 @bp.route("/me/history")

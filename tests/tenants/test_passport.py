@@ -124,7 +124,7 @@ def test_me_issues_a_passport_and_shows_it_on_the_phone(client, street, voluntee
     with scoped(street) as session:
         passport = session.scalar(select(Passport).where(Passport.user_id == user_id))
     assert passport is not None and passport.number == "ALPHA-000001"
-    assert "ALPHA-000001" in page and "<svg" in page and 'class="qr"' in page
+    assert "ALPHA-000001" in page and 'src="/alpha/me/qr.svg"' in page
     assert "还没有积分记录" in page and "暂无报名的活动" in page
     assert "第 1 名" in page  # alone in the community
     # a second visit keeps the same passport
@@ -144,7 +144,13 @@ def test_the_passport_qr_carries_the_check_in_token(app, client, street, volunte
     with app.test_request_context():
         token = passport_token(street.id, passport_id)
         assert read_passport_token(token) == (street.id, passport_id)
-        assert qr_svg(token) in page
+    assert 'src="/alpha/me/qr.svg"' in page
+    image = client.get("/alpha/me/qr.svg")
+    assert image.mimetype == "image/svg+xml" and image.get_data(as_text=True) == qr_svg(token)
+    assert "private" in image.headers["Cache-Control"]
+    # the phone asks again with its ETag: nothing to redraw or send
+    again = client.get("/alpha/me/qr.svg", headers={"If-None-Match": image.headers["ETag"]})
+    assert again.status_code == 304
 
 
 @both_backends
