@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import BigInteger, Integer, bindparam, case, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from saas.audit.services import record
@@ -163,37 +163,46 @@ def _hours_this_year(passport, year: int):
     return case((passport.hours_year_of == year, passport.hours_year), else_=0)
 
 
-def _passport_summary(user: User, year: int):
+@lru_cache(maxsize=2)
+def _summary_statement(with_community: bool):
     """One SELECT: the passport, the rank in the community this year, the community's name and
     the next points to expire. The rank is 1 + how many passports of the same community have
-    more hours this year (a count the database does, no loop over people)."""
-    other, other_user = aliased(Passport), aliased(User)
+    more hours this year (a count the database does, no loop over people).
+
+    Built once, with bind parameters (``user_id``, ``community_id``, ``year``): on ``/me`` putting
+    this statement together cost more than running it.
+    """
+    year = bindparam("year", type_=Integer)
     mine = _hours_this_year(Passport, year)
-    if user.community_id is None:
-        ahead = None
-    else:
+    soonest, expiring_points = ledger.next_expiry_columns(Passport)
+    columns = [Passport, mine, soonest, expiring_points]
+    if with_community:
+        other, other_user = aliased(Passport), aliased(User)
+        community_id = bindparam("community_id", type_=BigInteger)
         ahead = (
             select(func.count())
             .select_from(other)
             .join(other_user, other_user.id == other.user_id)
             .where(
-                other_user.community_id == user.community_id,
+                other_user.community_id == community_id,
                 other.hours_year_of == year,
                 other.hours_year > mine,
             )
             .correlate(Passport)
             .scalar_subquery()
         )
-    community = (
-        select(Community.name).where(Community.id == user.community_id).scalar_subquery()
-        if user.community_id is not None
-        else None
-    )
-    soonest, expiring_points = ledger.next_expiry_columns(Passport)
-    columns = [Passport, mine, soonest, expiring_points]
-    if ahead is not None:
+        community = select(Community.name).where(Community.id == community_id).scalar_subquery()
         columns += [ahead, community]
-    return select(*columns).where(Passport.user_id == user.id)
+    return select(*columns).where(Passport.user_id == bindparam("user_id", type_=BigInteger))
+
+
+def _passport_summary(user: User, year: int):
+    """The summary statement for ``user`` and its parameters."""
+    with_community = user.community_id is not None
+    params = {"user_id": user.id, "year": year}
+    if with_community:
+        params["community_id"] = user.community_id
+    return _summary_statement(with_community), params
 
 
 def home(session: Session, user: User, tenant: Tenant, now: datetime | None = None) -> Home:
@@ -203,12 +212,12 @@ def home(session: Session, user: User, tenant: Tenant, now: datetime | None = No
     none of them a sum over the ledger; issuing a first passport costs a few more, once.
     """
     now = now or utcnow()
-    stmt = _passport_summary(user, now.year)
-    row = session.execute(stmt).first()
+    stmt, params = _passport_summary(user, now.year)
+    row = session.execute(stmt, params).first()
     issued = row is None
     if issued:
         passport_for(session, user, tenant)
-        row = session.execute(stmt).first()
+        row = session.execute(stmt, params).first()
     passport, hours_year, soonest, points = row[0], row[1], row[2], row[3]
     rank = community = None
     if user.community_id is not None:
