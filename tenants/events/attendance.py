@@ -65,21 +65,30 @@ def confirm_attendance(
     """
     if attendance.hours is None:
         raise ServiceError(_("尚未签退，无法确认时长"))
+    # Confirm and read the hours in one statement: what is paid is what the row says now (not a
+    # correction loaded earlier), and a row someone already confirmed pays nothing more.
+    confirmed = session.execute(
+        update(Attendance)
+        .where(
+            Attendance.id == attendance.id,
+            Attendance.confirmed_at.is_(None),
+            Attendance.hours.is_not(None),
+        )
+        .values(confirmed_at=utcnow(), confirmed_by=actor.id if actor else None)
+        .returning(Attendance.hours, Attendance.source)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if confirmed is None:
+        return 0
+    hours, source = confirmed
     event = session.scalar(select(Event).where(Event.id == attendance.event_id))
     user = session.scalar(select(User).where(User.id == attendance.user_id))
-    first = session.execute(
-        update(Attendance)
-        .where(Attendance.id == attendance.id, Attendance.confirmed_at.is_(None))
-        .values(confirmed_at=utcnow(), confirmed_by=actor.id if actor else None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
     passport = passport_for(session, user, tenant)
-    if first:
-        _add_hours(session, passport, attendance.hours)
-    earns = attendance.source == HoursSource.recorded or (tenant.settings or {}).get(
+    _add_hours(session, passport, hours)
+    earns = source == HoursSource.recorded or (tenant.settings or {}).get(
         "entered_hours_earn_points", False
     )
-    points = points_for(session, tenant, event, attendance.hours, user) if earns else 0
+    points = points_for(session, tenant, event, hours, user) if earns else 0
     if points <= 0:
         return 0
     entry = post_entry(
@@ -98,7 +107,7 @@ def confirm_attendance(
             user,
             "points.awarded",
             _("获得 %(n)d 积分", n=points),
-            _("参加“%(title)s”，服务 %(hours)s 小时。", title=event.title, hours=attendance.hours),
+            _("参加“%(title)s”，服务 %(hours)s 小时。", title=event.title, hours=hours),
         )
     return points if entry is not None else 0
 

@@ -418,12 +418,17 @@ def check_in(
                 Attendance.event_id == event.id,
                 Attendance.user_id == user.id,
                 Attendance.checked_in_at.is_(None),
+                # hours staff entered or confirmed are settled: a scan does not reopen them
+                Attendance.source == HoursSource.recorded,
+                Attendance.confirmed_at.is_(None),
             )
             .values(checked_in_at=at)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not filled:
             attendance = attendance_of(session, event, user)
+            if attendance.checked_in_at is None:
+                raise ServiceError(_("您的服务时长已由工作人员登记，无需签到"))
             return Outcome(
                 "already", _("已签到（%(time)s）", time=_when(attendance.checked_in_at)), attendance
             )
@@ -464,12 +469,18 @@ def check_out(
     hours = recorded_hours(event, attendance.checked_in_at, at)
     done = session.execute(
         update(Attendance)
-        .where(Attendance.id == attendance.id, Attendance.checked_out_at.is_(None))
+        .where(
+            Attendance.id == attendance.id,
+            Attendance.checked_out_at.is_(None),
+            Attendance.confirmed_at.is_(None),
+        )
         .values(checked_out_at=at, hours=hours, source=HoursSource.recorded, auto_closed=False)
         .execution_options(synchronize_session=False)
     ).rowcount
     attendance = attendance_of(session, event, user)
     if not done:
+        if attendance.checked_out_at is None:  # confirmed by staff meanwhile: settled
+            raise ServiceError(_("您的服务时长已确认，无需签退"))
         return Outcome(
             "already", _("已签退（%(time)s）", time=_when(attendance.checked_out_at)), attendance
         )
@@ -682,7 +693,11 @@ def close_street_checkins(session: Session, now: datetime | None = None) -> int:
         out = max(event.ends_at, attendance.checked_in_at)
         closed += session.execute(
             update(Attendance)
-            .where(Attendance.id == attendance.id, Attendance.checked_out_at.is_(None))
+            .where(
+                Attendance.id == attendance.id,
+                Attendance.checked_out_at.is_(None),
+                Attendance.confirmed_at.is_(None),
+            )
             .values(
                 checked_out_at=out,
                 hours=recorded_hours(event, attendance.checked_in_at, out),

@@ -15,24 +15,27 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from saas.auth.access import office, signed_in
-from saas.errors import ServiceError
+from saas.errors import NotFound, ServiceError
 from saas.extensions import db
 from saas.ui import render
 from tenants.events import checkin
 from tenants.events.models import Event
+from tenants.events.services import get_managed_event_or_404
 
 bp = Blueprint("checkin", __name__, url_prefix="/<slug:tenant>")
 
 
 def get_event_or_404(event_id: int) -> Event:
-    """The street's event; :raise 404: unknown, or another street's."""
-    event = db.session.scalar(select(Event).where(Event.id == event_id))
-    if event is None:
+    """An event the signed-in staff member manages.
+
+    :raise 404: unknown, another street's, or another community's for staff limited to one
+    """
+    try:
+        return get_managed_event_or_404(db.session, current_user, event_id)
+    except NotFound:
         abort(404)
-    return event
 
 
 def _mode(raw: str | None) -> str:

@@ -118,6 +118,15 @@ def register(
         member_names = clean_member_names(member_names, headcount)
     else:
         headcount, member_names = 1, ""
+    # Sign-ups for one event queue here: two taps on "sign up again" after a cancellation must not
+    # both take a seat for the one row they share, and the status is read as it is now.
+    session.scalar(
+        select(Event)
+        .where(Event.id == event.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    _check_open(event, user)
     existing = session.scalar(
         select(Registration).where(
             Registration.event_id == event.id, Registration.user_id == user.id
@@ -128,7 +137,16 @@ def register(
     if existing is not None and existing.status != RegistrationStatus.cancelled:
         raise ServiceError(_("您已报名该活动"))
 
-    if _take_seats(session, event, headcount):
+    someone_waiting = session.scalar(
+        select(Registration.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.waitlisted,
+        )
+        .limit(1)
+    )
+    if not (someone_waiting and event.waitlist_enabled) and _take_seats(session, event, headcount):
+        # a free seat goes to a newcomer only when nobody is waiting for it
         status, position = RegistrationStatus.registered, None
     elif event.waitlist_enabled:
         status, position = RegistrationStatus.waitlisted, _next_waitlist_position(session, event)

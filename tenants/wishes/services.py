@@ -375,6 +375,8 @@ def confirm(session: Session, actor: User, tenant: Tenant, wish: Wish) -> int:
     :raise ServiceError: not waiting for confirmation (already confirmed, or not fulfilled)
     """
     _require_review(actor, wish)
+    if actor.id == wish.claimer_id:  # nobody confirms, and pays, their own work
+        raise ServiceError(_("不能确认自己认领的心愿，请由其他工作人员确认"))
     if not _guarded(
         session,
         wish,

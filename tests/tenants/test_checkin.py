@@ -682,3 +682,56 @@ def test_passport_tokens_name_their_street(app, street, other):
         assert checkin.read_passport_token(token + "x") is None
         assert checkin.read_passport_token("not a token") is None
         assert checkin.passport_token(other.id, 42) != token
+
+
+# --- found in review ------------------------------------------------------------------------------
+
+
+def test_staff_of_one_community_cannot_run_another_communitys_check_in(
+    app, street, scoped, make_user
+):
+    from tenants.structure.models import Community
+
+    with scoped(street) as session:
+        mine, theirs = Community(name="甲社区"), Community(name="乙社区")
+        session.add_all([mine, theirs])
+        session.commit()
+        mine_id, theirs_id = mine.id, theirs.id
+    event_id = make_event(scoped, street)
+    with scoped(street) as session:
+        session.scalar(select(Event).where(Event.id == event_id)).community_id = theirs_id
+        session.commit()
+    _uid, phone = make_user(street, "staff", community_id=mine_id)
+    staff = app.test_client()
+    login(staff, street.slug, phone)
+    base = f"/{street.slug}/events/{event_id}"
+    for path in ("/checkin-screen", "/checkin-poster", "/scanner"):
+        assert staff.get(base + path).status_code == 404, path
+    assert staff.post(base + "/checkin-secret").status_code == 404
+    assert staff.post(base + "/scans", json=[]).status_code == 404
+
+
+def test_hours_entered_by_staff_are_not_reopened_by_a_scan(app, client, street, scoped, make_user):
+    from tenants.events.attendance import confirm_attendance
+
+    event_id = make_event(scoped, street)
+    user_id, phone, _passport = make_volunteer(scoped, make_user, street, event_id)
+    with scoped(street) as session:
+        session.add(
+            Attendance(event_id=event_id, user_id=user_id, hours=3, source=HoursSource.entered)
+        )
+        session.commit()
+        row = session.scalar(select(Attendance).where(Attendance.user_id == user_id))
+        admin = session.scalar(select(User).where(User.id == street.admin_id))
+        assert confirm_attendance(session, admin, session.get(Tenant, street.id), row) == 0
+        session.commit()
+    login(client, street.slug, phone)
+    code = token_for(scoped, street, event_id, "in")
+    response = client.post(f"/{street.slug}/checkin/{code}")
+    assert "已由工作人员登记" in page(response)
+    settled = attendance(scoped, street, event_id, user_id)
+    assert settled.checked_in_at is None and settled.source == HoursSource.entered
+    with scoped(street) as session:  # confirming again pays nothing either
+        row = session.scalar(select(Attendance).where(Attendance.user_id == user_id))
+        admin = session.scalar(select(User).where(User.id == street.admin_id))
+        assert confirm_attendance(session, admin, session.get(Tenant, street.id), row) == 0

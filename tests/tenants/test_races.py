@@ -271,3 +271,48 @@ def test_two_admins_disabling_each_other_leave_one(app, make_street, make_user, 
             .where(User.role == Role.admin, User.is_enabled.is_(True))
         )
     assert enabled == 1
+
+
+@pg_only
+def test_two_taps_on_sign_up_again_after_cancelling_take_one_seat(app, make_street, scoped):
+    street = make_street("alpha")
+    event_id = make_event(scoped, street, capacity=30)
+    (volunteer_id,) = make_volunteers(scoped, street, 1)
+    with scoped(street) as session:
+        user = session.scalar(select(User).where(User.id == volunteer_id))
+        event = session.scalar(select(Event).where(Event.id == event_id))
+        registration = register(session, user, event)
+        session.commit()
+        cancel_registration(session, user, registration)
+        session.commit()
+
+    def sign_up_again(i):
+        user = db.session.scalar(select(User).where(User.id == volunteer_id))
+        event = db.session.scalar(select(Event).where(Event.id == event_id))
+        return register(db.session, user, event).status
+
+    results = race(app, street, 2, sign_up_again)
+    assert results.count(RegistrationStatus.registered) == 1
+    seats_match(scoped, street, event_id)
+
+
+@pg_only
+def test_a_newcomer_does_not_take_a_seat_someone_is_waiting_for(app, make_street, scoped):
+    street = make_street("alpha")
+    event_id = make_event(scoped, street, capacity=1)
+    first, second, third = make_volunteers(scoped, street, 3)
+    with scoped(street) as session:
+        event = session.scalar(select(Event).where(Event.id == event_id))
+        users = {
+            u.id: u
+            for u in session.scalars(select(User).where(User.id.in_([first, second, third])))
+        }
+        seated = register(session, users[first], event)
+        assert register(session, users[second], event).status == RegistrationStatus.waitlisted
+        session.commit()
+        # the seat frees up and goes to the one waiting, not to whoever asks next
+        cancel_registration(session, users[first], seated)
+        session.commit()
+        assert register(session, users[third], event).status == RegistrationStatus.waitlisted
+        session.commit()
+    seats_match(scoped, street, event_id)

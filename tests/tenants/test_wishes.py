@@ -437,3 +437,17 @@ def test_the_lists_answer_htmx_with_their_fragments(admin, people, street, commu
         "/alpha/wishes/review", query_string={"status": "approved", "community": other}, headers=hx
     ).get_data(as_text=True)
     assert "<html" not in body and "清泉的心愿" in body and "修理门锁" not in body
+
+
+def test_staff_cannot_confirm_a_wish_they_claimed_themselves(admin, street, community, scoped):
+    wish_id = add_wish(scoped, street, community, wisher_name="某居民")
+    with scoped(street) as session:  # the admin is a party member and claims it
+        session.scalar(select(User).where(User.id == street.admin_id)).is_party_member = True
+        session.commit()
+    assert admin.post(f"/alpha/wishes/{wish_id}/claim").status_code == 302
+    admin.post(f"/alpha/wishes/{wish_id}/fulfil", data={"note": "自己办好了"})
+    refused = admin.post(f"/alpha/wishes/{wish_id}/confirm")
+    assert refused.status_code == 422
+    assert "不能确认自己认领的心愿" in refused.get_data(as_text=True)
+    with scoped(street) as session:
+        assert session.scalars(select(PointEntry.delta)).all() == []
