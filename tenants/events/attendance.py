@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_DOWN, Decimal
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
@@ -84,7 +86,7 @@ def confirm_attendance(
     event = session.scalar(select(Event).where(Event.id == attendance.event_id))
     user = session.scalar(select(User).where(User.id == attendance.user_id))
     passport = passport_for(session, user, tenant)
-    _add_hours(session, passport, hours)
+    _add_hours(session, passport, hours, _local_year(event))
     earns = source == HoursSource.recorded or (tenant.settings or {}).get(
         "entered_hours_earn_points", False
     )
@@ -112,18 +114,28 @@ def confirm_attendance(
     return points if entry is not None else 0
 
 
-def _add_hours(session: Session, passport: Passport, hours: Decimal) -> None:
-    year = utcnow().year
+def _local_year(event: Event) -> int:
+    """The year the event took place where the street is (not the UTC year of confirming it)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return event.starts_at.astimezone(zone).year
+
+
+def _add_hours(session: Session, passport: Passport, hours: Decimal, year: int) -> None:
+    """Add to the all-time hours, and to ``hours_year`` when it counts ``year`` (or a newer year
+    starts with these hours; hours of an older year confirmed late leave this year's alone).
+
+    Decided by the database on the locked row, not from a possibly stale object."""
     session.execute(
         update(Passport)
         .where(Passport.id == passport.id)
         .values(
             hours_total=Passport.hours_total + hours,
-            # decided by the database on the locked row, not from a possibly stale object
             hours_year=case(
-                (Passport.hours_year_of == year, Passport.hours_year + hours), else_=hours
+                (Passport.hours_year_of == year, Passport.hours_year + hours),
+                (Passport.hours_year_of < year, hours),
+                else_=Passport.hours_year,
             ),
-            hours_year_of=year,
+            hours_year_of=case((Passport.hours_year_of < year, year), else_=Passport.hours_year_of),
         )
         .execution_options(synchronize_session=False)
     )

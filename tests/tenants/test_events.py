@@ -760,3 +760,42 @@ def test_correcting_an_open_checkin_closes_it(client, staff, make_user, scoped):
         row = session.scalar(select(Attendance))
         assert row.hours == 1 and row.checked_out_at is not None and not row.auto_closed
         assert row.checked_out_at >= row.checked_in_at
+
+
+def test_hours_count_toward_the_year_the_event_took_place(app, make_street, make_user, scoped):
+    from tenants.events.attendance import confirm_attendance
+    from tenants.events.models import Attendance
+    from tenants.passport.services import passport_for
+
+    street = make_street("alpha")
+    user_id, _phone = make_user(street, "volunteer")
+    this_year = utcnow().year
+    with scoped(street) as session:
+        tenant = session.get(Tenant, street.id)
+        user = session.scalar(select(User).where(User.id == user_id))
+        passport = passport_for(session, user, tenant)
+        passport.hours_year, passport.hours_year_of, passport.hours_total = 5, this_year, 5
+        # 31 December, 20:00 in Beijing last year: still last year's, even confirmed today
+        last_year = datetime(this_year - 1, 12, 31, 12, 0, tzinfo=UTC)
+        event = Event(
+            title="跨年守岁",
+            starts_at=last_year,
+            ends_at=last_year + timedelta(hours=3),
+            status="finished",
+        )
+        session.add(event)
+        session.flush()
+        attendance = Attendance(
+            event_id=event.id, user_id=user_id, hours=3, source="recorded", checked_in_at=last_year
+        )
+        session.add(attendance)
+        session.flush()
+        admin = session.scalar(select(User).where(User.id == street.admin_id))
+        confirm_attendance(session, admin, tenant, attendance)
+        session.commit()
+        session.refresh(passport)
+        assert (passport.hours_total, passport.hours_year, passport.hours_year_of) == (
+            8,
+            5,
+            this_year,
+        )
