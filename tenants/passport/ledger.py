@@ -21,13 +21,12 @@ of a day in the street's time zone, so everything earned on one day expires at o
 follows the order the entries were written under the passport's lock); the daily job writes one
 ``expire`` entry for what is left of each lot past its date (source key ``expire:<lot id>``).
 
-Refunds. A refund (a redemption cancelled before hand-over) is a positive entry like any other,
-so it opens a **new lot whose expiry counts from the refund**. The exact alternative — putting
-the points back into the lots the redemption drew from — needs a record of which lots each spend
-drew from, which the schema does not keep. The cost of the simple rule: points redeemed and then
-refunded may live longer than the points that paid for them. What it guarantees: a refund never
-expires before it is written (no points lost to a lot that expired meanwhile), and refunded points
-follow the street's expiry rule (they are never exempt from it, whoever calls ``post_entry``).
+Refunds. A refund (a redemption cancelled before hand-over) opens a new lot, but with the expiry of
+the points it gives back: a spend reports the earliest expiry among the lots it drew from
+(``entry.spent_lots_expire_at``), the redemption keeps it, and the refund passes it as
+``expires_at``. Redeeming the day before the expiry and cancelling the day after therefore does
+not keep points alive: if the date has passed, the next daily run expires the refunded lot. (The
+earliest date is the conservative choice when a spend drew from lots of different dates.)
 """
 
 from __future__ import annotations
@@ -52,6 +51,10 @@ from tenants.passport.models import EntryKind, Passport, PointEntry, PointLot
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: the longest expiry period an admin may choose, in months
 MAX_EXPIRY_MONTHS = 120
+
+
+#: ``post_entry``'s default: a new lot expires by the street's rule
+_BY_RULE = object()
 
 
 class InsufficientPoints(ServiceError):
@@ -132,12 +135,16 @@ def post_entry(
     actor_id: int | None = None,
     tenant: Tenant | None = None,
     lot_id: int | None = None,
+    expires_at: datetime | None | object = _BY_RULE,
 ) -> PointEntry | None:
     """Append one entry and move the balance with it. Returns None if ``source_key`` was paid.
 
     :param tenant: the street, for the expiry of a new lot; looked up from the passport if not
         given (so no caller can open a lot exempt from the street's expiry rule)
     :param lot_id: for an expire entry, the lot it closes
+    :param expires_at: for a positive entry, its lot's expiry instead of the street's rule (a
+        refund gives back points with the expiry they had). A negative entry reports on
+        ``entry.spent_lots_expire_at`` the earliest expiry among the lots it spent.
     :raise InsufficientPoints: the balance would go below zero (nothing is written)
     :raise ServiceError: a zero delta, or no such passport in this street
     """
@@ -180,18 +187,23 @@ def post_entry(
                 entry_id=entry.id,
                 points=delta,
                 remaining=delta,
-                expires_at=expiry_for(tenant, entry.created_at),
+                expires_at=(
+                    expiry_for(tenant, entry.created_at) if expires_at is _BY_RULE else expires_at
+                ),
                 created_at=entry.created_at,
             )
         )
     else:
-        _spend_lots(session, passport.id, -delta, lot_id)
+        entry.spent_lots_expire_at = _spend_lots(session, passport.id, -delta, lot_id)
     session.flush()
     return entry
 
 
-def _spend_lots(session: Session, passport_id: int, points: int, lot_id: int | None) -> None:
-    """Take ``points`` from the open lots, oldest first (or from one lot, for an expiry).
+def _spend_lots(
+    session: Session, passport_id: int, points: int, lot_id: int | None
+) -> datetime | None:
+    """Take ``points`` from the open lots, oldest first (or from one lot, for an expiry), and
+    return the earliest expiry among the lots taken from (None if none of them expires).
 
     Runs under the passport's lock, so the lots cannot change underneath; ``populate_existing``
     makes sure lots loaded earlier in the transaction are read again.
@@ -200,13 +212,17 @@ def _spend_lots(session: Session, passport_id: int, points: int, lot_id: int | N
     if lot_id is not None:
         stmt = stmt.where(PointLot.id == lot_id)
     stmt = stmt.order_by(PointLot.id).execution_options(populate_existing=True)
+    earliest = None
     for lot in session.scalars(stmt):
         if points == 0:
             break
         taken = min(points, lot.remaining)
         lot.remaining -= taken
         points -= taken
+        if lot.expires_at is not None and (earliest is None or lot.expires_at < earliest):
+            earliest = lot.expires_at
     # A balance with no lots behind it (rows written before lots existed) just goes down.
+    return earliest
 
 
 def ledger_sum(session: Session, passport_id: int) -> int:

@@ -170,3 +170,5 @@ class Redemption(TenantScoped, db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_by: Mapped[int | None] = mapped_column(BigInteger)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the earliest expiry among the points spent: a cancellation refunds them with it
+    lots_expire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -465,7 +465,7 @@ def redeem(
     )
     session.add(redemption)
     session.flush()
-    post_entry(
+    spent = post_entry(
         session,
         passport_id,
         -reward.price,
@@ -474,6 +474,8 @@ def redeem(
         reason=_("兑换：%(name)s", name=reward.name),
         actor_id=user.id,
     )
+    # a cancellation gives the points back with this expiry, not a fresh one
+    redemption.lots_expire_at = spent.spent_lots_expire_at
     notify(
         session,
         user,
@@ -511,6 +513,7 @@ def cancel_redemption(session: Session, user, redemption: Redemption, reward: Re
         f"refund:{redemption.id}",
         reason=_("取消兑换：%(name)s", name=reward.name),
         actor_id=user.id,
+        expires_at=redemption.lots_expire_at,  # if that date has passed, the next run expires it
     )
 
 

@@ -227,3 +227,37 @@ def test_the_job_runs_through_run_job(app, street, scoped, make_user):
     with app.app_context():
         assert run_job("tenants.passport.jobs:expire_points", None) == 0
     assert state(scoped, street, passport_id) == (5, 5, [5])
+
+
+@both_backends
+def test_a_cancelled_redemption_refunds_points_with_the_expiry_they_had(
+    app, street, scoped, make_user
+):
+    from tenants.passport.models import Reward
+    from tenants.passport.rewards import cancel_redemption, redeem
+
+    passport_id = new_passport(scoped, street, make_user)
+    set_expiry(scoped, street, "months", 1)
+    post(scoped, street, passport_id, 100, "earn:1")
+    [earned] = lots(scoped, street, passport_id)
+    with scoped(street) as session:
+        reward = Reward(name="环保袋", price=10, stock=5)
+        session.add(reward)
+        session.flush()
+        owner = session.scalar(
+            select(User)
+            .join(Passport, Passport.user_id == User.id)
+            .where(Passport.id == passport_id)
+        )
+        redemption = redeem(session, owner, passport_id, reward)
+        session.commit()
+        assert redemption.lots_expire_at == earned.expires_at
+        # the day after the points' date, the volunteer cancels
+        cancel_redemption(session, owner, redemption, reward)
+        session.commit()
+    refunded = lots(scoped, street, passport_id)[-1]
+    assert refunded.expires_at == earned.expires_at and refunded.remaining == 10
+    with scoped(street) as session:
+        assert expire_due_lots(session, now=earned.expires_at + timedelta(days=1)) == 2
+        session.commit()
+    assert state(scoped, street, passport_id) == (0, 0, [0, 0])
