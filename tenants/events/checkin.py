@@ -28,13 +28,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
-from markupsafe import Markup
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -257,25 +255,6 @@ def read_passport_token(token: str) -> tuple[int, int] | None:
     if not (isinstance(payload, list) and len(payload) == 2 and all(map(_is_id, payload))):
         return None
     return payload[0], payload[1]
-
-
-def qr_svg(data: str) -> Markup:
-    """``data`` as an inline SVG QR code (drawn on the server; no script, no inline style)."""
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(
-        data,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        border=2,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-    )
-    buffer = BytesIO()
-    image.save(buffer)
-    svg = buffer.getvalue().decode()
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg class="qr" role="img"', svg)
-    return Markup(svg)  # noqa: S704 - drawn by qrcode from our own data, no user markup
 
 
 def reset_checkin_secret(session: Session, actor: User, event: Event) -> None:

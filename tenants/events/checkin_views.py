@@ -19,6 +19,7 @@ from flask_login import current_user
 from saas.auth.access import office, signed_in
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db
+from saas.qr import qr_svg
 from saas.ui import render
 from tenants.events import checkin
 from tenants.events.models import Event
@@ -53,7 +54,7 @@ def screen(event_id: int):
         "qr",
         event=event,
         mode=mode,
-        qr=checkin.qr_svg(link),
+        qr=qr_svg(link),
         counts=checkin.counts(db.session, event),
         window=checkin.WINDOW,
     )
@@ -64,7 +65,7 @@ def screen(event_id: int):
 def poster(event_id: int):
     event = get_event_or_404(event_id)
     codes = {
-        mode: checkin.qr_svg(
+        mode: qr_svg(
             url_for(
                 "checkin.link",
                 token=checkin.checkin_token(event, mode, fixed=True),

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import SelectChoice
 
 from saas.auth.access import office, require_role, signed_in
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id
+from saas.qr import qr_svg
 from saas.ui import render
 from saas.views import send_upload, submit_form
 from tenants.passport import rewards as services
@@ -25,14 +23,6 @@ bp = Blueprint("rewards", __name__, url_prefix="/<slug:tenant>")
 
 #: who may hand rewards over: office staff, and merchants (org accounts) for their own items
 hand_over = require_role("admin", "staff", "org")
-
-
-def qr_svg(text: str) -> Markup:
-    """``text`` as an inline SVG QR code, drawn on the server (no script, no external image)."""
-    image = qrcode.make(
-        text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2
-    ).to_string(encoding="unicode")
-    return Markup(image)  # noqa: S704 (qrcode's own markup, built from an escaped code)
 
 
 def _reward_or_404(reward_id: int) -> Reward:

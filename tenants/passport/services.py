@@ -120,24 +120,6 @@ def passport_token(tenant_id: int, passport_id: int) -> str:
     return make_token(tenant_id, passport_id)
 
 
-@lru_cache(maxsize=2048)
-def qr_svg(text: str) -> str:
-    """``text`` as an inline SVG QR code (drawn once per text; a passport's token never changes)."""
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(
-        text,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=2,
-    )
-    svg = image.to_string(encoding="unicode")
-    # sized by CSS, not in millimetres; a name for screen readers
-    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg class="qr" role="img"', svg)
-    return svg
-
-
 # --- the volunteer's home ----------------------------------------------------------------------
 
 

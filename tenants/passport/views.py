@@ -15,6 +15,7 @@ from saas.auth.models import Role
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id
+from saas.qr import qr_svg
 from saas.ui import render
 from tenants.passport import ledger, services
 from tenants.passport.forms import KIND_LABELS, AdjustForm, PointSettingsForm
@@ -49,7 +50,7 @@ def qr():
     if request.if_none_match.contains(etag):  # the phone has it: do not draw it again
         response = Response(status=304)
     else:
-        response = Response(services.qr_svg(token), mimetype="image/svg+xml")
+        response = Response(qr_svg(token), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.set_etag(etag)
     return response

@@ -134,8 +134,9 @@ def test_me_issues_a_passport_and_shows_it_on_the_phone(client, street, voluntee
 
 
 def test_the_passport_qr_carries_the_check_in_token(app, client, street, volunteer, scoped):
+    from saas.qr import qr_svg
     from tenants.events.checkin import read_passport_token
-    from tenants.passport.services import passport_token, qr_svg
+    from tenants.passport.services import passport_token
 
     user_id, phone = volunteer
     passport_id = passport_of(scoped, street, user_id)
