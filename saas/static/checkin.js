@@ -112,8 +112,14 @@
       .then(function (body) {
         var answered = {};
         (body.results || []).forEach(function (result) { answered[result.nonce] = result; });
-        // only what the server acknowledged leaves the queue
-        save(QUEUE, load(QUEUE).filter(function (scan) { return !answered[scan.nonce]; }));
+        // only what the server settled leaves the queue; a "retry" (a check-out whose check-in
+        // is still in another phone's queue) goes to the back and is sent again later
+        var queue = load(QUEUE);
+        var waiting = queue.filter(function (scan) { return !answered[scan.nonce]; });
+        var again = queue.filter(function (scan) {
+          return answered[scan.nonce] && answered[scan.nonce].result === "retry";
+        });
+        save(QUEUE, waiting.concat(again));
         save(RECENT, load(RECENT).map(function (item) {
           var result = answered[item.nonce];
           if (result) {
@@ -126,7 +132,7 @@
         showMessage("");
         sending = false;
         document.body.dispatchEvent(new CustomEvent("scans-sent"));
-        if (load(QUEUE).length && (body.results || []).length) send();
+        if (waiting.length && (body.results || []).length) send();
         else render();
       })
       .catch(function (error) {

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -70,6 +70,12 @@ OPENS_BEFORE = timedelta(hours=2)
 MAX_BATCH = 100
 #: a passport number typed by hand: the street's prefix and a sequence (DEMO-000123)
 PASSPORT_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,15}-\d{1,10}")
+
+
+class NotCheckedInYet(ServiceError):
+    """A check-out before its check-in: from another phone's offline queue it may still come."""
+
+
 #: a scan's nonce, made by the browser
 NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 #: longer than any code we sign
@@ -438,7 +444,7 @@ def check_out(
     check_event_open(event, CHECK_OUT, at)
     attendance = attendance_of(session, event, user)
     if attendance is None or attendance.checked_in_at is None:
-        raise ServiceError(_("您尚未签到，不能签退"))
+        raise NotCheckedInYet(_("您尚未签到，不能签退"))
     if attendance.checked_out_at is not None:
         return Outcome(
             "already", _("已签退（%(time)s）", time=_when(attendance.checked_out_at)), attendance
@@ -585,7 +591,10 @@ def record_scans(
         if first is None:
             results.append(ScanResult(nonce, "already", _("该扫码已处理过"), mode=mode))
             continue
-        results.append(_apply_scan(session, tenant, event, scan, nonce, mode, now))
+        result = _apply_scan(session, tenant, event, scan, nonce, mode, now)
+        if result.result == "retry":  # not used up: the browser keeps it and sends it again
+            session.execute(delete(ScanNonce).where(ScanNonce.id == first))
+        results.append(result)
     session.flush()
     return results
 
@@ -604,6 +613,9 @@ def _apply_scan(
             outcome = check_in(session, user, event, at, walk_in=scan.get("walk_in") is True)
         else:
             outcome = check_out(session, tenant, user, event, at, now=now)
+    except NotCheckedInYet:
+        # the check-in may be waiting in another offline phone's queue: not refused, not lost
+        return ScanResult(nonce, "retry", _("尚未签到，稍后自动重试"), name=name, mode=mode)
     except ServiceError as error:
         return ScanResult(nonce, "refused", error.message, name=name, mode=mode)
     return ScanResult(nonce, outcome.result, outcome.message, name=name, mode=mode)
