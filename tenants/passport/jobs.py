@@ -14,6 +14,10 @@ from tenants.passport.ledger import expire_due_lots
 
 log = logging.getLogger(__name__)
 
+#: lots expired per transaction: on 31 December a whole street's passports are due at once, and
+#: each batch holds only its own passports' locks while redemptions and confirmations go on
+BATCH = 200
+
 
 def expire_points(now: datetime | None = None) -> int:
     """The daily expiry: in each active street, write the expire entries for lots past their date.
@@ -33,8 +37,14 @@ def expire_points(now: datetime | None = None) -> int:
     for street_id in street_ids:
         with tenant_scope(street_id):
             try:
-                written += expire_due_lots(db.session, now)
-                db.session.commit()
+                while True:
+                    batch = expire_due_lots(db.session, now, limit=BATCH)
+                    db.session.commit()
+                    written += batch
+                    # a short batch means nothing more was due (a lot spent meanwhile waits
+                    # for tomorrow's run)
+                    if batch < BATCH:
+                        break
             except Exception:
                 db.session.rollback()
                 log.exception("points expiry failed for street %s", street_id)

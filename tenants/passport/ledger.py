@@ -279,8 +279,9 @@ def next_expiry_columns(passport):
     return soonest, points
 
 
-def expire_due_lots(session: Session, now: datetime | None = None) -> int:
-    """Write an expire entry for what is left of every lot past its date. Returns how many.
+def expire_due_lots(session: Session, now: datetime | None = None, limit: int | None = None) -> int:
+    """Write an expire entry for what is left of every lot past its date (at most ``limit`` lots,
+    so a caller can commit in batches and hold few passport locks at a time). Returns how many.
 
     Run by the daily job in each street's scope; safe to run twice (source key per lot, and a
     lot emptied by its expiry is no longer due). Passports are locked in id order, so two runs
@@ -291,6 +292,7 @@ def expire_due_lots(session: Session, now: datetime | None = None) -> int:
         select(PointLot.id, PointLot.passport_id)
         .where(PointLot.remaining > 0, PointLot.expires_at.is_not(None), PointLot.expires_at <= now)
         .order_by(PointLot.passport_id, PointLot.id)
+        .limit(limit)
     ).all()
     written = 0
     for lot_id, passport_id in due:

@@ -261,3 +261,19 @@ def test_a_cancelled_redemption_refunds_points_with_the_expiry_they_had(
         assert expire_due_lots(session, now=earned.expires_at + timedelta(days=1)) == 2
         session.commit()
     assert state(scoped, street, passport_id) == (0, 0, [0, 0])
+
+
+def test_the_daily_job_expires_in_batches(app, street, scoped, make_user, monkeypatch):
+    import tenants.passport.jobs as jobs
+
+    monkeypatch.setattr(jobs, "BATCH", 2)
+    set_expiry(scoped, street, "months", 1)
+    passports = [new_passport(scoped, street, make_user) for _ in range(5)]
+    for n, passport_id in enumerate(passports):
+        post(scoped, street, passport_id, 10, f"earn:{n}")
+    [lot] = lots(scoped, street, passports[0])
+    with app.app_context(), all_tenants():
+        assert expire_points(now=lot.expires_at + timedelta(days=1)) == 5
+        db.session.remove()
+    for passport_id in passports:
+        assert state(scoped, street, passport_id) == (0, 0, [0])
