@@ -90,7 +90,7 @@ def sweep() -> int:
     from flask import current_app
 
     from saas.jobs import queue
-    from saas.notify.services import RETRY_WINDOW, stale_pending
+    from saas.notify.services import RETRY_WINDOW, delivery_job_id, stale_pending
 
     app = current_app._get_current_object()
     window = RETRY_WINDOW if queue(app) is not None else timedelta(0)
@@ -98,6 +98,6 @@ def sweep() -> int:
         rows = stale_pending(db.session, retry_window=window)
     db.session.rollback()
     for tenant_id, notification_id in rows:
-        job_id = f"deliver-{tenant_id}-{notification_id}"  # as services.delivery_job_id
+        job_id = delivery_job_id(tenant_id, notification_id)
         enqueue_now(app, "saas.notify.jobs:deliver", tenant_id, notification_id, job_id=job_id)
     return len(rows)

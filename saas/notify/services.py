@@ -17,9 +17,9 @@ DELIVER = "saas.notify.jobs:deliver"
 INBOX_PAGE = 20
 
 
-def delivery_job_id(note: Notification) -> str:
+def delivery_job_id(tenant_id: int, notification_id: int) -> str:
     """One RQ job id per notification: the sweeper does not queue a copy of a waiting job."""
-    return f"deliver-{note.tenant_id}-{note.id}"
+    return f"deliver-{tenant_id}-{notification_id}"
 
 
 def notify(
@@ -46,7 +46,9 @@ def notify(
     )
     session.add(note)
     session.flush()
-    enqueue_after_commit(DELIVER, user.tenant_id, note.id, job_id=delivery_job_id(note))
+    enqueue_after_commit(
+        DELIVER, user.tenant_id, note.id, job_id=delivery_job_id(note.tenant_id, note.id)
+    )
     return note
 
 
@@ -116,7 +118,9 @@ def resend(session: Session, notification_id: int) -> Notification:
     note.attempts = 0
     note.last_error = ""
     session.flush()
-    enqueue_after_commit(DELIVER, note.tenant_id, note.id, job_id=delivery_job_id(note))
+    enqueue_after_commit(
+        DELIVER, note.tenant_id, note.id, job_id=delivery_job_id(note.tenant_id, note.id)
+    )
     return note
 
 

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -649,10 +649,7 @@ def attendance_rows(session: Session, event: Event, limit: int = 300) -> list[tu
     return list(
         session.execute(
             select(Attendance, User.name)
-            .join(
-                User,
-                and_(User.tenant_id == Attendance.tenant_id, User.id == Attendance.user_id),
-            )
+            .join(User, User.id == Attendance.user_id)
             .where(Attendance.event_id == event.id, Attendance.checked_in_at.is_not(None))
             .order_by(Attendance.checked_in_at.desc())
             .limit(limit)
@@ -672,7 +669,7 @@ def close_street_checkins(session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
     rows = session.execute(
         select(Attendance, Event)
-        .join(Event, and_(Event.tenant_id == Attendance.tenant_id, Event.id == Attendance.event_id))
+        .join(Event, Event.id == Attendance.event_id)
         .where(
             Attendance.checked_in_at.is_not(None),
             Attendance.checked_out_at.is_(None),
