@@ -68,6 +68,12 @@ class User(TenantScoped, db.Model):
         return self.role in (Role.admin, Role.staff)
 
     @property
+    def limited_to_community(self) -> int | None:
+        """The one community a staff member (社区工作人员) is limited to; None for everyone else
+        (admin, street-wide staff), who see the whole street."""
+        return self.community_id if self.role == Role.staff else None
+
+    @property
     def masked_phone(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]}"
 

@@ -97,13 +97,8 @@ class EventData:
 # Access -----------------------------------------------------------------------------------------
 
 
-def _limited_to(actor: User) -> int | None:
-    """The one community a staff member is limited to, or None (admin, street-wide staff)."""
-    return actor.community_id if actor.role == Role.staff else None
-
-
 def _visible(actor: User):
-    community = _limited_to(actor)
+    community = actor.limited_to_community
     if community is None:
         return true()
     return or_(Event.community_id.is_(None), Event.community_id == community)
@@ -153,7 +148,7 @@ def _clean_text(raw: str | None, limit: int, field_name: str, message: str) -> s
 
 
 def _check_community(session: Session, actor: User, community_id: int | None) -> int | None:
-    limited = _limited_to(actor)
+    limited = actor.limited_to_community
     if community_id is None:
         return None
     if limited is not None and community_id != limited:

@@ -141,7 +141,7 @@ class RewardInput:
 
 def manages_all(actor: User) -> bool:
     """The admin, and staff not limited to one community, manage every item."""
-    return actor.role == Role.admin or (actor.role == Role.staff and actor.community_id is None)
+    return actor.is_office and actor.limited_to_community is None
 
 
 def can_manage(actor: User, reward: Reward) -> bool:

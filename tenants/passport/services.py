@@ -348,9 +348,9 @@ def get_person_or_404(session: Session, viewer: User, user_id: int) -> User:
     person = session.scalar(select(User).where(User.id == user_id))
     if person is None:
         raise NotFound(_("账号不存在"))
-    if viewer.role == Role.staff and viewer.community_id is not None:
-        if person.community_id != viewer.community_id:
-            raise NotFound(_("账号不存在"))
+    limited = viewer.limited_to_community
+    if limited is not None and person.community_id != limited:
+        raise NotFound(_("账号不存在"))
     return person
 
 

@@ -74,7 +74,7 @@ def accounts_list():
     page = parse_id(request.args.get("page"), MAX_PAGE) or 1
     is_admin = current_user.role == Role.admin
     # staff limited to one community (社区工作人员) see that community's people only
-    limited_to = None if is_admin else current_user.community_id
+    limited_to = current_user.limited_to_community
     users, total = services.list_accounts(
         db.session, role, query, page, by_phone=is_admin, community_id=limited_to
     )

@@ -84,16 +84,11 @@ def mask_name(name: str | None) -> str:
 # --- who may do what ----------------------------------------------------------------------------
 
 
-def _limited_to(actor: User) -> int | None:
-    """The one community a staff member is limited to, or None."""
-    return actor.community_id if actor.role == Role.staff else None
-
-
 def can_review(actor: User, wish: Wish) -> bool:
     """Office staff; staff limited to a community, that community's wishes."""
     if not actor.is_office:
         return False
-    limited = _limited_to(actor)
+    limited = actor.limited_to_community
     return limited is None or wish.community_id == limited
 
 
@@ -209,7 +204,7 @@ def post_wish(
     if found is None:
         raise ServiceError(_("请选择本街道的社区"), "community")
     if actor.is_office:
-        limited = _limited_to(actor)
+        limited = actor.limited_to_community
         if limited is not None and found != limited:
             raise ServiceError(_("您只能为本社区的居民发布心愿"), "community")
         wisher_name = " ".join((wisher_name or "").split())
@@ -450,7 +445,7 @@ def my_claims(session: Session, user: User) -> list[Wish]:
 
 
 def _scoped_to(stmt, actor: User):
-    limited = _limited_to(actor)
+    limited = actor.limited_to_community
     return stmt if limited is None else stmt.where(Wish.community_id == limited)
 
 
@@ -549,7 +544,7 @@ def figures(
     for community_id, status, n in rows:
         per.setdefault(community_id, WishCounts()).add(status, n)
         result.total.add(status, n)
-    limited = _limited_to(actor)
+    limited = actor.limited_to_community
     for community in communities:
         if limited is not None and community.id != limited:
             continue

@@ -88,7 +88,7 @@ def create():
         abort(403)
     form = WishForm()
     communities = active_communities(db.session)
-    limited = current_user.community_id if current_user.role == "staff" else None
+    limited = current_user.limited_to_community
     if limited is not None:
         communities = [c for c in communities if c.id == limited]
     form.community.choices = [SelectChoice("", _("请选择"))] + [
