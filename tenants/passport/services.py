@@ -541,10 +541,6 @@ def passport_row(session: Session, passport_id: int):
     return session.execute(_passport_rows().where(Passport.id == passport_id)).first()
 
 
-def community_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Community.id, Community.name)).all())
-
-
 def adjust_points(
     session: Session, actor: User, passport: Passport, delta: int, reason: str
 ) -> PointEntry:

@@ -19,6 +19,7 @@ from saas.qr import qr_svg
 from saas.ui import render
 from tenants.passport import ledger, services
 from tenants.passport.forms import KIND_LABELS, AdjustForm, PointSettingsForm
+from tenants.structure.services import community_names
 
 bp = Blueprint("passport", __name__, url_prefix="/<slug:tenant>")
 
@@ -192,7 +193,7 @@ def _list_page(adjust_error: dict | None = None, status: int = 200):
         page=page,
         page_size=services.PASSPORTS_PAGE,
         q=query,
-        communities=services.community_names(db.session),
+        communities=community_names(db.session),
         adjust_error=adjust_error or {},
     ), status
 

@@ -124,7 +124,3 @@ def list_accounts(
         stmt.order_by(User.created_at.desc(), User.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
     )
     return list(rows), total
-
-
-def community_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Community.id, Community.name)).all())

@@ -17,7 +17,7 @@ from saas.forms import attach_error, parse_id
 from saas.ui import render
 from tenants.people import services
 from tenants.people.forms import AccountForm, JoinForm
-from tenants.structure.services import active_communities
+from tenants.structure.services import active_communities, community_names
 
 #: deeper than any street's list goes; keeps OFFSET inside what the database accepts
 MAX_PAGE = 100_000
@@ -87,7 +87,7 @@ def accounts_list():
         page_size=services.PAGE,
         role=role,
         q=query,
-        communities=services.community_names(db.session),
+        communities=community_names(db.session),
         roles=Role,
     )
 

@@ -188,6 +188,11 @@ def _drop_grid_worker_mark(session: Session, user_id: int) -> None:
         user.is_grid_worker = False
 
 
+def community_names(session: Session) -> dict[int, str]:
+    """Every community's name by id, archived ones too (old records still name them)."""
+    return dict(session.execute(select(Community.id, Community.name)).all())
+
+
 def active_communities(session: Session) -> list[Community]:
     stmt = select(Community).where(Community.archived_at.is_(None))
     return list(session.scalars(stmt.order_by(Community.position, Community.id)))

@@ -488,10 +488,6 @@ def people(session: Session, *groups: list[Wish]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def community_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Community.id, Community.name)).all())
-
-
 def all_communities(session: Session) -> list[Community]:
     """Every community, archived ones too (old wishes name them), in the structure's order."""
     return list(session.scalars(select(Community).order_by(Community.position, Community.id)))

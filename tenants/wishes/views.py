@@ -16,7 +16,7 @@ from saas.forms import attach_error, parse_id
 from saas.ui import render
 from saas.views import send_upload, submit_form
 from tenants.passport.rewards import picture_path
-from tenants.structure.services import active_communities
+from tenants.structure.services import active_communities, community_names
 from tenants.wishes import services
 from tenants.wishes.forms import FulfilForm, RejectForm, WishForm
 from tenants.wishes.models import Wish, WishStatus
@@ -134,7 +134,7 @@ def _detail_page(
         error=error,
         fulfil_form=fulfil_form or FulfilForm(formdata=None),
         reject_form=reject_form or RejectForm(formdata=None),
-        community=services.community_names(db.session).get(wish.community_id, ""),
+        community=community_names(db.session).get(wish.community_id, ""),
         people=services.people(db.session, [wish]),
         can_review=services.can_review(current_user, wish),
         can_claim=services.can_claim(current_user),
