@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -103,10 +104,15 @@ def grow(first: int, last: int) -> None:
 def session_cookies(users) -> list[str]:
     """Signed session cookies for bench volunteers, as the app would set them at login."""
     os.environ.update(app_env())
+    from flask_login.utils import _create_identifier
+
     from saas import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_env()["DATABASE_URL"]})
     serializer = app.session_interface.get_signing_serializer(app)
+    # wrk connects from 127.0.0.1 with no User-Agent: the login that set this cookie did too
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        identifier = _create_identifier()
     now = int(time.time())
     cookies = []
     for tenant_id, _slug, user_id, _passport, _newest in users:
@@ -114,10 +120,13 @@ def session_cookies(users) -> list[str]:
             {
                 "_user_id": f"u:{tenant_id}:{user_id}:{data.TOKEN}",
                 "_fresh": True,
+                "_id": identifier,
                 "_permanent": True,
                 "auth_at": now,
                 "seen_at": now,
                 "remember": True,
+                # what the login form left there: the page's CSRF token is not a new one each time
+                "csrf_token": secrets.token_hex(20),
             }
         )
         cookies.append(f"{app.config['SESSION_COOKIE_NAME']}={value}")

@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from saas.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
+    _install_engine_hooks(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
@@ -49,6 +50,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _install_engine_hooks(app: Flask) -> None:
+    from saas import prepared
+    from saas.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            prepared.install(engine)
 
 
 def _register_models() -> None:

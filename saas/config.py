@@ -81,6 +81,12 @@ def from_environment() -> dict:
         "SESSION_COOKIE_NAME": "ljt_session",
         # The longest any role may stay signed in; shorter per-role limits are in saas.auth.sessions.
         "PERMANENT_SESSION_LIFETIME": timedelta(days=90),
+        # The cookie is re-sent when the session changes (seen_at moves once a minute, see
+        # saas.auth.sessions), not on every response of a remembered phone.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        # How long a process may serve a street's row without reading it again (saas.streets.cache):
+        # a suspension or a settings change reaches the other processes within this many seconds.
+        "TENANT_CACHE_SECONDS": _int("TENANT_CACHE_SECONDS", 5),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),

@@ -74,17 +74,15 @@ def _enter_street_of_path() -> None:
 
 
 def _street_of_path():
-    from sqlalchemy import select
-
     from saas.extensions import db
-    from saas.streets.models import Tenant
+    from saas.streets.cache import tenant_by_slug
     from saas.web import SLUG_PATTERN
 
     first = request.path.lstrip("/").split("/", 1)[0]
     if "/" not in request.path.lstrip("/") or not re.fullmatch(SLUG_PATTERN, first):
         return None
     try:
-        return db.session.scalar(select(Tenant).where(Tenant.slug == first))
+        return tenant_by_slug(db.session, first)
     except Exception:  # an error page must not fail for want of its decoration
         log.exception("could not look up the street of %s", request.path)
         return None

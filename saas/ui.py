@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
+
 from flask import Flask, g, has_request_context, redirect, render_template, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from saas.auth.phone import mask_phone
 
@@ -26,7 +31,7 @@ def render(template: str, block: str | None = None, **context) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_url_rule("/lang/<code>", "set_language", _set_language)
-    app.jinja_env.globals.update(mask_phone=mask_phone)
+    app.jinja_env.globals.update(mask_phone=mask_phone, gettext=_gettext, _=_gettext)
     app.context_processor(_context)
     app.jinja_env.filters["localtime"] = _localtime
 
@@ -53,12 +58,30 @@ def local_path(target: str, default: str = "/") -> str:
     return target
 
 
+#: the catalog of the page being rendered, set once per render by ``_context``: a page's many
+#: ``_()`` are then plain lookups, not walks through Flask-Babel's request context
+_catalog: ContextVar[Callable[[str], str] | None] = ContextVar("catalog", default=None)
+
+
 def _context() -> dict:
+    """What every template sees; the signed-in person is the object, not the context-local proxy
+    each of a page's many ``current_user.…`` would go through."""
+    _catalog.set(get_translations().ugettext)
     return {
         "tenant": g.get("tenant"),
-        "current_user": current_user,
+        "current_user": current_user._get_current_object(),
         "lang": str(get_locale() or "zh_Hans_CN"),
     }
+
+
+@pass_context
+def _gettext(context, message: str, /, **variables) -> str:
+    """Jinja's new-style ``_()``: escaped, and always %-formatted (so a literal % is %%)."""
+    lookup = _catalog.get() or get_translations().ugettext
+    text = lookup(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 (our own catalog, as Jinja does; the values are escaped)
+    return text % variables
 
 
 def _localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:

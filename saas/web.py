@@ -34,6 +34,7 @@ from saas.db import utcnow
 from saas.extensions import db, login_manager
 from saas.forms import MAX_ID, MAX_INT32, parse_id
 from saas.platform.models import Operator
+from saas.streets.cache import tenant_by_slug
 from saas.streets.models import Tenant
 
 SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{1,38}[a-z0-9]"
@@ -68,7 +69,7 @@ def _resolve_tenant(endpoint: str | None, values: dict | None) -> None:
     if not values or "tenant" not in values:
         return
     slug = values.pop("tenant")
-    tenant = db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+    tenant = tenant_by_slug(db.session, slug)
     if tenant is None:
         abort(404)
     g.tenant = tenant

@@ -149,8 +149,11 @@ def _wipe(app) -> None:
         shutil.rmtree(outbox)
     from saas.extensions import limiter
 
+    from saas.streets.cache import forget
+
     with app.app_context():
         limiter.reset()
+        forget()  # the rows were deleted behind the app's back
 
 
 @pytest.fixture(params=["sqlite"])

@@ -23,6 +23,7 @@ from saas.counters import next_value
 from saas.db import insert_ignoring_conflict, new_id, utcnow
 from saas.errors import NotFound, ServiceError
 from saas.notify.services import notify
+from saas.streets.cache import fresh_for_update
 from saas.streets.models import Tenant
 from tenants.events.models import (
     Attendance,
@@ -445,6 +446,7 @@ def save_point_settings(
         raise ServiceError(_("只有街道管理员可以修改积分设置"))
     values.passport_prefix = (values.passport_prefix or "").strip().upper()
     _check_settings(values)
+    fresh_for_update(session, tenant)  # not a cached copy: another setting may just have changed
     before = point_settings(session, tenant)
     changes: dict[str, object] = {}
 
