@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from functools import lru_cache
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -158,12 +159,15 @@ def _scope_statement(state: ORMExecuteState) -> None:
         _check_written_tenant(state, current)
     if state.is_insert:
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.tenant_id == current,
-            include_aliases=True,
-        )
+    state.statement = state.statement.options(_criteria(current))
+
+
+@lru_cache(maxsize=1024)
+def _criteria(tenant_id: int):
+    """``tenant_id = …`` on every tenant-owned entity of a statement; one option per street,
+    made once (building it analyses the lambda)."""
+    return with_loader_criteria(
+        TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
     )
 
 
