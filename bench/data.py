@@ -43,6 +43,11 @@ def load(conn, first: int, last: int) -> None:
     conn.commit()
 
 
+def _spread(i: int) -> int:
+    """This year's hours, spread over 0–199 so that ranks differ as in a real community."""
+    return (i * 7919) % 200
+
+
 def _copy(cur, table: str, columns: list[str], rows) -> None:
     with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -165,6 +170,7 @@ def _street(cur, tid: int, k: int, now: datetime) -> None:
             "tenant_id",
             "id",
             "user_id",
+            "community_id",
             "number",
             "balance",
             "hours_total",
@@ -177,10 +183,11 @@ def _street(cur, tid: int, k: int, now: datetime) -> None:
                 tid,
                 pid,
                 user_ids[i],
+                community_ids[i % COMMUNITIES],
                 f"B{k:03d}-{i:06d}",
                 10 * ENTRIES,
-                2 * ENTRIES,
-                2 * ENTRIES,
+                2 * ENTRIES + _spread(i),
+                _spread(i),
                 now.year,
                 now,
             )

@@ -31,6 +31,13 @@ def enable(op, *tables: str) -> None:
             op.execute(statement)
 
 
+def see_every_street(op) -> None:
+    """In a migration that rewrites data: let this transaction see every street's rows (FORCE
+    applies the policy to the owner running migrations too)."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SELECT set_config('app.all_tenants', 'on', true)")
+
+
 def grant_sql(role: str) -> list[str]:
     """What the app's login role needs: data, not ownership; new tables included."""
     return [

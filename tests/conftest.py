@@ -148,7 +148,6 @@ def _wipe(app) -> None:
     if outbox.exists():
         shutil.rmtree(outbox)
     from saas.extensions import limiter
-
     from saas.streets.cache import forget
 
     with app.app_context():

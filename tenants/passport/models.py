@@ -36,10 +36,15 @@ class Passport(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "user_id"),
         UniqueConstraint("tenant_id", "number"),
         tenant_fk("user_id", "users"),
+        tenant_fk("community_id", "communities"),
         CheckConstraint("balance >= 0", name="balance_not_negative"),
+        # the rank in a community this year is a count over this index, whatever its size
+        Index("ix_passports_rank", "tenant_id", "community_id", "hours_year_of", "hours_year"),
     )
 
     user_id: Mapped[int] = mapped_column(BigInteger)
+    #: the holder's community (users.community_id, kept in step by tenants.passport.community)
+    community_id: Mapped[int | None] = mapped_column(BigInteger)
     #: printed on the card: the street's prefix and a sequence, e.g. DEMO-000123
     number: Mapped[str] = mapped_column(String(24))
     #: the sum of the passport's ledger entries, changed only together with one (row-locked)

@@ -87,6 +87,7 @@ def passport_for(session: Session, user: User, tenant: Tenant) -> Passport:
             "tenant_id": user.tenant_id,
             "id": new_id(),
             "user_id": user.id,
+            "community_id": user.community_id,
             "number": number,
             "balance": 0,
             "hours_total": 0,
@@ -160,14 +161,13 @@ def _summary_statement(with_community: bool):
     soonest, expiring_points = ledger.next_expiry_columns(Passport)
     columns = [Passport, mine, soonest, expiring_points]
     if with_community:
-        other, other_user = aliased(Passport), aliased(User)
+        other = aliased(Passport)
         community_id = bindparam("community_id", type_=BigInteger)
         ahead = (
             select(func.count())
             .select_from(other)
-            .join(other_user, other_user.id == other.user_id)
             .where(
-                other_user.community_id == community_id,
+                other.community_id == community_id,
                 other.hours_year_of == year,
                 other.hours_year > mine,
             )

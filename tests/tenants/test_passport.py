@@ -212,6 +212,28 @@ def test_rank_counts_community_members_with_more_hours_this_year(
 
 
 @both_backends
+def test_a_volunteer_moved_to_another_community_is_ranked_there(
+    client, street, community, volunteer, scoped, make_user
+):
+    user_id, phone = volunteer
+    other_community = add_community(scoped, street, "清泉社区")
+    set_hours(scoped, street, passport_of(scoped, street, user_id), "12")
+    for hours, where in [("30", community), ("50", other_community), ("40", other_community)]:
+        uid, _ = make_user(street, community_id=where)
+        set_hours(scoped, street, passport_of(scoped, street, uid), hours)
+    login(client, "alpha", phone)
+    assert "第 2 名" in text(client.get("/alpha/me"))
+
+    with scoped(street) as session:  # however the move is made, the passport follows
+        session.scalar(select(User).where(User.id == user_id)).community_id = other_community
+        session.commit()
+        passport = session.scalar(select(Passport).where(Passport.user_id == user_id))
+        assert passport.community_id == other_community
+    page = text(client.get("/alpha/me"))
+    assert "第 3 名" in page and "清泉社区" in page
+
+
+@both_backends
 def test_me_runs_in_six_statements_whatever_the_history(app, client, street, volunteer, scoped):
     user_id, phone = volunteer
     passport_id = passport_of(scoped, street, user_id)
