@@ -326,6 +326,9 @@ def main() -> None:
     finally:
         set_rls(True)
     write_report(rows, "make bench")
+    from bench import signups  # imports this module's helpers: not at the top
+
+    signups.write_report(signups.measure(args.seconds), "make bench")
 
 
 if __name__ == "__main__":
