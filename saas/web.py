@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from functools import cache
 
 from flask import (
     Flask,
@@ -24,7 +25,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, select
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from saas import tenancy
@@ -111,7 +112,7 @@ def _load_user(user_id):
         uid = parse_id(parts[2])
         if tenant is None or str(tenant.id) != parts[1] or uid is None:
             return None
-        user = db.session.execute(select(User).where(User.id == uid)).scalar_one_or_none()
+        user = db.session.scalar(_user_statement(), {"uid": uid})
     elif parts[0] == "o" and len(parts) == 3 and request.blueprint == "platform":
         oid = parse_id(parts[1], MAX_INT32)
         if oid is None:
@@ -122,6 +123,12 @@ def _load_user(user_id):
     if user is None or user.auth_token != parts[-1] or not user.is_active:
         return None
     return user
+
+
+@cache
+def _user_statement():
+    """Built once: every signed-in request runs it."""
+    return select(User).where(User.id == bindparam("uid", type_=BigInteger))
 
 
 def _refuse_nul_characters() -> None:
