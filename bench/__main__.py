@@ -260,6 +260,9 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
     with gunicorn("bench.ceiling:app", ceiling[0][0]) as base:
         top = drive(base, ceiling, seconds)
     rows.append(_row(f"ceiling ({label})", top, top, 1))
+    with gunicorn("bench.reference:app", ceiling[0][0]) as base:
+        reference = drive(base, ceiling, seconds)
+    rows.append(_row(f"reference: Flask-SQLAlchemy + tiny template ({label})", reference, top, 2))
     with gunicorn("wsgi:app", "/healthz") as base:
         for name, targets in (("/<slug>/me", me), ("history fragment", history)):
             result = drive(base, targets, seconds)
