@@ -71,8 +71,11 @@ def forget(slug: str | None = None) -> None:
 def _forget_flushed(session: Session, flush_context) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, Tenant):
-            forget(obj.slug)
-            session.info.setdefault("changed_streets", set()).add(obj.slug)
+            # a renamed slug: the old one must not keep answering either
+            slugs = {obj.slug, *inspect(obj).attrs.slug.history.deleted}
+            for slug in slugs:
+                forget(slug)
+            session.info.setdefault("changed_streets", set()).update(slugs)
 
 
 @event.listens_for(Session, "after_commit")
