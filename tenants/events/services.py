@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy import and_, case, func, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from saas.audit.services import record
@@ -42,6 +42,10 @@ from tenants.structure.models import Community
 #: rows on one page of the staff list; cards on one page of the volunteers' list
 PAGE = 30
 ACTIVITY_PAGE = 20
+#: rows on one page of each list of an event's detail page (registered, waitlist, attendance)
+DETAIL_PAGE = 50
+#: people the 补录 picker lists at once; a search by name narrows them down
+PICK_LIMIT = 20
 TITLE_MAX = 120
 PLACE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -490,6 +494,10 @@ def _waitlist_counts(session: Session, event_ids: list[int]) -> dict[int, int]:
     )
 
 
+#: what the detail page can load; an htmx request that swaps one table asks for that part only
+DETAIL_PARTS = frozenset({"facts", "registered", "waitlisted", "attendances", "candidates"})
+
+
 @dataclass
 class Person:
     """One line of the detail page: a registration or an attendance, with its account."""
@@ -500,51 +508,193 @@ class Person:
 
 
 @dataclass
+class PersonPage:
+    """One page of a list of the detail page, and how many the whole list holds."""
+
+    rows: list[Person] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    size: int = DETAIL_PAGE
+
+    @property
+    def offset(self) -> int:
+        """How many rows come before this page (the waitlist's places go on from there)."""
+        return (self.page - 1) * self.size
+
+
+@dataclass
+class DetailQuery:
+    """What the detail page is asked for: a page of each list, a person to find for 补录."""
+
+    registered_page: int = 1
+    waitlist_page: int = 1
+    attendance_page: int = 1
+    #: part of a name, or of a phone number when ``by_phone``, to find whom to enter hours for
+    who: str = ""
+    #: whether ``who`` may match phone numbers: only for those who see phones unmasked
+    by_phone: bool = False
+    #: the person picked before a refused 补录: listed first, so the picker keeps them
+    chosen: int | None = None
+
+
+@dataclass
 class EventDetail:
     event: Event
-    community: str
-    registered: list[Person] = field(default_factory=list)
+    community: str = ""
+    registered: PersonPage = field(default_factory=PersonPage)
     #: in the order they will be promoted
-    waitlisted: list[Person] = field(default_factory=list)
-    attendances: list[Person] = field(default_factory=list)
+    waitlisted: PersonPage = field(default_factory=PersonPage)
+    attendances: PersonPage = field(default_factory=PersonPage)
+    #: attendances with hours not yet confirmed, on every page: what 全部确认 confirms
+    confirmable: int = 0
     #: registered people with no attendance: whom hours can be entered for (补录)
-    without_attendance: list[User] = field(default_factory=list)
+    without_attendance: int = 0
+    #: whether hours can be entered now: the event has started and is not cancelled
+    enter_open: bool = False
+    #: up to PICK_LIMIT of them, those matching ``who`` (the chosen one first)
+    candidates: list[User] = field(default_factory=list)
+    #: more match than ``candidates`` lists
+    more_candidates: bool = False
 
 
-def event_detail(session: Session, event: Event) -> EventDetail:
-    """The event with its registrations and attendance, in four statements."""
-    community = (
-        session.scalar(select(Community.name).where(Community.id == event.community_id))
-        if event.community_id is not None
-        else None
+def _page_within(page: int, total: int, size: int = DETAIL_PAGE) -> int:
+    """``page``, or the last page when it lies beyond the list's end."""
+    last = max(1, -(-total // size))
+    return min(max(page, 1), last)
+
+
+def _registered_without_attendance(event: Event):
+    """Registrations of ``event`` (still registered) whose person has no attendance."""
+    return and_(
+        Registration.event_id == event.id,
+        Registration.status == RegistrationStatus.registered,
+        ~select(Attendance.id)
+        .where(Attendance.event_id == event.id, Attendance.user_id == Registration.user_id)
+        .exists(),
     )
-    detail = EventDetail(event, community or "")
-    registrations = session.execute(
+
+
+def _count(model, *criteria):
+    return select(func.count(model.id)).where(*criteria).scalar_subquery()
+
+
+def event_detail(
+    session: Session,
+    event: Event,
+    query: DetailQuery | None = None,
+    parts: frozenset[str] = DETAIL_PARTS,
+) -> EventDetail:
+    """The event with one page of its registrations, of its waitlist and of its attendance, and
+    the people hours can be entered for; only the ``parts`` asked for are loaded.
+
+    The same statements however many signed up, and whatever the lists hold: the counts (one),
+    one per list asked for, the community's name. A page beyond a list's end gives its last page.
+    """
+    query = query or DetailQuery()
+    detail = EventDetail(event)
+    if "facts" in parts and event.community_id is not None:
+        detail.community = (
+            session.scalar(select(Community.name).where(Community.id == event.community_id)) or ""
+        )
+    registered = (
+        Registration.event_id == event.id,
+        Registration.status == RegistrationStatus.registered,
+    )
+    waitlisted = (
+        Registration.event_id == event.id,
+        Registration.status == RegistrationStatus.waitlisted,
+    )
+    (
+        detail.registered.total,
+        detail.waitlisted.total,
+        detail.attendances.total,
+        detail.confirmable,
+        detail.without_attendance,
+    ) = session.execute(
+        select(
+            _count(Registration, *registered),
+            _count(Registration, *waitlisted),
+            _count(Attendance, Attendance.event_id == event.id),
+            _count(
+                Attendance,
+                Attendance.event_id == event.id,
+                Attendance.hours.is_not(None),
+                Attendance.confirmed_at.is_(None),
+            ),
+            _count(Registration, _registered_without_attendance(event)),
+        )
+    ).one()
+    detail.enter_open = event.status != EventStatus.cancelled and event.starts_at <= utcnow()
+    # every list's page, loaded or not: the links of the one loaded keep the others' pages
+    for page, wanted in (
+        (detail.registered, query.registered_page),
+        (detail.waitlisted, query.waitlist_page),
+        (detail.attendances, query.attendance_page),
+    ):
+        page.page = _page_within(wanted, page.total)
+
+    if "registered" in parts:
+        _fill_registrations(
+            session, detail.registered, registered, (Registration.created_at, Registration.id)
+        )
+    if "waitlisted" in parts:
+        _fill_registrations(
+            session,
+            detail.waitlisted,
+            waitlisted,
+            (Registration.waitlist_position, Registration.id),
+        )
+    if "attendances" in parts:
+        page = detail.attendances
+        found = session.execute(
+            select(Attendance, User)
+            .join(User, User.id == Attendance.user_id)
+            .where(Attendance.event_id == event.id)
+            .order_by(Attendance.checked_in_at.asc().nulls_last(), Attendance.id)
+            .offset(page.offset)
+            .limit(page.size)
+        ).all()
+        page.rows = [Person(user, attendance=a) for a, user in found]
+    if "candidates" in parts and detail.enter_open:
+        detail.candidates, detail.more_candidates = _enter_candidates(session, event, query)
+    return detail
+
+
+def _fill_registrations(session: Session, page: PersonPage, criteria: tuple, order: tuple) -> None:
+    """The rows of ``page`` of the registrations matching ``criteria``."""
+    found = session.execute(
         select(Registration, User)
         .join(User, User.id == Registration.user_id)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status.in_([RegistrationStatus.registered, RegistrationStatus.waitlisted]),
-        )
-        .order_by(Registration.waitlist_position, Registration.created_at, Registration.id)
+        .where(*criteria)
+        .order_by(*order)
+        .offset(page.offset)
+        .limit(page.size)
     ).all()
-    attendances = session.execute(
-        select(Attendance, User)
-        .join(User, User.id == Attendance.user_id)
-        .where(Attendance.event_id == event.id)
-        .order_by(Attendance.checked_in_at, Attendance.id)
-    ).all()
-    present = {attendance.user_id for attendance, _user in attendances}
-    for registration, user in registrations:
-        person = Person(user, registration=registration)
-        if registration.status == RegistrationStatus.waitlisted:
-            detail.waitlisted.append(person)
-        else:
-            detail.registered.append(person)
-            if user.id not in present:
-                detail.without_attendance.append(user)
-    detail.attendances = [Person(user, attendance=a) for a, user in attendances]
-    return detail
+    page.rows = [Person(user, registration=registration) for registration, user in found]
+
+
+def _enter_candidates(
+    session: Session, event: Event, query: DetailQuery
+) -> tuple[list[User], bool]:
+    """Up to PICK_LIMIT registered people without attendance who match ``query.who``, in the
+    order they signed up (the chosen one first), and whether more match."""
+    stmt = (
+        select(User)
+        .join(Registration, Registration.user_id == User.id)
+        .where(_registered_without_attendance(event))
+    )
+    text = query.who.replace("%", "").replace("_", "").replace("\\", "").strip()
+    if text:
+        pattern = f"%{text}%"
+        matches = User.name.like(pattern)
+        if query.by_phone:
+            matches = or_(matches, User.phone.like(pattern))
+        stmt = stmt.where(matches)
+    order = [Registration.created_at, Registration.id]
+    if query.chosen is not None:
+        order.insert(0, case((User.id == query.chosen, 0), else_=1))
+    found = list(session.scalars(stmt.order_by(*order).limit(PICK_LIMIT + 1)))
+    return found[:PICK_LIMIT], len(found) > PICK_LIMIT
 
 
 @dataclass

@@ -176,15 +176,61 @@ def edit_event(event_id: int):
 # Staff: detail, status, attendance -------------------------------------------------------------
 
 
+#: the blocks of detail.html an htmx request may get alone, and what the service loads for each
+_BLOCK_PARTS = {
+    "registered": frozenset({"registered"}),
+    "waitlist": frozenset({"waitlisted"}),
+    "attendance": frozenset({"attendances", "candidates"}),
+    "attendance_rows": frozenset({"attendances"}),
+    "candidates": frozenset({"candidates"}),
+}
+#: the element an htmx GET replaces (its id, sent as HX-Target) → the block that renders it
+_TARGET_BLOCKS = {
+    "registered-rows": "registered",
+    "waitlist-rows": "waitlist",
+    "attendance-rows": "attendance_rows",
+    "enter-candidates": "candidates",
+}
+
+
+def _detail_query(chosen: int | None = None) -> services.DetailQuery:
+    """The pages and the 补录 search asked for (query string, or a posted form's fields);
+    anything unreadable is page 1."""
+
+    def page(name: str) -> int:
+        return parse_id(request.values.get(name), MAX_PAGE) or 1
+
+    return services.DetailQuery(
+        registered_page=page("registered_page"),
+        waitlist_page=page("waitlist_page"),
+        attendance_page=page("attendance_page"),
+        who=request.values.get("who", "")[:50],
+        by_phone=current_user.role == Role.admin,
+        chosen=chosen,
+    )
+
+
 def _detail_page(event: Event, block: str | None = None, status: int = 200, **extra):
-    detail = services.event_detail(db.session, event)
+    values = extra.pop("values", {})
+    parts = _BLOCK_PARTS[block] if block is not None and _is_htmx() else services.DETAIL_PARTS
+    query = _detail_query(parse_id(values.get("user")) if values.get("enter") else None)
+    detail = services.event_detail(db.session, event, query, parts)
+    pages = {
+        "registered_page": detail.registered.page,
+        "waitlist_page": detail.waitlisted.page,
+        "attendance_page": detail.attendances.page,
+    }
     return render(
         "events/detail.html",
         block,
         detail=detail,
         event=event,
         now=utcnow(),
-        values=extra.pop("values", {}),
+        pages={name: page for name, page in pages.items() if page > 1},
+        who=query.who,
+        page_size=services.DETAIL_PAGE,
+        pick_limit=services.PICK_LIMIT,
+        values=values,
         **extra,
     ), status
 
@@ -192,7 +238,10 @@ def _detail_page(event: Event, block: str | None = None, status: int = 200, **ex
 @bp.route("/events/<int:event_id>")
 @office
 def event_detail(event_id: int):
-    return _detail_page(_managed_event(event_id))
+    """The whole page; an htmx request for one of its tables (a page of it, the 补录 search)
+    gets that part alone."""
+    block = _TARGET_BLOCKS.get(request.headers.get("HX-Target", "")) if _is_htmx() else None
+    return _detail_page(_managed_event(event_id), block)
 
 
 def _status_action(event_id: int, change):
@@ -246,12 +295,19 @@ def finish_event(event_id: int):
     return _status_action(event_id, finish)
 
 
+def _back_to_attendance(event_id: int):
+    """A plain form post goes back to the page of the attendance table it came from."""
+    page = parse_id(request.form.get("attendance_page"), MAX_PAGE)
+    keep = {"attendance_page": page} if page and page > 1 else {}
+    return redirect(url_for("events.event_detail", event_id=event_id, **keep) + "#attendance")
+
+
 def _attendance_done(event_id: int, message: str):
     db.session.commit()
     if _is_htmx():
         return _detail_page(_managed_event(event_id), "attendance", notice=message)
     flash(message, "success")
-    return redirect(url_for("events.event_detail", event_id=event_id) + "#attendance")
+    return _back_to_attendance(event_id)
 
 
 def _attendance_refused(event_id: int, error: ServiceError, values: dict | None = None):
@@ -265,7 +321,7 @@ def _attendance_refused(event_id: int, error: ServiceError, values: dict | None 
             values=values or {},
         )
     flash(error.message, "error")
-    return redirect(url_for("events.event_detail", event_id=event_id) + "#attendance")
+    return _back_to_attendance(event_id)
 
 
 @bp.route("/events/<int:event_id>/attendance/<int:attendance_id>/confirm", methods=["POST"])
