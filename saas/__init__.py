@@ -53,12 +53,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _install_engine_hooks(app: Flask) -> None:
-    from saas import prepared
+    from saas import locks, prepared
     from saas.extensions import db
 
     with app.app_context():
         for engine in db.engines.values():
             prepared.install(engine)
+            locks.install(engine, app.config["LOCK_TIMEOUT_MS"])
 
 
 def _register_models() -> None:

@@ -1,4 +1,4 @@
-"""Security headers and the error pages (403, 404, 413, 429, 500, CSRF failure)."""
+"""Security headers and the error pages (403, 404, 413, 429, 500, 503, CSRF failure)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -86,6 +88,25 @@ def _street_of_path():
     except Exception:  # an error page must not fail for want of its decoration
         log.exception("could not look up the street of %s", request.path)
         return None
+
+
+def _database_error(error: OperationalError):
+    """A row waited on past ``lock_timeout`` (``saas.locks``): 503, "busy, try again", no traceback.
+    Any other database failure is unexpected."""
+    from saas import locks
+    from saas.extensions import db
+
+    if not locks.timed_out(error):
+        return _unexpected(error)
+    reason = str(error.orig).splitlines()[0]
+    log.warning("lock timeout on %s %s: %s", request.method, request.path, reason)
+    db.session.rollback()  # the page may read (the signed-in person) in a transaction that failed
+    headers = {"Retry-After": "5"}
+    try:
+        return render_template("errors/503.html", tenant=g.get("tenant")), 503, headers
+    except Exception:
+        log.exception("could not render the 503 page")
+        return "503 系统繁忙，请稍后再试", 503, headers
 
 
 def _unexpected(error: Exception):

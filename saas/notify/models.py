@@ -25,7 +25,8 @@ class Notification(TenantScoped, db.Model):
     """One message to one person (通知), written in the same transaction as what it reports.
 
     The row is the outbox: a job delivers it after commit, marking each channel as it goes, so a
-    job that runs twice sends once.
+    job that runs twice sends once. While a channel is being sent the row carries a lease
+    (``sending_until``, ``sending_by``) instead of a row lock: see ``saas.notify.jobs.deliver``.
     """
 
     __tablename__ = "notifications"
@@ -50,6 +51,10 @@ class Notification(TenantScoped, db.Model):
     sms_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a delivery is sending one of its channels until then (or until its process is gone)
+    sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: which run holds that lease: machine, process id and a token (``saas.notify.jobs``)
+    sending_by: Mapped[str | None] = mapped_column(String(120))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
