@@ -169,7 +169,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app_spec: str, probe: str):
+def gunicorn(app_spec: str, probe: str, **extra_env):
     port = free_port()
     process = subprocess.Popen(
         [
@@ -187,7 +187,7 @@ def gunicorn(app_spec: str, probe: str):
             app_spec,
         ],
         cwd=ROOT,
-        env=app_env(),
+        env=app_env(**extra_env),
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
