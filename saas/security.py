@@ -9,6 +9,9 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as PageNotFound
+
+from saas.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,8 @@ ERROR_PAGES = {400, 403, 404, 405, 413, 429, 500}
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_failed)
+    # a service's NotFound (no such row, or another street's: the same answer) is the 404 page
+    app.register_error_handler(NotFound, lambda error: _http_error(PageNotFound()))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(Exception, _unexpected)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas.audit.services import record
 from saas.auth.access import admin_only, signed_in
-from saas.errors import NotFound
 from saas.extensions import db
 from saas.notify import services
 from saas.ui import local_path, render
@@ -49,10 +48,7 @@ def badge():
 @bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
 @signed_in
 def read(notification_id: int):
-    try:
-        note = services.mark_read(db.session, current_user, notification_id)
-    except NotFound:
-        abort(404)
+    note = services.mark_read(db.session, current_user, notification_id)
     db.session.commit()
     if note.link and local_path(note.link, "") == note.link:
         return redirect(note.link)
@@ -76,10 +72,7 @@ def failed():
 @bp.route("/notifications/<int:notification_id>/resend", methods=["POST"])
 @admin_only
 def resend(notification_id: int):
-    try:
-        services.resend(db.session, notification_id)
-    except NotFound:
-        abort(404)
+    services.resend(db.session, notification_id)
     record(db.session, "notification.resend", current_user.id, f"notification:{notification_id}")
     db.session.commit()
     flash(_("已重新发送"), "success")

@@ -12,12 +12,12 @@ Anyone signed in to the street:
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas.auth.access import office, signed_in
-from saas.errors import NotFound, ServiceError
+from saas.errors import ServiceError
 from saas.extensions import db
 from saas.qr import qr_svg
 from saas.ui import render
@@ -33,10 +33,7 @@ def get_event_or_404(event_id: int) -> Event:
 
     :raise 404: unknown, another street's, or another community's for staff limited to one
     """
-    try:
-        return get_managed_event_or_404(db.session, current_user, event_id)
-    except NotFound:
-        abort(404)
+    return get_managed_event_or_404(db.session, current_user, event_id)
 
 
 def _mode(raw: str | None) -> str:

@@ -16,7 +16,7 @@ from wtforms import SelectChoice
 from saas.auth.access import office, require_role, signed_in
 from saas.auth.models import Role
 from saas.db import utcnow
-from saas.errors import NotFound, ServiceError
+from saas.errors import ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id
 from saas.ui import render
@@ -55,10 +55,7 @@ def _is_htmx() -> bool:
 
 
 def _managed_event(event_id: int) -> Event:
-    try:
-        return services.get_managed_event_or_404(db.session, current_user, event_id)
-    except NotFound:
-        abort(404)
+    return services.get_managed_event_or_404(db.session, current_user, event_id)
 
 
 def _communities_for(user) -> list:
@@ -328,10 +325,7 @@ def _attendance_refused(event_id: int, error: ServiceError, values: dict | None 
 @office
 def confirm_attendance(event_id: int, attendance_id: int):
     event = _managed_event(event_id)
-    try:
-        row = services.get_attendance_or_404(db.session, event, attendance_id)
-    except NotFound:
-        abort(404)
+    row = services.get_attendance_or_404(db.session, event, attendance_id)
     try:
         points = hours.confirm_one(db.session, current_user, g.tenant, event, row)
     except ServiceError as error:
@@ -354,10 +348,7 @@ def confirm_all_attendance(event_id: int):
 @office
 def correct_hours(event_id: int, attendance_id: int):
     event = _managed_event(event_id)
-    try:
-        row = services.get_attendance_or_404(db.session, event, attendance_id)
-    except NotFound:
-        abort(404)
+    row = services.get_attendance_or_404(db.session, event, attendance_id)
     values = {
         "attendance_id": attendance_id,
         "hours": request.form.get("hours", "")[:20],
@@ -426,10 +417,7 @@ def activities():
 def _visible_event(event_id: int) -> Event:
     """An event a signed-in person may act on: any published, cancelled or finished event of the
     street (the service then says why it refuses); drafts and other streets' do not exist."""
-    try:
-        event = services.get_event_or_404(db.session, event_id)
-    except NotFound:
-        abort(404)
+    event = services.get_event_or_404(db.session, event_id)
     if event.status == EventStatus.draft:
         abort(404)
     return event

@@ -8,7 +8,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from saas.auth.access import office, require_role, signed_in
-from saas.errors import NotFound, ServiceError
+from saas.errors import ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id
 from saas.qr import qr_svg
@@ -26,10 +26,7 @@ hand_over = require_role("admin", "staff", "org")
 
 
 def _reward_or_404(reward_id: int) -> Reward:
-    try:
-        return services.get_reward_or_404(db.session, reward_id)
-    except NotFound:
-        abort(404)
+    return services.get_reward_or_404(db.session, reward_id)
 
 
 # --- the catalogue on the phone ----------------------------------------------------------------
@@ -89,10 +86,7 @@ def redemptions():
 
 
 def _mine_or_404(redemption_id: int):
-    try:
-        return services.get_my_redemption_or_404(db.session, current_user, redemption_id)
-    except NotFound:
-        abort(404)
+    return services.get_my_redemption_or_404(db.session, current_user, redemption_id)
 
 
 @bp.route("/redemptions/<int:redemption_id>")

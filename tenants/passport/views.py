@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from saas.auth.access import admin_only, office, signed_in
 from saas.auth.models import Role
-from saas.errors import NotFound, ServiceError
+from saas.errors import ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id
 from saas.qr import qr_svg
@@ -104,10 +104,7 @@ def my_certificate():
 @bp.route("/people/<int:user_id>/certificate")
 @office
 def person_certificate(user_id: int):
-    try:
-        person = services.get_person_or_404(db.session, current_user, user_id)
-    except NotFound:
-        abort(404)
+    person = services.get_person_or_404(db.session, current_user, user_id)
     return _certificate_page(person, url_for("passport.person_certificate", user_id=user_id))
 
 
@@ -207,10 +204,7 @@ def passports():
 @bp.route("/passports/<int:passport_id>/adjust", methods=["POST"])
 @admin_only
 def adjust(passport_id: int):
-    try:
-        passport = services.get_passport_or_404(db.session, passport_id)
-    except NotFound:
-        abort(404)
+    passport = services.get_passport_or_404(db.session, passport_id)
     number = passport.number
     form = AdjustForm()
     error = None

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas.auth.access import admin_only, office
-from saas.errors import NotFound, ServiceError
+from saas.errors import ServiceError
 from saas.extensions import db
 from saas.forms import parse_id
 from saas.ui import render
@@ -80,10 +80,7 @@ def create_community():
 
 
 def _node(model, node_id: int):
-    try:
-        return services.get_node_or_404(db.session, model, node_id)
-    except NotFound:
-        abort(404)
+    return services.get_node_or_404(db.session, model, node_id)
 
 
 def _node_action(model, node_id: int, action: str):

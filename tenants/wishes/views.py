@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from saas.auth.access import office, signed_in
-from saas.errors import Forbidden, NotFound, ServiceError
+from saas.errors import Forbidden, ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id
 from saas.ui import render
@@ -29,10 +29,7 @@ MAX_PAGE = 100_000
 
 def _wish_or_404(wish_id: int) -> Wish:
     """The wish, if the signed-in person may see it; otherwise (or another street's) 404."""
-    try:
-        wish = services.get_wish_or_404(db.session, wish_id)
-    except NotFound:
-        abort(404)
+    wish = services.get_wish_or_404(db.session, wish_id)
     if not services.can_see(current_user, wish):
         abort(404)
     return wish
