@@ -100,6 +100,9 @@ def from_environment() -> dict:
         "LOGIN_FAILURES_PER_ADDRESS": os.environ.get(
             "LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"
         ),
+        # SMS codes for volunteer self-registration (tenants.people.verification)
+        "JOIN_CODES_PER_PHONE": os.environ.get("JOIN_CODES_PER_PHONE", "5 per hour"),
+        "JOIN_CODES_PER_ADDRESS": os.environ.get("JOIN_CODES_PER_ADDRESS", "20 per hour"),
         # A stricter password policy for deployments assessed under 等保2.0; off by default.
         "PASSWORD_REQUIRE_CLASSES": _int("PASSWORD_REQUIRE_CLASSES", 0),
         "PASSWORD_MAX_AGE_DAYS": _int("PASSWORD_MAX_AGE_DAYS", 0),

@@ -82,6 +82,8 @@ class PointSettingsForm(FlaskForm):
         render_kw={"autocomplete": "off", "autocapitalize": "characters"},
     )
     wish_points = WholeNumber(_l("完成一个微心愿获得积分"), 0, MAX_WISH_POINTS)
+    #: a people setting (tenants.people.verification), kept on this page with the street's others
+    join_sms = BooleanField(_l("志愿者自助注册须短信验证手机号"))
 
     def validate_points_expiry(self, field) -> None:
         if field.data not in {choice.value for choice in EXPIRY_CHOICES}:

@@ -19,6 +19,7 @@ from saas.qr import qr_svg
 from saas.ui import render
 from tenants.passport import ledger, services
 from tenants.passport.forms import KIND_LABELS, AdjustForm, PointSettingsForm
+from tenants.people.verification import join_needs_sms, set_join_sms
 from tenants.structure.services import community_names
 
 bp = Blueprint("passport", __name__, url_prefix="/<slug:tenant>")
@@ -121,6 +122,7 @@ def _fill_settings_form(form: PointSettingsForm, current: services.PointSettings
     form.auto_confirm.data = current.auto_confirm
     form.passport_prefix.data = current.passport_prefix
     form.wish_points.data = str(current.wish_points)
+    form.join_sms.data = join_needs_sms(g.tenant)
     for kind, points in current.kind_points.items():
         getattr(form, f"kind_{kind}").data = "" if points is None else str(points)
 
@@ -148,6 +150,7 @@ def point_settings():
         )
         try:
             changes = services.save_point_settings(db.session, current_user, g.tenant, values)
+            sms_changed = set_join_sms(db.session, current_user, g.tenant, form.join_sms.data)
             db.session.commit()
         except ServiceError as error:
             db.session.rollback()
@@ -158,7 +161,10 @@ def point_settings():
             form.form_errors.append(_("设置刚被他人修改，请重新提交"))
             status = 422
         else:
-            flash(_("积分设置已保存") if changes else _("设置没有变化"), "success")
+            if changes:
+                flash(_("积分设置已保存"), "success")
+            else:
+                flash(_("设置已保存") if sms_changed else _("设置没有变化"), "success")
             return redirect(url_for("passport.point_settings"))
     else:
         status = 422

@@ -22,6 +22,12 @@ class JoinForm(FlaskForm):
     password = password_field(autocomplete="new-password")
     password_confirm = PasswordField(_l("再次输入密码"), render_kw={"autocomplete": "new-password"})
     party_member = BooleanField(_l("我是党员"))
+    #: shown and checked only where the street asks for SMS verification (tenants.people.verification)
+    code = StringField(
+        _l("短信验证码"),
+        validators=[Length(max=20, message=_l("验证码为 6 位数字"))],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"},
+    )
 
 
 EMAIL_SHAPE = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+\Z"

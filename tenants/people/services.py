@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from saas.auth.models import Role, User
-from saas.auth.services import check_password_pair, create_user
+from saas.auth.services import check_password_pair, clean_name, clean_phone, create_user
 from saas.errors import Forbidden, ServiceError
 from saas.notify.services import notify
 from saas.streets.models import Tenant
+from tenants.people import verification
 from tenants.structure.models import Community
 
 PAGE = 50
@@ -39,10 +42,27 @@ def register_volunteer(
     password: str,
     password_confirm: str,
     party_member: bool,
+    code: str | None = None,
+    codes: MutableMapping | None = None,
 ) -> User:
-    """A resident registers at /<slug>/join; they are greeted in their inbox."""
+    """A resident registers at /<slug>/join; they are greeted in their inbox.
+
+    Where the street asks for it (``verification.join_needs_sms``), the SMS code sent to the
+    phone must come with it: checked after everything else in the form is right (so a good code
+    is not spent on a typo elsewhere) and before the phone is looked up, so whether a number is
+    registered is told only to whoever proved it is theirs.
+
+    :param code: what the visitor typed as the SMS code
+    :param codes: the visitor's session, where ``verification.send_code`` kept the code's HMAC
+    :raise ServiceError: with the form field it belongs to
+    """
     check_password_pair(password, password_confirm)
     community = _community(session, community_id, required=True)
+    needs_sms = verification.join_needs_sms(tenant)
+    if needs_sms:
+        phone = clean_phone(phone)
+        name = clean_name(name)
+        verification.check_code(codes, tenant, phone, code)
     user = create_user(
         session,
         phone=phone,
@@ -52,6 +72,8 @@ def register_volunteer(
         community_id=community,
         is_party_member=party_member,
     )
+    if needs_sms:
+        verification.use_code(codes)
     notify(
         session,
         user,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -10,12 +10,13 @@ from wtforms import SelectChoice
 from saas.auth import services as accounts
 from saas.auth.access import admin_only, office
 from saas.auth.models import Role
+from saas.auth.phone import mask_phone
 from saas.auth.sessions import sign_in
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error, parse_id
 from saas.ui import render
-from tenants.people import services
+from tenants.people import services, verification
 from tenants.people.forms import AccountForm, JoinForm
 from tenants.structure.services import active_communities, community_names
 
@@ -34,12 +35,16 @@ def _community_choices(blank: str):
 @bp.route("/join", methods=["GET", "POST"])
 @limiter.limit("30 per hour", methods=["POST"])
 def join():
-    from flask import g
-
     if current_user.is_authenticated:
         return redirect(url_for("notify.inbox"))
     form = JoinForm()
     form.community.choices = _community_choices(_("请选择"))
+    needs_sms = verification.join_needs_sms(g.tenant)
+    if needs_sms and request.method == "POST" and request.form.get("send_code"):
+        return _send_code(form)
+    if needs_sms and request.method == "GET" and request.headers.get("HX-Target") == CODE_BLOCK:
+        # the button coming back on once the resend gap is over
+        return render("people/join.html", "code_send", form=form, **_code_state())
     status = 200
     if form.validate_on_submit():
         try:
@@ -52,6 +57,8 @@ def join():
                 password=form.password.data,
                 password_confirm=form.password_confirm.data,
                 party_member=form.party_member.data,
+                code=form.code.data,
+                codes=session,
             )
         except ServiceError as error:
             attach_error(form, error)
@@ -63,7 +70,48 @@ def join():
             return redirect(url_for("notify.inbox"))
     elif request.method == "POST":
         status = 422
-    return render("people/join.html", form=form), status
+    state = _code_state() if needs_sms else {}
+    return render("people/join.html", form=form, needs_sms=needs_sms, **state), status
+
+
+#: the id of the join page's block around the "获取验证码" button, swapped by htmx
+CODE_BLOCK = "code-send"
+
+
+def _code_state() -> dict:
+    """What the block around the button shows: where the visitor's live code went and how long
+    until the button may be pressed again."""
+    phone = verification.pending_phone(session, g.tenant)
+    if phone is None:
+        return {"code_wait": 0, "code_message": None, "code_error": False}
+    return {
+        "code_wait": verification.resend_wait(phone),
+        "code_message": _("验证码已发送至 %(phone)s，10 分钟内有效", phone=mask_phone(phone)),
+        "code_error": False,
+    }
+
+
+def _send_code(form: JoinForm):
+    """The "获取验证码" button: for htmx the block with the answer, else the whole page as typed."""
+    block = "code_send" if request.headers.get("HX-Request") == "true" else None
+    try:
+        sent = verification.send_code(
+            session, g.tenant, form.phone.data, request.remote_addr or "unknown"
+        )
+    except verification.CodeRefused as refused:
+        state = {"code_wait": refused.wait, "code_message": refused.message, "code_error": True}
+        status = 422
+    except ServiceError as error:  # not a mobile number: said under the button, not the field
+        state = {"code_wait": 0, "code_message": error.message, "code_error": True}
+        status = 422
+    else:
+        state = {
+            "code_wait": sent.resend_after,
+            "code_message": _("验证码已发送至 %(phone)s，10 分钟内有效", phone=sent.masked_phone),
+            "code_error": False,
+        }
+        status = 200
+    return render("people/join.html", block, form=form, needs_sms=True, **state), status
 
 
 @bp.route("/people")
