@@ -12,7 +12,7 @@ from saas.auth.access import admin_only, office
 from saas.auth.models import Role
 from saas.auth.phone import mask_phone
 from saas.auth.sessions import sign_in
-from saas.errors import NotFound, ServiceError
+from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error, parse_id
 from saas.ui import render
@@ -173,10 +173,7 @@ def create_account():
 @bp.route("/people/<int:user_id>/<action>", methods=["POST"])
 @admin_only
 def account_action(user_id: int, action: str):
-    try:
-        user = accounts.get_user_or_404(db.session, user_id)
-    except NotFound:
-        abort(404)
+    user = accounts.get_user_or_404(db.session, user_id)
     try:
         if action == "disable":
             accounts.set_enabled(db.session, current_user, user, False)
