@@ -263,6 +263,9 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
     with gunicorn("bench.reference:app", ceiling[0][0]) as base:
         reference = drive(base, ceiling, seconds)
     rows.append(_row(f"reference: Flask-SQLAlchemy + tiny template ({label})", reference, top, 2))
+    with gunicorn("bench.straightforward:app", "/healthz") as base:
+        plain = drive(base, me, seconds)
+    rows.append(_row(f"reference: a straightforward phone page ({label})", plain, top, 7))
     with gunicorn("wsgi:app", "/healthz") as base:
         for name, targets in (("/<slug>/me", me), ("history fragment", history)):
             result = drive(base, targets, seconds)
