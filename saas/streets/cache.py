@@ -52,8 +52,12 @@ def _attach(session: Session, values: dict) -> Tenant:
 
 
 def fresh_for_update(session: Session, tenant: Tenant) -> Tenant:
-    """The street's row as the database has it now, locked until the transaction ends."""
-    session.refresh(tenant, with_for_update=True)
+    """The street's row as the database has it now, locked until the transaction ends.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every insert into the street's tables checks its
+    foreign key to this row with a key-share lock, which only the stronger lock would wait for.
+    """
+    session.refresh(tenant, with_for_update={"key_share": True})
     return tenant
 
 

@@ -17,7 +17,7 @@ from saas.extensions import db
 from saas.streets import cache
 from saas.streets.models import Tenant, TenantStatus
 from saas.streets.services import set_status
-from tests.conftest import PASSWORD, both_backends, login
+from tests.conftest import PASSWORD, both_backends, login, pg_only
 from tests.test_query_counts import count_queries
 
 TTL = 30
@@ -322,3 +322,29 @@ def test_a_request_changing_its_copy_without_saving_leaves_the_cache_alone(app, 
         assert again.name == street.name
         assert "auto_confirm" not in (again.settings or {})
         db.session.remove()
+
+
+@pg_only
+def test_saving_street_settings_does_not_wait_for_the_streets_inserts(app, make_street, scoped):
+    """Every insert into a street's tables takes a key-share lock on its row (the foreign key):
+    the settings save's lock must not wait for those, nor they for it."""
+    street = make_street("alpha")
+    owner = create_engine(app.config["TEST_OWNER_URL"])
+    try:
+        with owner.connect() as conn, conn.begin():
+            conn.execute(
+                text(
+                    "INSERT INTO communities (tenant_id, id, name, position, created_at)"
+                    " VALUES (:t, 4242, '未提交的社区', 0, now())"
+                ),
+                {"t": street.id},
+            )
+            # that transaction stays open while the admin's save locks the street's row
+            with scoped(street) as session:
+                session.execute(text("SET LOCAL lock_timeout = '2s'"))
+                tenant = session.get(Tenant, street.id)
+                assert cache.fresh_for_update(session, tenant).id == street.id
+                session.rollback()
+            conn.rollback()
+    finally:
+        owner.dispose()

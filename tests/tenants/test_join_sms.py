@@ -20,7 +20,7 @@ from saas.notify.senders import FileSink
 from saas.streets.models import Tenant
 from saas.tenancy import all_tenants
 from tenants.people import verification
-from tests.conftest import both_backends, login
+from tests.conftest import PASSWORD, both_backends, login
 from tests.tenants.factories import add_community
 
 PHONE = "13600000001"
@@ -133,7 +133,7 @@ def test_a_volunteer_proves_the_phone_and_joins(app, client, street, community, 
     assert "验证码已发送至 136****0001，10 分钟内有效" in block
     assert "disabled" in block  # the button is off until the resend gap is over
     [message] = texts(app)
-    assert message["to"] == PHONE and "甲街道" in message["subject"]
+    assert message["to"] == PHONE and message["subject"] == "志愿者注册验证码"
     code = last_code(app)
     assert "10 分钟内有效" in message["body"]
 
@@ -333,6 +333,69 @@ def test_a_phone_gets_at_most_five_codes_an_hour(app, client, street, sms_on):
     sms_on.advance(3600)
     assert send(client).status_code == 200
     assert len(texts(app)) == 7
+
+
+def test_another_street_cannot_use_up_a_phones_codes_here(app, make_street, clock):
+    alpha = make_street("alpha", name="甲街道")
+    other = make_street("other", name="乙街道")
+    set_sms(app, alpha, True)
+    set_sms(app, other, True)
+    attacker = app.test_client()
+    for _ in range(5):
+        assert send(attacker, PHONE, slug="other").status_code == 200
+        clock.advance(verification.RESEND_AFTER + 1)
+    assert send(attacker, PHONE, slug="other").status_code == 422  # that street's five are gone
+
+    owner = app.test_client()  # …but the phone's owner still gets a code here
+    assert send(owner, PHONE, slug="alpha", REMOTE_ADDR="10.9.9.9").status_code == 200
+
+
+def test_every_street_together_sends_one_phone_at_most_twice_a_streets_share(
+    app, make_street, clock
+):
+    streets = [make_street(slug, name=slug) for slug in ("alpha", "beta", "gamma")]
+    for street in streets:
+        set_sms(app, street, True)
+    sent = 0
+    for street in streets[:2]:
+        for _ in range(5):
+            assert send(app.test_client(), PHONE, slug=street.slug).status_code == 200
+            sent += 1
+            clock.advance(verification.RESEND_AFTER + 1)
+    refused = send(app.test_client(), PHONE, slug="gamma", REMOTE_ADDR="10.9.9.9")
+    assert refused.status_code == 422 and "该手机号获取验证码次数过多" in text(refused)
+    assert len([m for m in texts(app) if m["to"] == PHONE]) == sent == 10
+
+
+def test_a_streets_name_never_reaches_the_sms(app, client, clock):
+    """Anyone can open a street and name it; the code's text is the platform's fixed words."""
+    phishing = "【某银行】您的账户已冻结，请登录 bank-verify.example 解冻"
+    signup = client.post(
+        "/signup",
+        data={
+            "street_name": phishing,
+            "slug": "named",
+            "district": "某区",
+            "city": "",
+            "admin_name": "张三",
+            "phone": "13900000009",
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+        },
+    )
+    assert signup.status_code == 302
+    set_sms(app, SimpleNamespace(id=_street_id(app, "named")), True)
+    assert send(app.test_client(), "13712345678", slug="named").status_code == 200
+    [sms] = [m for m in texts(app) if m["to"] == "13712345678"]
+    assert "银行" not in sms["subject"] + sms["body"] and "bank" not in sms["subject"] + sms["body"]
+    assert sms["subject"] == "志愿者注册验证码"
+
+
+def _street_id(app, slug: str) -> int:
+    with app.app_context(), all_tenants():
+        street_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        db.session.remove()
+    return street_id
 
 
 def test_one_address_gets_a_limited_number_of_codes(app, client, street, sms_on, monkeypatch):
