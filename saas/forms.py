@@ -31,6 +31,15 @@ def parse_id(raw, maximum: int = MAX_ID) -> int | None:
     return value if 0 < value <= maximum else None
 
 
+#: deeper than any street's list goes; keeps OFFSET inside what the database accepts
+MAX_PAGE = 100_000
+
+
+def parse_page(raw) -> int:
+    """A list's page number from a query string or form: 1 when missing, malformed or absurd."""
+    return parse_id(raw, MAX_PAGE) or 1
+
+
 def phone_field(label=None) -> StringField:
     return StringField(
         label or _l("手机号"),

@@ -18,7 +18,7 @@ from saas.auth.models import Role
 from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.extensions import db
-from saas.forms import attach_error, parse_id
+from saas.forms import attach_error, parse_id, parse_page
 from saas.ui import render
 from saas.views import submit_form
 from tenants.events import attendance as hours
@@ -33,9 +33,6 @@ from tenants.events.forms import (
 from tenants.events.models import Event, EventStatus, Registration, RegistrationStatus
 from tenants.events.registration import cancel_registration, register
 from tenants.structure.services import active_communities
-
-#: deeper than any street's list goes; keeps OFFSET inside what the database accepts
-MAX_PAGE = 100_000
 
 bp = Blueprint("events", __name__, url_prefix="/<slug:tenant>")
 
@@ -95,7 +92,7 @@ def _filters() -> tuple[services.EventFilters, dict]:
 @office
 def event_list():
     filters, args = _filters()
-    page = parse_id(request.args.get("page"), MAX_PAGE) or 1
+    page = parse_page(request.args.get("page"))
     rows, total = services.list_events(db.session, current_user, filters, page)
     return render(
         "events/list.html",
@@ -195,7 +192,7 @@ def _detail_query(chosen: int | None = None) -> services.DetailQuery:
     anything unreadable is page 1."""
 
     def page(name: str) -> int:
-        return parse_id(request.values.get(name), MAX_PAGE) or 1
+        return parse_page(request.values.get(name))
 
     return services.DetailQuery(
         registered_page=page("registered_page"),
@@ -294,8 +291,8 @@ def finish_event(event_id: int):
 
 def _back_to_attendance(event_id: int):
     """A plain form post goes back to the page of the attendance table it came from."""
-    page = parse_id(request.form.get("attendance_page"), MAX_PAGE)
-    keep = {"attendance_page": page} if page and page > 1 else {}
+    page = parse_page(request.form.get("attendance_page"))
+    keep = {"attendance_page": page} if page > 1 else {}
     return redirect(url_for("events.event_detail", event_id=event_id, **keep) + "#attendance")
 
 
@@ -401,7 +398,7 @@ def enter_hours(event_id: int):
 @bp.route("/activities")
 @require_role(Role.volunteer, Role.org)
 def activities():
-    page = parse_id(request.args.get("page"), MAX_PAGE) or 1
+    page = parse_page(request.args.get("page"))
     cards, more = services.activity_cards(db.session, current_user, page)
     return render(
         "events/activities.html",

@@ -14,7 +14,7 @@ from saas.auth.access import admin_only, office, signed_in
 from saas.auth.models import Role
 from saas.errors import ServiceError
 from saas.extensions import db
-from saas.forms import attach_error, parse_id
+from saas.forms import attach_error, parse_id, parse_page
 from saas.qr import qr_svg
 from saas.ui import render
 from tenants.passport import ledger, services
@@ -23,9 +23,6 @@ from tenants.people.verification import join_needs_sms, set_join_sms
 from tenants.structure.services import community_names
 
 bp = Blueprint("passport", __name__, url_prefix="/<slug:tenant>")
-
-#: deeper than any street's list goes; keeps OFFSET inside what the database accepts
-MAX_PAGE = 100_000
 
 
 # --- the volunteer ------------------------------------------------------------------------------
@@ -186,7 +183,7 @@ def _limited_community() -> int | None:
 
 def _list_page(adjust_error: dict | None = None, status: int = 200):
     query = request.values.get("q", "")[:50]
-    page = parse_id(request.values.get("page"), MAX_PAGE) or 1
+    page = parse_page(request.values.get("page"))
     rows, total = services.list_passports(db.session, query, page, _limited_community())
     return render(
         "passport/passports.html",
@@ -232,8 +229,8 @@ def adjust(passport_id: int):
             db.session.commit()
             flash(message, "success")
             back = {"q": request.form.get("q", "")[:50]}
-            page = parse_id(request.form.get("page"), MAX_PAGE)
-            if page and page > 1:
+            page = parse_page(request.form.get("page"))
+            if page > 1:
                 back["page"] = page
             return redirect(url_for("passport.passports", **back))
     else:

@@ -14,14 +14,11 @@ from saas.auth.phone import mask_phone
 from saas.auth.sessions import sign_in
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
-from saas.forms import attach_error, parse_id
+from saas.forms import attach_error, parse_page
 from saas.ui import render
 from tenants.people import services, verification
 from tenants.people.forms import AccountForm, JoinForm
 from tenants.structure.services import active_communities, community_names
-
-#: deeper than any street's list goes; keeps OFFSET inside what the database accepts
-MAX_PAGE = 100_000
 
 bp = Blueprint("people", __name__, url_prefix="/<slug:tenant>")
 
@@ -119,7 +116,7 @@ def _send_code(form: JoinForm):
 def accounts_list():
     role = request.args.get("role") or None
     query = request.args.get("q", "")[:50]
-    page = parse_id(request.args.get("page"), MAX_PAGE) or 1
+    page = parse_page(request.args.get("page"))
     is_admin = current_user.role == Role.admin
     # staff limited to one community (社区工作人员) see that community's people only
     limited_to = current_user.limited_to_community

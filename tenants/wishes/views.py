@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 from saas.auth.access import office, signed_in
 from saas.errors import Forbidden, ServiceError
 from saas.extensions import db
-from saas.forms import attach_error, parse_id
+from saas.forms import attach_error, parse_id, parse_page
 from saas.ui import render
 from saas.views import send_upload, submit_form
 from tenants.passport.rewards import picture_path
@@ -22,9 +22,6 @@ from tenants.wishes.forms import FulfilForm, RejectForm, WishForm
 from tenants.wishes.models import Wish, WishStatus
 
 bp = Blueprint("wishes", __name__, url_prefix="/<slug:tenant>")
-
-#: deeper than any street's list goes; keeps OFFSET inside what the database accepts
-MAX_PAGE = 100_000
 
 
 def _wish_or_404(wish_id: int) -> Wish:
@@ -217,7 +214,7 @@ def review():
     status = request.args.get("status", "")
     status = status if status in WishStatus.__members__ else ""
     community_id = parse_id(request.args.get("community"))
-    page = parse_id(request.args.get("page"), MAX_PAGE) or 1
+    page = parse_page(request.args.get("page"))
     rows, total = services.browse(db.session, current_user, status, community_id, page)
     pending = services.waiting(db.session, current_user, WishStatus.pending)
     to_confirm = services.waiting(db.session, current_user, WishStatus.fulfilled)
