@@ -19,6 +19,7 @@ from saas.audit.services import record
 from saas.auth.models import Role, User
 from saas.db import utcnow
 from saas.errors import NotFound, ServiceError
+from saas.listing import contains_pattern, count_rows, one_page
 from saas.notify.services import notify
 from tenants.events.attendance import REASON_MAX
 from tenants.events.models import (
@@ -465,14 +466,9 @@ def list_events(
         stmt = stmt.where(Event.kind == filters.kind)
     if filters.status in EventStatus.__members__.values():
         stmt = stmt.where(Event.status == filters.status)
-    total = (
-        session.scalar(
-            stmt.with_only_columns(func.count(Event.id), maintain_column_froms=True).order_by(None)
-        )
-        or 0
-    )
+    total = count_rows(session, stmt)
     found = session.execute(
-        stmt.order_by(Event.starts_at.desc(), Event.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
+        one_page(stmt.order_by(Event.starts_at.desc(), Event.id.desc()), page, PAGE)
     ).all()
     waiting = _waitlist_counts(session, [event.id for event, _name in found])
     rows = [EventRow(event, name or "", waiting.get(event.id, 0)) for event, name in found]
@@ -683,9 +679,8 @@ def _enter_candidates(
         .join(Registration, Registration.user_id == User.id)
         .where(_registered_without_attendance(event))
     )
-    text = query.who.replace("%", "").replace("_", "").replace("\\", "").strip()
-    if text:
-        pattern = f"%{text}%"
+    pattern = contains_pattern(query.who)
+    if pattern:
         matches = User.name.like(pattern)
         if query.by_phone:
             matches = or_(matches, User.phone.like(pattern))

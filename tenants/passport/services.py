@@ -22,6 +22,7 @@ from saas.auth.models import Role, User
 from saas.counters import next_value
 from saas.db import insert_ignoring_conflict, new_id, utcnow
 from saas.errors import NotFound, ServiceError
+from saas.listing import contains_pattern, count_rows, one_page
 from saas.notify.services import notify
 from saas.streets.cache import fresh_for_update
 from saas.streets.models import Tenant
@@ -543,16 +544,12 @@ def list_passports(
     stmt = _passport_rows()
     if community_id is not None:
         stmt = stmt.where(User.community_id == community_id)
-    query = query.replace("%", "").replace("_", "").replace("\\", "").strip()
-    if query:
-        pattern = f"%{query}%"
+    pattern = contains_pattern(query)
+    if pattern:
         stmt = stmt.where(User.name.like(pattern) | Passport.number.like(pattern.upper()))
-    counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    total = session.scalar(counted) or 0
+    total = count_rows(session, stmt)
     rows = session.execute(
-        stmt.order_by(Passport.number, Passport.id)
-        .offset((page - 1) * PASSPORTS_PAGE)
-        .limit(PASSPORTS_PAGE)
+        one_page(stmt.order_by(Passport.number, Passport.id), page, PASSPORTS_PAGE)
     ).all()
     return list(rows), total
 

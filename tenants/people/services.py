@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from saas.auth.models import Role, User
 from saas.auth.services import check_password_pair, clean_name, clean_phone, create_user
 from saas.errors import Forbidden, ServiceError
+from saas.listing import contains_pattern, count_rows, one_page
 from saas.notify.services import notify
 from saas.streets.models import Tenant
 from tenants.people import verification
@@ -133,16 +134,14 @@ def list_accounts(
         stmt = stmt.where(User.community_id == community_id)
     if role in Role.__members__:
         stmt = stmt.where(User.role == role)
-    query = query.replace("%", "").replace("_", "").replace("\\", "").strip()
-    if query:
-        pattern = f"%{query}%"
+    pattern = contains_pattern(query)
+    if pattern:
         if by_phone:
             stmt = stmt.where(or_(User.name.like(pattern), User.phone.like(pattern)))
         else:
             stmt = stmt.where(User.name.like(pattern))
-    counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    total = session.scalar(counted) or 0
+    total = count_rows(session, stmt)
     rows = session.scalars(
-        stmt.order_by(User.created_at.desc(), User.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
+        one_page(stmt.order_by(User.created_at.desc(), User.id.desc()), page, PAGE)
     )
     return list(rows), total

@@ -19,6 +19,7 @@ from werkzeug.datastructures import FileStorage
 from saas.auth.models import Role, User
 from saas.db import utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
+from saas.listing import count_rows, one_page
 from saas.notify.services import notify
 from saas.streets.models import Tenant
 from tenants.passport.ledger import post_entry
@@ -468,9 +469,8 @@ def browse(
         stmt = stmt.where(Wish.status == status)
     if community_id is not None:
         stmt = stmt.where(Wish.community_id == community_id)
-    counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    total = session.scalar(counted) or 0
-    rows = session.scalars(stmt.order_by(Wish.id.desc()).offset((page - 1) * PAGE).limit(PAGE))
+    total = count_rows(session, stmt)
+    rows = session.scalars(one_page(stmt.order_by(Wish.id.desc()), page, PAGE))
     return list(rows), total
 
 
