@@ -74,6 +74,12 @@ class User(TenantScoped, db.Model):
         return self.community_id if self.role == Role.staff else None
 
     @property
+    def sees_phones(self) -> bool:
+        """Whether others' phone numbers are shown to this person whole (and searchable): the
+        street's admin only; everyone else sees them masked."""
+        return self.role == Role.admin
+
+    @property
     def masked_phone(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]}"
 

@@ -199,7 +199,7 @@ def _detail_query(chosen: int | None = None) -> services.DetailQuery:
         waitlist_page=page("waitlist_page"),
         attendance_page=page("attendance_page"),
         who=request.values.get("who", "")[:50],
-        by_phone=current_user.role == Role.admin,
+        by_phone=current_user.sees_phones,
         chosen=chosen,
     )
 

@@ -534,16 +534,16 @@ def _passport_rows():
 
 
 def list_passports(
-    session: Session, query: str = "", page: int = 1, community_id: int | None = None
+    session: Session, viewer: User, query: str = "", page: int = 1
 ) -> tuple[list, int]:
-    """One page of the street's passports with their holders, and how many match.
+    """One page of the passports ``viewer`` may see with their holders, and how many match
+    (staff limited to one community see that community's holders).
 
     :param query: part of the holder's name, or of the passport number
-    :param community_id: only that community's holders (staff limited to one community)
     """
     stmt = _passport_rows()
-    if community_id is not None:
-        stmt = stmt.where(User.community_id == community_id)
+    if viewer.limited_to_community is not None:
+        stmt = stmt.where(User.community_id == viewer.limited_to_community)
     pattern = contains_pattern(query)
     if pattern:
         stmt = stmt.where(User.name.like(pattern) | Passport.number.like(pattern.upper()))

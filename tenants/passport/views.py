@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from saas.auth.access import admin_only, office, signed_in
-from saas.auth.models import Role
 from saas.errors import ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id, parse_page
@@ -176,15 +175,10 @@ def point_settings():
 # --- the staff's list of passports, and adjustments --------------------------------------------
 
 
-def _limited_community() -> int | None:
-    """Staff limited to one community (社区工作人员) see that community's people only."""
-    return None if current_user.role == Role.admin else current_user.community_id
-
-
 def _list_page(adjust_error: dict | None = None, status: int = 200):
     query = request.values.get("q", "")[:50]
     page = parse_page(request.values.get("page"))
-    rows, total = services.list_passports(db.session, query, page, _limited_community())
+    rows, total = services.list_passports(db.session, current_user, query, page)
     return render(
         "passport/passports.html",
         "rows",

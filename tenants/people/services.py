@@ -116,22 +116,18 @@ def create_account(
 
 
 def list_accounts(
-    session: Session,
-    role: str | None = None,
-    query: str = "",
-    page: int = 1,
-    by_phone: bool = True,
-    community_id: int | None = None,
+    session: Session, viewer: User, role: str | None = None, query: str = "", page: int = 1
 ) -> tuple[list[User], int]:
-    """One page of the street's accounts, newest first, and how many match in all.
+    """One page of the accounts ``viewer`` may see, newest first, and how many match in all.
 
-    :param by_phone: whether ``query`` may match phone numbers. Off for those who see phones
-        masked: otherwise searching a full number would tell them whose it is.
-    :param community_id: only that community's accounts (staff limited to one community)
+    Staff limited to one community see that community's accounts. Only the admin's ``query``
+    matches phone numbers: the others see phones masked, and searching a full number would tell
+    them whose it is.
     """
     stmt = select(User)
-    if community_id is not None:
-        stmt = stmt.where(User.community_id == community_id)
+    if viewer.limited_to_community is not None:
+        stmt = stmt.where(User.community_id == viewer.limited_to_community)
+    by_phone = viewer.sees_phones
     if role in Role.__members__:
         stmt = stmt.where(User.role == role)
     pattern = contains_pattern(query)

@@ -117,12 +117,7 @@ def accounts_list():
     role = request.args.get("role") or None
     query = request.args.get("q", "")[:50]
     page = parse_page(request.args.get("page"))
-    is_admin = current_user.role == Role.admin
-    # staff limited to one community (社区工作人员) see that community's people only
-    limited_to = current_user.limited_to_community
-    users, total = services.list_accounts(
-        db.session, role, query, page, by_phone=is_admin, community_id=limited_to
-    )
+    users, total = services.list_accounts(db.session, current_user, role, query, page)
     return render(
         "people/list.html",
         "rows",
