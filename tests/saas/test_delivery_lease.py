@@ -35,6 +35,7 @@ from saas.notify.senders import FileSink
 from saas.notify.services import mark_all_read, mark_read
 from saas.tenancy import tenant_scope
 from tests.conftest import both_backends, login, pg_only
+from tests.saas.test_notify import outbox_row
 
 DELIVER = "saas.notify.jobs:deliver"
 
@@ -100,23 +101,6 @@ def gate(app, monkeypatch):
         yield made
     finally:
         made.release.set()
-
-
-def outbox_row(app, street, user_id: int, title: str, **columns) -> int:
-    """An outbox row whose job has not run yet."""
-    with app.app_context(), tenant_scope(street.id):
-        note = Notification(
-            user_id=user_id,
-            kind="test",
-            title=title,
-            channels=columns.pop("channels", "sms"),
-            **columns,
-        )
-        db.session.add(note)
-        db.session.commit()
-        note_id = note.id
-        db.session.remove()
-    return note_id
 
 
 def row(app, street, note_id: int) -> dict:

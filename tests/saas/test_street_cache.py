@@ -18,6 +18,7 @@ from saas.streets import cache
 from saas.streets.models import Tenant, TenantStatus
 from saas.streets.services import set_status
 from tests.conftest import PASSWORD, both_backends, login, pg_only
+from tests.tenants.test_passport import settings_form
 from tests.test_query_counts import count_queries
 
 TTL = 30
@@ -89,24 +90,6 @@ def operator_client(app):
     )
     assert response.status_code == 302
     return client
-
-
-def settings_form(**changes) -> dict:
-    data = {
-        "default_points": "10",
-        "kind_volunteer": "",
-        "kind_alliance": "",
-        "kind_merchant_day": "",
-        "kind_campaign": "",
-        "kind_meeting": "",
-        "party_bonus_percent": "0",
-        "points_expiry": "off",
-        "points_expiry_months": "",
-        "passport_prefix": "",
-        "wish_points": "20",
-    }
-    data.update(changes)
-    return data
 
 
 def tenant_selects(statements: list[str]) -> list[str]:

@@ -13,9 +13,9 @@ from tests.conftest import login
 from tests.test_query_counts import count_queries
 
 
-def add_community(scoped, street, name: str) -> int:
+def add_community(scoped, street, name: str, archived: bool = False) -> int:
     with scoped(street) as session:
-        community = Community(name=name)
+        community = Community(name=name, archived_at=utcnow() if archived else None)
         session.add(community)
         session.commit()
         return community.id

@@ -7,28 +7,8 @@ from sqlalchemy import select
 
 from saas.audit.models import AuditEntry
 from saas.auth.models import User
-from tenants.structure.models import Community
 from tests.conftest import PASSWORD, both_backends, login
-
-
-def add_community(scoped, street, name, archived=False) -> int:
-    from saas.db import utcnow
-
-    with scoped(street) as session:
-        community = Community(name=name, archived_at=utcnow() if archived else None)
-        session.add(community)
-        session.commit()
-        return community.id
-
-
-@pytest.fixture
-def street(make_street):
-    return make_street("alpha", name="甲街道")
-
-
-@pytest.fixture
-def community(scoped, street):
-    return add_community(scoped, street, "朝阳社区")
+from tests.tenants.factories import add_community
 
 
 def join(client, community_id, slug="alpha", **changes):
