@@ -49,10 +49,6 @@ class WholeNumberField(StringField):
         self.data = value
 
 
-def _id_or_none(value):
-    return parse_id(value)
-
-
 class RewardForm(FlaskForm):
     name = StringField(
         _l("名称"),
@@ -86,8 +82,8 @@ class RewardForm(FlaskForm):
         ],
         validate_choice=False,  # the service refuses anything else in its own words
     )
-    community = SelectField(_l("社区"), coerce=_id_or_none, validate_choice=False)
-    merchant = SelectField(_l("商户 / 单位账号"), coerce=_id_or_none, validate_choice=False)
+    community = SelectField(_l("社区"), coerce=parse_id, validate_choice=False)
+    merchant = SelectField(_l("商户 / 单位账号"), coerce=parse_id, validate_choice=False)
     is_active = BooleanField(_l("上架（志愿者可见、可兑换）"), default=True)
 
 

@@ -6,11 +6,6 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from saas.forms import parse_id, password_field, phone_field
 
 
-def _int_or_none(value):
-    """A community id from the form, or None for "none chosen" and anything that is not an id."""
-    return parse_id(value)
-
-
 class JoinForm(FlaskForm):
     phone = phone_field()
     name = StringField(
@@ -18,7 +13,7 @@ class JoinForm(FlaskForm):
         validators=[DataRequired(_l("请填写姓名")), Length(max=50, message=_l("不能超过50个字"))],
         render_kw={"autocomplete": "name"},
     )
-    community = SelectField(_l("所在社区"), coerce=_int_or_none, validate_choice=False)
+    community = SelectField(_l("所在社区"), coerce=parse_id, validate_choice=False)
     password = password_field(autocomplete="new-password")
     password_confirm = PasswordField(_l("再次输入密码"), render_kw={"autocomplete": "new-password"})
     party_member = BooleanField(_l("我是党员"))
@@ -48,7 +43,7 @@ class AccountForm(FlaskForm):
         ],
         validate_choice=False,  # the service refuses any other role, in its own words
     )
-    community = SelectField(_l("限定社区（选填）"), coerce=_int_or_none, validate_choice=False)
+    community = SelectField(_l("限定社区（选填）"), coerce=parse_id, validate_choice=False)
     email = EmailField(
         _l("电子邮箱（选填）"),
         validators=[

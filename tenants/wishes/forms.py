@@ -13,10 +13,6 @@ from tenants.passport.reward_forms import PICTURE_ACCEPT
 from tenants.wishes.services import CATEGORIES, DESCRIPTION_MAX, NAME_MAX, NOTE_MAX, TITLE_MAX
 
 
-def _id_or_none(value):
-    return parse_id(value)
-
-
 class WishForm(FlaskForm):
     title = StringField(
         _l("心愿"),
@@ -37,7 +33,7 @@ class WishForm(FlaskForm):
         + [SelectChoice(key, label) for key, label in CATEGORIES.items()],
         validate_choice=False,  # the service refuses anything else in its own words
     )
-    community = SelectField(_l("所在社区"), coerce=_id_or_none, validate_choice=False)
+    community = SelectField(_l("所在社区"), coerce=parse_id, validate_choice=False)
     wisher_name = StringField(
         _l("居民姓名"),
         validators=[Length(max=NAME_MAX, message=_l("姓名不能超过50个字"))],
