@@ -111,6 +111,11 @@ def can_see(user: User, wish: Wish) -> bool:
     return user.is_office or is_involved(user, wish) or wish.status in APPROVED_EVER
 
 
+def can_see_photo(user: User, wish: Wish) -> bool:
+    """The fulfilment photo may show the wisher's home: office staff and those involved only."""
+    return user.is_office or is_involved(user, wish)
+
+
 def get_wish_or_404(session: Session, wish_id: int) -> Wish:
     """:raise NotFound: no such wish in this street (another street's id is the same answer)."""
     wish = session.scalar(select(Wish).where(Wish.id == wish_id))

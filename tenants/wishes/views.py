@@ -200,7 +200,7 @@ def fulfil(wish_id: int):
 def photo(wish_id: int):
     """The fulfilment photo: for office staff and the people the wish concerns."""
     wish = _wish_or_404(wish_id)
-    if not (current_user.is_office or services.is_involved(current_user, wish)):
+    if not services.can_see_photo(current_user, wish):
         abort(404)
     return send_upload(picture_path(g.tenant.id, wish.photo))
 
