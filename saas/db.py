@@ -128,6 +128,31 @@ __all__ = [
 ]
 
 
+def guarded_update(session, obj, *conditions, **values) -> bool:
+    """Change ``obj``'s row in one UPDATE, only while ``conditions`` still hold: the database
+    decides, so two requests racing (a double click, two staff) change it once. On success the
+    loaded object says what the row now says, without writing it again. Returns whether it did.
+    """
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+    from sqlalchemy.sql import ClauseElement
+
+    model = type(obj)
+    changed = session.execute(
+        update(model)
+        .where(model.id == obj.id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        for key, value in values.items():
+            if isinstance(value, ClauseElement):  # computed by the database: read it when asked
+                session.expire(obj, [key])
+            else:
+                set_committed_value(obj, key, value)
+    return bool(changed)
+
+
 def insert_ignoring_conflict(session, model, values: dict, conflict_columns: list[str]):
     """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on PostgreSQL and SQLite.
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.auth.models import User
-from saas.db import insert_ignoring_conflict, new_id, utcnow
+from saas.db import guarded_update, insert_ignoring_conflict, new_id, utcnow
 from saas.errors import ServiceError
 from saas.notify.services import notify
 from saas.streets.models import Tenant
@@ -217,13 +217,8 @@ def correct_hours(
         # still checked in: staff close it now, so the closing job leaves these hours alone
         out = max(attendance.checked_in_at, min(utcnow(), event.ends_at))
         values["checked_out_at"] = func.coalesce(Attendance.checked_out_at, out)
-    changed = session.execute(
-        update(Attendance)
-        .where(Attendance.id == attendance.id, Attendance.confirmed_at.is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:  # confirmed by someone else a moment ago
+    if not guarded_update(session, attendance, Attendance.confirmed_at.is_(None), **values):
+        # confirmed by someone else a moment ago
         raise ServiceError(_("时长已确认并发放积分，不能再修改"))
     session.refresh(attendance)
     record(

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from saas.auth.models import Role, User
-from saas.db import utcnow
+from saas.db import guarded_update, utcnow
 from saas.errors import ServiceError
 from saas.notify.services import notify
 from tenants.events.models import Audience, Event, EventStatus, Registration, RegistrationStatus
@@ -199,14 +199,15 @@ def cancel_registration(session: Session, user: User, registration: Registration
     if utcnow() > signup_deadline(event):
         raise ServiceError(_("报名已截止，不能取消；如有变化请联系工作人员"))
     previous = registration.status
-    changed = session.execute(
-        update(Registration)
-        .where(Registration.id == registration.id, Registration.status == previous)
-        .values(status=RegistrationStatus.cancelled, waitlist_position=None, cancelled_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.expire(registration)
-    if not changed:  # cancelled (or promoted) by another request meanwhile
+    if not guarded_update(
+        session,
+        registration,
+        Registration.status == previous,
+        status=RegistrationStatus.cancelled,
+        waitlist_position=None,
+        cancelled_at=utcnow(),
+    ):  # cancelled (or promoted) by another request meanwhile
+        session.expire(registration)
         return
     freed = registration.headcount if previous == RegistrationStatus.registered else 0
     if freed:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from saas.audit.services import record
 from saas.auth.models import Role, User
-from saas.db import utcnow
+from saas.db import guarded_update, utcnow
 from saas.errors import NotFound, ServiceError
 from saas.listing import contains_pattern, count_rows, one_page
 from saas.notify.services import notify
@@ -309,14 +309,9 @@ def update_event(session: Session, actor: User, event: Event, data: EventData) -
 
 def _change_status(session: Session, event: Event, allowed: tuple[str, ...], **values) -> bool:
     """Move the status if it is still one of ``allowed``: the database decides, once."""
-    changed = session.execute(
-        update(Event)
-        .where(Event.id == event.id, Event.status.in_(allowed))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(event)
-    return bool(changed)
+    changed = guarded_update(session, event, Event.status.in_(allowed), **values)
+    session.refresh(event)  # what another request changed, if it got there first
+    return changed
 
 
 def publish_event(session: Session, actor: User, event: Event) -> None:

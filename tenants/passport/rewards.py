@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from saas.auth.models import Role, User
-from saas.db import utcnow
+from saas.db import guarded_update, utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
 from saas.notify.services import notify
 from saas.streets.models import Tenant
@@ -491,13 +491,13 @@ def cancel_redemption(session: Session, user, redemption: Redemption, reward: Re
     """Before hand-over: the points come back (a refund entry) and the stock too."""
     if redemption.status != RedemptionStatus.issued:
         raise ServiceError(_("该兑换已处理，不能取消"))
-    changed = session.execute(
-        update(Redemption)
-        .where(Redemption.id == redemption.id, Redemption.status == RedemptionStatus.issued)
-        .values(status=RedemptionStatus.cancelled, cancelled_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
+    if not guarded_update(
+        session,
+        redemption,
+        Redemption.status == RedemptionStatus.issued,
+        status=RedemptionStatus.cancelled,
+        cancelled_at=utcnow(),
+    ):
         raise ServiceError(_("该兑换已处理，不能取消"))
     session.execute(
         update(Reward)
@@ -598,13 +598,14 @@ def verify_redemption(session: Session, actor: User, tenant: Tenant, found: Hand
     redemption, reward = found.redemption, found.reward
     if not can_verify(actor, reward):
         raise ServiceError(_("兑换码无效"), "code")
-    changed = session.execute(
-        update(Redemption)
-        .where(Redemption.id == redemption.id, Redemption.status == RedemptionStatus.issued)
-        .values(status=RedemptionStatus.verified, verified_at=utcnow(), verified_by=actor.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
+    if not guarded_update(
+        session,
+        redemption,
+        Redemption.status == RedemptionStatus.issued,
+        status=RedemptionStatus.verified,
+        verified_at=utcnow(),
+        verified_by=actor.id,
+    ):
         state = session.scalar(select(Redemption.status).where(Redemption.id == redemption.id))
         if state == RedemptionStatus.cancelled:
             raise ServiceError(_("该兑换已取消"), "code")

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
 
 from saas.auth.models import Role, User
-from saas.db import utcnow
+from saas.db import guarded_update, utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
 from saas.listing import count_rows, one_page
 from saas.notify.services import notify
@@ -156,22 +155,6 @@ def _wisher_side(session: Session, wish: Wish, actor: User) -> User | None:
     return _not_the_actor(_user(session, wish.wisher_id or wish.posted_by), actor)
 
 
-def _guarded(session: Session, wish: Wish, from_status: WishStatus, **values) -> bool:
-    """Move ``wish`` on from ``from_status`` in one UPDATE; False if it was no longer there."""
-    extra = values.pop("_where", ())
-    changed = session.execute(
-        update(Wish)
-        .where(Wish.id == wish.id, Wish.status == from_status, *extra)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
-        # the loaded object now says what the row says, without writing it again
-        for key, value in values.items():
-            set_committed_value(wish, key, value)
-    return bool(changed)
-
-
 def post_wish(
     session: Session,
     actor: User,
@@ -239,10 +222,10 @@ def post_wish(
 def approve(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
     """List the wish for claiming; its points are fixed now from the street's setting."""
     _require_review(actor, wish)
-    if not _guarded(
+    if not guarded_update(
         session,
         wish,
-        WishStatus.pending,
+        Wish.status == WishStatus.pending,
         status=WishStatus.approved,
         points=wish_points(tenant),
         reject_reason="",
@@ -267,8 +250,12 @@ def reject(session: Session, actor: User, tenant: Tenant, wish: Wish, reason: st
         raise ServiceError(_("请填写未通过的理由"), "reason")
     if len(reason) > REASON_MAX:
         raise ServiceError(_("理由不能超过 %(n)d 个字", n=REASON_MAX), "reason")
-    if not _guarded(
-        session, wish, WishStatus.pending, status=WishStatus.rejected, reject_reason=reason
+    if not guarded_update(
+        session,
+        wish,
+        Wish.status == WishStatus.pending,
+        status=WishStatus.rejected,
+        reject_reason=reason,
     ):
         raise ServiceError(_("该心愿已审核过了"))
     _tell(
@@ -291,10 +278,10 @@ def claim(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
         raise Forbidden(_("志愿者、党员和共建单位可以认领心愿"))
     if actor.id in (wish.wisher_id, wish.posted_by):
         raise ServiceError(_("不能认领自己发布的心愿"))
-    if wish.status != WishStatus.approved or not _guarded(
+    if wish.status != WishStatus.approved or not guarded_update(
         session,
         wish,
-        WishStatus.approved,
+        Wish.status == WishStatus.approved,
         status=WishStatus.claimed,
         claimer_id=actor.id,
         claimed_at=utcnow(),
@@ -315,10 +302,10 @@ def release(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
     """The claimer (or staff) gives a claim up: the wish is listed again."""
     if actor.id != wish.claimer_id and not can_review(actor, wish):
         raise Forbidden(_("只有认领人或工作人员可以取消认领"))
-    if not _guarded(
+    if not guarded_update(
         session,
         wish,
-        WishStatus.claimed,
+        Wish.status == WishStatus.claimed,
         status=WishStatus.approved,
         claimer_id=None,
         claimed_at=None,
@@ -346,11 +333,11 @@ def fulfil(
     if wish.status != WishStatus.claimed:
         raise ServiceError(_("该心愿当前不能提交完成情况"))
     name = store_picture(actor.tenant_id, checked) if checked else ""
-    if not _guarded(
+    if not guarded_update(
         session,
         wish,
-        WishStatus.claimed,
-        _where=(Wish.claimer_id == actor.id,),
+        Wish.status == WishStatus.claimed,
+        Wish.claimer_id == actor.id,
         status=WishStatus.fulfilled,
         fulfilment_note=note,
         photo=name,
@@ -378,10 +365,10 @@ def confirm(session: Session, actor: User, tenant: Tenant, wish: Wish) -> int:
     _require_review(actor, wish)
     if actor.id == wish.claimer_id:  # nobody confirms, and pays, their own work
         raise ServiceError(_("不能确认自己认领的心愿，请由其他工作人员确认"))
-    if not _guarded(
+    if not guarded_update(
         session,
         wish,
-        WishStatus.fulfilled,
+        Wish.status == WishStatus.fulfilled,
         status=WishStatus.confirmed,
         confirmed_at=utcnow(),
         confirmed_by=actor.id,
