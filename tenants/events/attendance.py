@@ -300,19 +300,22 @@ def enter_hours(
     return attendance
 
 
+def _refuse_if_cancelled(event: Event) -> None:
+    if event.status == EventStatus.cancelled:
+        raise ServiceError(_("活动已取消，不能确认时长"))
+
+
 def confirm_one(
     session: Session, actor: User, tenant: Tenant, event: Event, attendance: Attendance
 ) -> int:
     """Staff confirm one attendance: its hours count and its points are paid (once)."""
-    if event.status == EventStatus.cancelled:
-        raise ServiceError(_("活动已取消，不能确认时长"))
+    _refuse_if_cancelled(event)
     return confirm_attendance(session, actor, tenant, attendance)
 
 
 def confirm_all(session: Session, actor: User, tenant: Tenant, event: Event) -> int:
     """Confirm every attendance of the event that has hours and is not confirmed. Returns how many."""
-    if event.status == EventStatus.cancelled:
-        raise ServiceError(_("活动已取消，不能确认时长"))
+    _refuse_if_cancelled(event)
     waiting = session.scalars(
         select(Attendance)
         .where(
