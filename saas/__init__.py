@@ -44,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ui.init_app(app)
 
     _register_models()
-    _register_blueprints(app)
+    _register_modules(app)
 
     from saas.cli import register_cli
 
@@ -63,23 +63,27 @@ def _install_engine_hooks(app: Flask) -> None:
 
 
 def _register_models() -> None:
-    # Imported for their side effect: every table is in the metadata before anything queries.
+    # The platform's tables; each module's come with its declaration (saas.modules).
     import saas.audit.models  # noqa: F401
     import saas.auth.models  # noqa: F401
     import saas.counters  # noqa: F401
     import saas.notify.models  # noqa: F401
     import saas.platform.models  # noqa: F401
     import saas.streets.models  # noqa: F401
-    import tenants.models  # noqa: F401
 
 
-def _register_blueprints(app: Flask) -> None:
-    from saas.audit.views import bp as audit
-    from saas.auth.views import bp as auth
-    from saas.notify.views import bp as notify
+def _register_modules(app: Flask) -> None:
+    """The pages outside any street, then the platform's and every module's declaration: the
+    one place the app reads ``tenants.MODULES`` (or ``MODULES`` in the config, for tests)."""
+    from saas import modules
+    from saas.console.module import PLATFORM
     from saas.platform.views import bp as platform
     from saas.streets.views import bp as streets
-    from tenants import blueprints
 
-    for blueprint in [streets, platform, auth, notify, audit, *blueprints()]:
-        app.register_blueprint(blueprint)
+    app.register_blueprint(streets)
+    app.register_blueprint(platform)
+    if "MODULES" in app.config:
+        packages = app.config["MODULES"]
+    else:
+        from tenants import MODULES as packages
+    modules.init_app(app, packages, platform=PLATFORM)

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask tenant …``, ``flask platform …``, ``flask seed-demo`` (from tenants),
+"""Command-line tools: ``flask tenant …``, ``flask platform …``, ``flask seed-demo``, the modules' own,
 ``flask notify sweep``, ``flask worker``, ``flask audit purge``."""
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ audit_cli = AppGroup("audit", help="The audit log.")
 def register_cli(app: Flask) -> None:
     for group in (tenant_cli, platform_cli, notify_cli, audit_cli):
         app.cli.add_command(group)
-    from tenants import commands
+    from saas.demo import seed_demo
+    from saas.modules import commands
 
-    for command in commands():
+    for command in [seed_demo, worker, *commands(app)]:
         app.cli.add_command(command)
-    app.cli.add_command(worker)
 
 
 @tenant_cli.command("create")

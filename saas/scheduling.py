@@ -19,27 +19,21 @@ from saas.jobs import app_context, queue, run_job
 
 log = logging.getLogger(__name__)
 
-#: name → (job function path, seconds between runs); later modules add theirs here
-PERIODIC: dict[str, tuple[str, int]] = {
-    "notify-sweep": ("saas.notify.jobs:sweep", 60),
-    "audit-purge": ("saas.audit.services:purge_expired", 24 * 3600),
-}
-
-
 #: how long rq keeps a failed run of a periodic job (its hash is also the next run's)
 _PERIODIC_FAILURE_TTL = 7 * 24 * 3600
 
 
-def periodic() -> dict[str, tuple[str, int]]:
-    """The platform's periodic jobs and the modules' (registered from one list, like blueprints)."""
-    from tenants import periodic_jobs
+def periodic(app: Flask | None = None) -> dict[str, tuple[str, int]]:
+    """The platform's periodic jobs and every module's: name → (function path, seconds between
+    runs), from their declarations (saas.modules)."""
+    from saas.modules import periodic_jobs
 
-    return PERIODIC | periodic_jobs()
+    return periodic_jobs(app)
 
 
 def schedule_next(name: str, app: Flask | None = None) -> None:
     """(Re)place the one pending run of ``name``, ``every`` seconds from now."""
-    _func_path, every = periodic()[name]
+    _func_path, every = periodic(app)[name]
     q = queue(app or current_app)
     if q is None:
         return
@@ -60,8 +54,8 @@ def schedule_next(name: str, app: Flask | None = None) -> None:
 def run_periodic(name: str) -> None:
     """What the scheduler runs: the next run is placed first (so a worker killed mid-run does not
     end the series), then the job itself."""
-    func_path, _every = periodic()[name]
     with app_context():
+        func_path, _every = periodic()[name]
         try:
             schedule_next(name)
             scheduled = True
@@ -84,7 +78,7 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     if q is None:
         raise SystemExit("REDIS_URL is not set: jobs run in-process and need no worker")
     if not burst:
-        for name in periodic():
+        for name in periodic(app):
             schedule_next(name, app)
     # The worker forks a child per job: no pooled connection may cross the fork.
     db.engine.dispose()

@@ -32,7 +32,7 @@ def safe_next(default: str) -> str:
 
 def home_for(user) -> str:
     if user.role in ("admin", "staff"):
-        return url_for("structure.dashboard")
+        return url_for("console.dashboard")
     return url_for("passport.me")  # the volunteer's (and unit's) home on the phone
 
 

@@ -94,6 +94,18 @@ def mark_all_read(session: Session, user: User) -> None:
     )
 
 
+def count_failed(session: Session, _viewer=None) -> int:
+    """Notifications that gave up, for the admin to look at and resend (a to-do)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.status == NotificationStatus.failed)
+        )
+        or 0
+    )
+
+
 def failed_notifications(session: Session) -> list[Notification]:
     stmt = (
         select(Notification)

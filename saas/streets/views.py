@@ -87,7 +87,7 @@ def slug_check():
 def street_home():
     if current_user.is_authenticated:
         if current_user.role in ("admin", "staff"):
-            return redirect(url_for("structure.dashboard"))
+            return redirect(url_for("console.dashboard"))
         return redirect(url_for("passport.me"))
     return render("streets/home.html")
 

@@ -1,67 +1,54 @@
-"""Confirming attendance: hours become a service record and points, once."""
+"""Attendance: hours recorded, corrected, entered afterwards (补录) and confirmed, once.
+
+Confirming is where the modules built on events pay for the hours (the passport's points, later a
+unit's hours): the engine only sends :data:`~tenants.events.signals.attendance_confirmed`.
+"""
 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, Decimal
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.auth.models import User
 from saas.db import guarded_update, insert_ignoring_conflict, new_id, utcnow
 from saas.errors import ServiceError
-from saas.notify.services import notify
 from saas.streets.models import Tenant
 from tenants.events.models import (
     Attendance,
     Event,
     EventStatus,
     HoursSource,
-    PointsMode,
     Registration,
     RegistrationStatus,
 )
-from tenants.passport.ledger import post_entry
-from tenants.passport.models import EntryKind, Passport, PointRule
-from tenants.passport.services import passport_for
-
-DEFAULT_POINTS_PER_HOUR = 10
+from tenants.events.signals import attendance_confirmed, attendance_corrected, sentences
 
 
-def points_per_hour(session: Session, event: Event) -> int:
-    if event.points_value is not None:
-        return event.points_value
-    rules = dict(
-        session.execute(
-            select(PointRule.event_kind, PointRule.points_per_hour).where(
-                PointRule.event_kind.in_([event.kind, ""])
-            )
-        ).all()
-    )
-    return rules.get(event.kind, rules.get("", DEFAULT_POINTS_PER_HOUR))
+@dataclass
+class Confirmation:
+    """What confirming an attendance did: ``done`` if this call confirmed it (a second call, or
+    one that lost a race, did nothing); ``notes`` are what the modules paying for it said
+    (the passport's "发放 12 积分")."""
 
+    done: bool
+    notes: list[str] = field(default_factory=list)
 
-def points_for(session: Session, tenant: Tenant, event: Event, hours: Decimal, user: User) -> int:
-    """What ``hours`` at ``event`` earn ``user`` under the street's rules."""
-    if event.points_mode == PointsMode.fixed:
-        points = event.points_value or 0
-    else:
-        points = int((hours * points_per_hour(session, event)).to_integral_value(ROUND_DOWN))
-    bonus = int((tenant.settings or {}).get("party_bonus_percent", 0))
-    if user.is_party_member and bonus:
-        points += points * bonus // 100
-    return points
+    def __bool__(self) -> bool:
+        return self.done
 
 
 def confirm_attendance(
     session: Session, actor: User | None, tenant: Tenant, attendance: Attendance
-) -> int:
-    """Confirm the hours and award the points. Safe to call twice: pays once. Returns points.
+) -> Confirmation:
+    """Confirm the hours; the modules built on events pay for them (points, a unit's hours…)
+    through :data:`~tenants.events.signals.attendance_confirmed`. Safe to call twice: the row is
+    confirmed, and the signal sent, once.
 
     :param actor: the staff member confirming; None when the street confirms automatically
     """
@@ -81,71 +68,30 @@ def confirm_attendance(
         .execution_options(synchronize_session=False)
     ).first()
     if confirmed is None:
-        return 0
+        return Confirmation(False)
     hours, source = confirmed
     event = session.scalar(select(Event).where(Event.id == attendance.event_id))
     user = session.scalar(select(User).where(User.id == attendance.user_id))
-    passport = passport_for(session, user, tenant)
-    _add_hours(session, passport, hours, _local_year(event))
-    earns = source == HoursSource.recorded or (tenant.settings or {}).get(
-        "entered_hours_earn_points", False
-    )
-    points = points_for(session, tenant, event, hours, user) if earns else 0
-    if points <= 0:
-        return 0
-    entry = post_entry(
-        session,
-        passport.id,
-        points,
-        EntryKind.earn,
-        f"attendance:{attendance.id}",
-        reason=event.title,
-        actor_id=actor.id if actor else None,
+    answers = attendance_confirmed.send(
+        attendance,
+        session=session,
         tenant=tenant,
+        event=event,
+        user=user,
+        hours=hours,
+        source=source,
+        actor=actor,
     )
-    if entry is not None:
-        notify(
-            session,
-            user,
-            "points.awarded",
-            _("获得 %(n)d 积分", n=points),
-            _("参加“%(title)s”，服务 %(hours)s 小时。", title=event.title, hours=hours),
-        )
-    return points if entry is not None else 0
+    return Confirmation(True, sentences(answers))
 
 
-def _local_year(event: Event) -> int:
-    """The year the event took place where the street is (not the UTC year of confirming it)."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return event.starts_at.astimezone(zone).year
-
-
-def _add_hours(session: Session, passport: Passport, hours: Decimal, year: int) -> None:
-    """Add to the all-time hours, and to ``hours_year`` when it counts ``year`` (or a newer year
-    starts with these hours; hours of an older year confirmed late leave this year's alone).
-
-    Decided by the database on the locked row, not from a possibly stale object."""
-    session.execute(
-        update(Passport)
-        .where(Passport.id == passport.id)
-        .values(
-            hours_total=Passport.hours_total + hours,
-            hours_year=case(
-                (Passport.hours_year_of == year, Passport.hours_year + hours),
-                (Passport.hours_year_of < year, hours),
-                else_=Passport.hours_year,
-            ),
-            hours_year_of=case((Passport.hours_year_of < year, year), else_=Passport.hours_year_of),
-        )
-        .execution_options(synchronize_session=False)
-    )
-
-
-def maybe_auto_confirm(session: Session, tenant: Tenant, attendance: Attendance) -> int | None:
+def maybe_auto_confirm(
+    session: Session, tenant: Tenant, attendance: Attendance
+) -> Confirmation | None:
     """Confirm at once if the street turned on auto-confirm (``settings["auto_confirm"]``).
 
     Called wherever hours are recorded (check-out, the closing job, a correction, 补录).
-    Returns the points paid, or None when the street confirms by hand or there are no hours yet.
+    None when the street confirms by hand or there are no hours yet.
     """
     if not (tenant.settings or {}).get("auto_confirm"):
         return None
@@ -235,6 +181,9 @@ def correct_hours(
         },
     )
     session.flush()
+    attendance_corrected.send(
+        attendance, session=session, event=event, actor=actor, previous_hours=before, reason=reason
+    )
     maybe_auto_confirm(session, tenant, attendance)
     return attendance
 
@@ -296,6 +245,9 @@ def enter_hours(
         detail={"event_id": event.id, "user_id": user_id, "hours": str(hours), "reason": reason},
     )
     session.flush()
+    attendance_corrected.send(
+        attendance, session=session, event=event, actor=actor, previous_hours=None, reason=reason
+    )
     maybe_auto_confirm(session, tenant, attendance)
     return attendance
 
@@ -307,8 +259,8 @@ def _refuse_if_cancelled(event: Event) -> None:
 
 def confirm_one(
     session: Session, actor: User, tenant: Tenant, event: Event, attendance: Attendance
-) -> int:
-    """Staff confirm one attendance: its hours count and its points are paid (once)."""
+) -> Confirmation:
+    """Staff confirm one attendance: its hours count and are paid for (once)."""
     _refuse_if_cancelled(event)
     return confirm_attendance(session, actor, tenant, attendance)
 

@@ -8,9 +8,9 @@ Two ways in, both ending in :func:`check_in` / :func:`check_out`:
   accepted, and the screen redraws every 10 s, so a photo passed around stops working within a
   minute. A printable poster code carries no window. Resetting the secret voids every code shown or
   printed so far.
-- **The passport's code.** Staff scan a volunteer's passport QR (a signed (street, passport) pair,
-  :func:`passport_token`). The scanner page queues scans in the browser, each with a nonce, and
-  sends them when it is online: :func:`record_scans` counts each nonce once (``ScanNonce``), so a
+- **A person's code.** Staff scan a code that stands for a person (a volunteer's passport QR
+  today): whose it is, the modules built on events say (:func:`person_for_code`). The scanner page
+  queues scans in the browser, each with a nonce, and sends them when it is online: :func:`record_scans` counts each nonce once (``ScanNonce``), so a
   queue replayed twice checks a person in once.
 
 Hours are check-out minus check-in, capped at the event's length, rounded to 0.01. A check-in left
@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -54,7 +54,7 @@ from tenants.events.models import (
     ScanNonce,
     new_checkin_secret,
 )
-from tenants.passport.models import Passport
+from tenants.events.signals import first_answer, resolve_scanned_code
 
 CHECK_IN = "in"
 CHECK_OUT = "out"
@@ -68,8 +68,6 @@ CONFIRM_WINDOWS = 10  # 5 minutes
 OPENS_BEFORE = timedelta(hours=2)
 #: scans sent in one request, at most
 MAX_BATCH = 100
-#: a passport number typed by hand: the street's prefix and a sequence (DEMO-000123)
-PASSPORT_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,15}-\d{1,10}")
 
 
 class NotCheckedInYet(ServiceError):
@@ -243,24 +241,6 @@ def read_confirm_ticket(
     if not current - CONFIRM_WINDOWS <= payload[4] <= current:
         return None
     return CheckinCode(event, payload[2])
-
-
-def passport_token(tenant_id: int, passport_id: int) -> str:
-    """What a volunteer's passport QR encodes: a signed (street, passport) pair, no expiry."""
-    return URLSafeSerializer(_secret_key(), salt="passport").dumps([tenant_id, passport_id])
-
-
-def read_passport_token(token: str) -> tuple[int, int] | None:
-    """``(tenant_id, passport_id)`` from a genuine passport code, or None (forged, garbage)."""
-    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN:
-        return None
-    try:
-        payload = URLSafeSerializer(_secret_key(), salt="passport").loads(token)
-    except Exception:  # BadData, or a decoding error on garbage
-        return None
-    if not (isinstance(payload, list) and len(payload) == 2 and all(map(_is_id, payload))):
-        return None
-    return payload[0], payload[1]
 
 
 def reset_checkin_secret(session: Session, actor: User, event: Event) -> None:
@@ -518,29 +498,20 @@ def scan_time(raw, event: Event, now: datetime) -> datetime:
     return parsed.astimezone(now.tzinfo)
 
 
-def passport_holder(session: Session, code: str) -> User:
-    """The volunteer whose passport QR (or typed passport number) ``code`` is.
+def person_for_code(session: Session, code) -> User:
+    """Whose code the scanner read: the modules built on events answer
+    (:data:`~tenants.events.signals.resolve_scanned_code`; the passport's QR and number today).
 
-    :raise ServiceError: not a passport code, another street's passport, unknown, or disabled.
+    :raise ServiceError: a code nobody recognises, or one a module refuses (another street's…)
     """
     code = code.strip() if isinstance(code, str) else ""
     if "/" in code:  # a code read as a link: the token is its last part
         code = code.rstrip("/").rsplit("/", 1)[-1]
-    parsed = read_passport_token(code)
-    if parsed is not None:
-        tenant_id, passport_id = parsed
-        if tenant_id != current_tenant_id():
-            raise ServiceError(_("不是本街道的志愿护照"))
-        passport = session.scalar(select(Passport).where(Passport.id == passport_id))
-    elif PASSPORT_NUMBER.fullmatch(code.upper()):
-        passport = session.scalar(select(Passport).where(Passport.number == code.upper()))
-    else:
-        raise ServiceError(_("无法识别的二维码，请扫描志愿护照上的二维码"))
-    if passport is None:
-        raise ServiceError(_("找不到该志愿护照"))
-    user = session.scalar(select(User).where(User.id == passport.user_id))
-    if user is None or not user.is_enabled:
-        raise ServiceError(_("该志愿者账号已停用"))
+    if not 0 < len(code) <= MAX_TOKEN:
+        raise ServiceError(_("无法识别的二维码"))
+    user = first_answer(resolve_scanned_code.send(code, session=session))
+    if user is None:
+        raise ServiceError(_("无法识别的二维码"))
     return user
 
 
@@ -606,7 +577,7 @@ def _apply_scan(
         return ScanResult(nonce, "refused", _("请选择签到或签退"))
     name = ""
     try:
-        user = passport_holder(session, scan.get("code"))
+        user = person_for_code(session, scan.get("code"))
         name = user.name
         at = scan_time(scan.get("scanned_at"), event, now)
         if mode == CHECK_IN:

@@ -23,6 +23,7 @@ from tenants.events.checkin import close_open_checkins  # noqa: F401 (a schedule
 from tenants.events.models import Event, EventStatus, Registration, RegistrationStatus
 from tenants.events.registration import activity_link
 from tenants.events.services import when
+from tenants.events.signals import event_finished
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,15 @@ def send_reminders() -> int:
         with tenant_scope(tenant.id):
             try:
                 sent += _remind_street(slug, due)
-                db.session.execute(
+                finished = db.session.scalars(
                     update(Event)
                     .where(*ended)
                     .values(status=EventStatus.finished)
+                    .returning(Event)
                     .execution_options(synchronize_session=False)
-                )
+                ).all()
+                for event in finished:
+                    event_finished.send(event, session=db.session, actor=None)
                 db.session.commit()
             except Exception:  # one street's trouble must not stop the others' reminders
                 db.session.rollback()

@@ -18,6 +18,7 @@ from saas.db import guarded_update, utcnow
 from saas.errors import ServiceError
 from saas.notify.services import notify
 from tenants.events.models import Audience, Event, EventStatus, Registration, RegistrationStatus
+from tenants.events.signals import registration_changed
 
 #: who may sign up for an audience
 AUDIENCE_ROLES = {
@@ -153,6 +154,7 @@ def register(
     else:
         raise ServiceError(_("名额已满，该活动不设候补"))
 
+    previous = existing.status if existing is not None else None
     registration = existing or Registration(event_id=event.id, user_id=user.id)
     registration.headcount = headcount
     registration.member_names = member_names
@@ -167,6 +169,9 @@ def register(
     except IntegrityError as exc:  # the same person signing up twice at the same moment
         session.rollback()
         raise ServiceError(_("您已报名该活动")) from exc
+    registration_changed.send(
+        registration, session=session, event=event, previous_status=previous, user=user
+    )
     if status == RegistrationStatus.registered:
         notify(
             session,
@@ -209,6 +214,9 @@ def cancel_registration(session: Session, user: User, registration: Registration
     ):  # cancelled (or promoted) by another request meanwhile
         session.expire(registration)
         return
+    registration_changed.send(
+        registration, session=session, event=event, previous_status=previous, user=user
+    )
     freed = registration.headcount if previous == RegistrationStatus.registered else 0
     if freed:
         session.execute(
@@ -244,6 +252,14 @@ def promote_waitlist(session: Session, event: Event) -> list[Registration]:
         registration.promoted_at = utcnow()
         promoted.append(registration)
         person = session.scalar(select(User).where(User.id == registration.user_id))
+        session.flush()
+        registration_changed.send(
+            registration,
+            session=session,
+            event=event,
+            previous_status=RegistrationStatus.waitlisted,
+            user=person,
+        )
         notify(
             session,
             person,

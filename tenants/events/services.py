@@ -38,6 +38,7 @@ from tenants.events.registration import (
     promote_waitlist,
     signup_deadline,
 )
+from tenants.events.signals import event_cancelled, event_finished, event_published
 from tenants.structure.models import Community
 
 #: rows on one page of the staff list; cards on one page of the volunteers' list
@@ -331,6 +332,8 @@ def publish_event(session: Session, actor: User, event: Event) -> None:
     ):
         if event.status != EventStatus.published:
             raise ServiceError(_("已取消或已结束的活动不能发布"))
+        return  # published by another request a moment ago: it sent the signal
+    event_published.send(event, session=session, actor=actor)
 
 
 def cancel_event(
@@ -388,6 +391,7 @@ def cancel_event(
         detail={"title": event.title, "reason": reason, "notified": len(people)},
     )
     session.flush()
+    event_cancelled.send(event, session=session, actor=actor, reason=reason)
     return len(people)
 
 
@@ -401,11 +405,11 @@ def finish_event(session: Session, actor: User, event: Event) -> None:
         return
     if event.starts_at > utcnow():
         raise ServiceError(_("活动尚未开始，不能标记为结束"))
-    if (
-        not _change_status(session, event, (EventStatus.published,), status=EventStatus.finished)
-        and event.status != EventStatus.finished
-    ):
-        raise ServiceError(_("只有已发布的活动可以标记为结束"))
+    if not _change_status(session, event, (EventStatus.published,), status=EventStatus.finished):
+        if event.status != EventStatus.finished:
+            raise ServiceError(_("只有已发布的活动可以标记为结束"))
+        return  # finished by another request (or the closing job) a moment ago
+    event_finished.send(event, session=session, actor=actor)
 
 
 def when(event: Event) -> str:
@@ -428,6 +432,8 @@ class EventFilters:
     community: int | str | None = None
     kind: str | None = None
     status: str | None = None
+    #: only events with hours waiting for staff to confirm them
+    awaiting_hours: bool = False
 
 
 @dataclass
@@ -461,6 +467,8 @@ def list_events(
         stmt = stmt.where(Event.kind == filters.kind)
     if filters.status in EventStatus.__members__.values():
         stmt = stmt.where(Event.status == filters.status)
+    if filters.awaiting_hours:
+        stmt = stmt.where(Event.id.in_(_awaiting_confirmation().with_only_columns(Event.id)))
     total = count_rows(session, stmt)
     found = session.execute(
         one_page(stmt.order_by(Event.starts_at.desc(), Event.id.desc()), page, PAGE)
@@ -468,6 +476,24 @@ def list_events(
     waiting = _waitlist_counts(session, [event.id for event, _name in found])
     rows = [EventRow(event, name or "", waiting.get(event.id, 0)) for event, name in found]
     return rows, total
+
+
+def _awaiting_confirmation():
+    """Attendances with hours that staff have not confirmed, at events not cancelled."""
+    return (
+        select(Attendance)
+        .join(Event, Event.id == Attendance.event_id)
+        .where(
+            Attendance.hours.is_not(None),
+            Attendance.confirmed_at.is_(None),
+            Event.status != EventStatus.cancelled,
+        )
+    )
+
+
+def count_awaiting_confirmation(session: Session, actor: User) -> int:
+    """How many attendances wait for ``actor`` to confirm their hours (the dashboard's to-do)."""
+    return count_rows(session, _awaiting_confirmation().where(_visible(actor)))
 
 
 def _waitlist_counts(session: Session, event_ids: list[int]) -> dict[int, int]:

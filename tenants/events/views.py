@@ -70,7 +70,8 @@ def _filters() -> tuple[services.EventFilters, dict]:
     """The list's filters from the query string (anything unreadable is ignored), and the raw
     values to show back in the form and carry to the next page."""
     args = {
-        key: request.args.get(key, "")[:40] for key in ("from", "to", "community", "kind", "status")
+        key: request.args.get(key, "")[:40]
+        for key in ("from", "to", "community", "kind", "status", "awaiting")
     }
     day_from, day_to = parse_local_date(args["from"]), parse_local_date(args["to"])
     community: int | str | None = None
@@ -84,6 +85,7 @@ def _filters() -> tuple[services.EventFilters, dict]:
         community=community,
         kind=args["kind"] or None,
         status=args["status"] or None,
+        awaiting_hours=args["awaiting"] == "hours",
     )
     return filters, args
 
@@ -324,10 +326,14 @@ def confirm_attendance(event_id: int, attendance_id: int):
     event = _managed_event(event_id)
     row = services.get_attendance_or_404(db.session, event, attendance_id)
     try:
-        points = hours.confirm_one(db.session, current_user, g.tenant, event, row)
+        confirmation = hours.confirm_one(db.session, current_user, g.tenant, event, row)
     except ServiceError as error:
         return _attendance_refused(event_id, error)
-    return _attendance_done(event_id, _("已确认，发放 %(n)d 积分", n=points))
+    if confirmation.notes:
+        return _attendance_done(
+            event_id, _("已确认，%(notes)s", notes="，".join(confirmation.notes))
+        )
+    return _attendance_done(event_id, _("已确认"))
 
 
 @bp.route("/events/<int:event_id>/attendance/confirm-all", methods=["POST"])

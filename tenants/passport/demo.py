@@ -37,8 +37,8 @@ AWARDS = [
 ]
 
 
-def load_demo(session: Session, tenant: Tenant) -> None:
-    """Load the passport demo data into ``tenant`` (the demo street). The caller commits."""
+def load_settings(session: Session, tenant: Tenant) -> None:
+    """The street's points settings and rules, before any event pays points."""
     with tenant_scope(tenant.id):
         if "points_expiry" not in (tenant.settings or {}):
             tenant.settings = {**SETTINGS, **(tenant.settings or {})}
@@ -48,6 +48,10 @@ def load_demo(session: Session, tenant: Tenant) -> None:
                 session.add(PointRule(event_kind=kind, points_per_hour=points))
         session.flush()
 
+
+def load_demo(session: Session, tenant: Tenant) -> None:
+    """A passport for every volunteer and the admin's awards. The caller commits."""
+    with tenant_scope(tenant.id):
         admin = session.scalar(select(User).where(User.phone == DEMO_ADMIN))
         volunteers = session.scalars(
             select(User).where(User.role == Role.volunteer).order_by(User.phone)

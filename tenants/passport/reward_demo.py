@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import Role, User
 from saas.auth.services import create_user
+from saas.demo import PASSWORD
 from saas.streets.models import Tenant
 from tenants.passport import rewards as services
 from tenants.passport.models import Redemption, Reward
 from tenants.passport.services import passport_for
 from tenants.structure.models import Community
 
-PASSWORD = "demo1234"  # noqa: S105 (the published demo login)
 ADMIN = "13900000001"
 VOLUNTEER = "13900000005"
 MERCHANT = ("13900000301", "阳光便利店")
@@ -37,7 +37,7 @@ REWARDS = [
 REDEEMED = [("环保购物袋", True), ("便利店 10 元代金券", False)]
 
 
-def load_demo(session: Session, tenant: Tenant) -> None:
+def load_demo(session: Session, tenant: Tenant) -> list[str]:
     """Add the demo rewards and redemptions that are missing (inside the street's scope)."""
     communities = {c.name: c.id for c in session.scalars(select(Community))}
     merchant = _merchant(session)
@@ -59,6 +59,7 @@ def load_demo(session: Session, tenant: Tenant) -> None:
         existing[name] = reward
     _redeem(session, tenant, existing)
     session.flush()
+    return [f"merchant {MERCHANT[0]}"]
 
 
 def _merchant(session: Session) -> User:

@@ -379,6 +379,19 @@ def catalogue(session: Session, passport_id: int | None) -> list[CatalogueItem]:
     return [CatalogueItem(r, names.get(r.id, ""), mine=held.get(r.id, 0)) for r in rewards]
 
 
+def count_awaiting_handover(session: Session, actor: User) -> int:
+    """Redemptions of items ``actor`` manages still waiting to be handed over (a to-do)."""
+    stmt = (
+        select(func.count())
+        .select_from(Redemption)
+        .join(Reward, Reward.id == Redemption.reward_id)
+        .where(Redemption.status == RedemptionStatus.issued)
+    )
+    if not manages_all(actor):
+        stmt = stmt.where(Reward.community_id == actor.community_id)
+    return session.scalar(stmt) or 0
+
+
 def managed_rewards(
     session: Session, actor: User, status: str = "", community_id: int | None = None
 ) -> list[CatalogueItem]:

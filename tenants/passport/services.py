@@ -109,20 +109,6 @@ def get_passport_or_404(session: Session, passport_id: int) -> Passport:
     return passport
 
 
-# --- the passport QR ---------------------------------------------------------------------------
-
-
-def passport_token(tenant_id: int, passport_id: int) -> str:
-    """The signed token the passport QR carries; staff scan it to check the volunteer in.
-
-    The check-in module owns the format and reads it back, so it is made there (imported here
-    when needed: the passport module does not depend on check-in to load).
-    """
-    from tenants.events.checkin import passport_token as make_token
-
-    return make_token(tenant_id, passport_id)
-
-
 # --- the volunteer's home ----------------------------------------------------------------------
 
 

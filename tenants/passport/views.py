@@ -17,6 +17,7 @@ from saas.forms import attach_error, parse_id, parse_page
 from saas.qr import qr_svg
 from saas.ui import render
 from tenants.passport import ledger, services
+from tenants.passport.codes import passport_token
 from tenants.passport.forms import KIND_LABELS, AdjustForm, PointSettingsForm
 from tenants.people.verification import join_needs_sms, set_join_sms
 from tenants.structure.services import community_names
@@ -43,7 +44,7 @@ def qr():
     and the code never changes, so the phone keeps it (ETag; a day's private caching)."""
     passport = services.passport_for(db.session, current_user, g.tenant)
     db.session.commit()
-    token = services.passport_token(g.tenant.id, passport.id)
+    token = passport_token(g.tenant.id, passport.id)
     etag = hashlib.sha256(token.encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):  # the phone has it: do not draw it again
         response = Response(status=304)

@@ -6,6 +6,7 @@ functions serves all three; ``PARENT`` says which column ties a level to the one
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -246,11 +247,21 @@ def worker_choices(session: Session) -> list[User]:
 
 
 def street_figures(session: Session) -> dict:
-    """Counts for the dashboard: structure and people, with volunteers per community."""
+    """Counts for the dashboard: structure and people, with volunteers per community (three
+    statements: the counts together, volunteers per community, the communities)."""
 
-    def count(stmt):
-        return session.scalar(stmt) or 0
+    def count(model, *criteria):
+        return select(func.count()).select_from(model).where(*criteria).scalar_subquery()
 
+    counts = session.execute(
+        select(
+            count(Grid, Grid.archived_at.is_(None)),
+            count(Building, Building.archived_at.is_(None)),
+            count(User, User.role == Role.volunteer),
+            count(User, User.is_party_member.is_(True)),
+            count(User, User.role.in_([Role.admin, Role.staff])),
+        )
+    ).one()
     per_community = dict(
         session.execute(
             select(User.community_id, func.count())
@@ -259,20 +270,23 @@ def street_figures(session: Session) -> dict:
         ).all()
     )
     communities = active_communities(session)
+    grids, buildings, volunteers, party_members, staff = (n or 0 for n in counts)
     return {
         "communities": len(communities),
-        "grids": count(select(func.count()).select_from(Grid).where(Grid.archived_at.is_(None))),
-        "buildings": count(
-            select(func.count()).select_from(Building).where(Building.archived_at.is_(None))
-        ),
-        "volunteers": count(
-            select(func.count()).select_from(User).where(User.role == Role.volunteer)
-        ),
-        "party_members": count(
-            select(func.count()).select_from(User).where(User.is_party_member.is_(True))
-        ),
-        "staff": count(
-            select(func.count()).select_from(User).where(User.role.in_([Role.admin, Role.staff]))
-        ),
+        "grids": grids,
+        "buildings": buildings,
+        "volunteers": volunteers,
+        "party_members": party_members,
+        "staff": staff,
         "by_community": [(c.name, per_community.get(c.id, 0)) for c in communities],
     }
+
+
+def figures_panel(session: Session, viewer: User) -> dict:
+    """The dashboard's panel of structure and people, with volunteers per community (a chart)."""
+    figures = street_figures(session)
+    chart = {
+        "labels": [name for name, _n in figures["by_community"]],
+        "values": [n for _name, n in figures["by_community"]],
+    }
+    return {"figures": figures, "chart_json": json.dumps(chart)}

@@ -1,14 +1,12 @@
-"""/<slug>/structure: the admin manages communities, grids and buildings; /<slug>/dashboard."""
+"""/<slug>/structure: the admin manages communities, grids and buildings."""
 
 from __future__ import annotations
-
-import json
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from saas.auth.access import admin_only, office
+from saas.auth.access import admin_only
 from saas.errors import ServiceError
 from saas.extensions import db
 from saas.forms import parse_id
@@ -20,17 +18,6 @@ bp = Blueprint("structure", __name__, url_prefix="/<slug:tenant>")
 
 LEVELS = {"community": Community, "grid": Grid, "building": Building}
 CHILD = {Community: Grid, Grid: Building}
-
-
-@bp.route("/dashboard")
-@office
-def dashboard():
-    figures = services.street_figures(db.session)
-    chart = {
-        "labels": [name for name, _n in figures["by_community"]],
-        "values": [n for _name, n in figures["by_community"]],
-    }
-    return render("structure/dashboard.html", figures=figures, chart_json=json.dumps(chart))
 
 
 @bp.route("/structure")

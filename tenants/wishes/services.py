@@ -448,6 +448,11 @@ def waiting(session: Session, actor: User, status: WishStatus) -> list[Wish]:
     return list(session.scalars(stmt.order_by(Wish.id).limit(LIST_MAX)))
 
 
+def count_waiting(session: Session, actor: User, status: WishStatus) -> int:
+    """How many wishes wait in one of the staff's queues (the dashboard's to-dos)."""
+    return count_rows(session, _scoped_to(select(Wish).where(Wish.status == status), actor))
+
+
 def browse(
     session: Session,
     actor: User,

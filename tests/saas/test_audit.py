@@ -150,9 +150,9 @@ def test_purge_with_a_longer_retention(app, make_street, scoped):
 
 def test_the_daily_purge_job_keeps_the_configured_retention(app, make_street, scoped):
     from saas.jobs import run_job
-    from saas.scheduling import PERIODIC
+    from saas.scheduling import periodic
 
-    assert PERIODIC["audit-purge"][0] == "saas.audit.services:purge_expired"
+    assert periodic(app)["audit-purge"][0] == "saas.audit.services:purge_expired"
     street = make_street("alpha")
     now = datetime.now(UTC)
     add_entry(scoped, street, "settings.change", now - timedelta(days=400), "ancient")

@@ -829,7 +829,8 @@ def test_a_worker_killed_during_the_periodic_sweep_does_not_end_the_series(app, 
 
     import saas.scheduling
 
-    monkeypatch.setitem(saas.scheduling.PERIODIC, "notify-sweep", (f"{__name__}:_die", 60))
+    jobs = saas.scheduling.periodic(app) | {"notify-sweep": (f"{__name__}:_die", 60)}
+    monkeypatch.setattr(saas.scheduling, "periodic", lambda app=None: jobs)
     q = queue(app)
     scheduled = ScheduledJobRegistry(queue=q)
     with app.app_context():

@@ -597,7 +597,7 @@ def test_auto_confirm_pays_when_hours_are_recorded(client, staff, make_user, sco
         row = session.scalar(select(Attendance))
         assert maybe_auto_confirm(session, tenant, row) is None  # off by default
         tenant.settings = {"auto_confirm": True}
-        assert maybe_auto_confirm(session, tenant, row) == 20
+        assert maybe_auto_confirm(session, tenant, row).notes == ["发放 20 积分"]
         session.commit()
     assert balance(scoped, staff, user_id) == 20
     # entered hours are confirmed on entry too
@@ -720,10 +720,10 @@ def test_statements_on_the_detail_page_do_not_grow_with_people(
 
 
 def test_demo_events_give_the_demo_volunteer_a_history_and_load_twice(app, client):
+    from saas.demo import PASSWORD
+    from saas.demo import load_demo as load_street
     from saas.extensions import db
     from saas.tenancy import tenant_scope
-    from tenants.demo import PASSWORD
-    from tenants.demo import load_demo as load_street
     from tenants.events.demo import load_demo
 
     with app.app_context():

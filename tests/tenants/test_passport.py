@@ -135,8 +135,7 @@ def test_me_issues_a_passport_and_shows_it_on_the_phone(client, street, voluntee
 
 def test_the_passport_qr_carries_the_check_in_token(app, client, street, volunteer, scoped):
     from saas.qr import qr_svg
-    from tenants.events.checkin import read_passport_token
-    from tenants.passport.services import passport_token
+    from tenants.passport.codes import passport_token, read_passport_token
 
     user_id, phone = volunteer
     passport_id = passport_of(scoped, street, user_id)
@@ -601,7 +600,7 @@ def test_only_the_admin_adjusts(client, street, community, volunteer, scoped, ma
 
 
 def test_demo_gives_the_demo_volunteer_a_passport_and_is_idempotent(app, unscoped, scoped):
-    from tenants.demo import load_demo as load_street
+    from saas.demo import load_demo as load_street
     from tenants.passport.demo import load_demo
 
     with unscoped() as session:

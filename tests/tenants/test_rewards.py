@@ -464,7 +464,7 @@ def test_statements_per_page_do_not_grow(app, volunteer, street, community, scop
 
 
 def test_demo_rewards_load_twice_without_doubling(app, scoped, unscoped):
-    from tenants.demo import load_demo as load_street
+    from saas.demo import load_demo as load_street
     from tenants.passport.reward_demo import REWARDS, load_demo
     from tenants.wishes.demo import load_demo as load_wishes
 

@@ -394,7 +394,7 @@ def test_statements_per_page_do_not_grow(app, admin, people, street, community, 
 
 
 def test_demo_wishes_load_twice_without_doubling(app, scoped, unscoped):
-    from tenants.demo import load_demo as load_street
+    from saas.demo import load_demo as load_street
     from tenants.wishes.demo import WISHES, load_demo
 
     with unscoped() as session:

@@ -1,0 +1,283 @@
+"""What a module adds to the product, declared once in its own package.
+
+Each package of ``tenants/`` has a ``module.py`` holding ``MODULE = Module(...)``: its tables, its
+blueprints, its menu entries per role, its dashboard to-dos and panels, its periodic jobs, its demo
+seeders, its CLI commands and its signal receivers. ``tenants/__init__.py`` lists the packages once,
+in order. :func:`init_app` loads that list when the app is made and keeps it on the app; the
+layout's navigation (:func:`menu_for`), the dashboard (:func:`todos_for`, :func:`panels_for`), the
+scheduler (:func:`periodic_jobs`), the CLI and ``flask seed-demo`` read it from there. Nothing in
+``saas`` names a module.
+
+This follows how Indico's modules and pretix's apps contribute to the product through signals,
+but as plain data: one declaration a reader can see whole, checked when the app starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+#: the roles a menu entry, to-do or panel can be shown to (saas.auth.models.Role), and "guest"
+#: for a visitor of a street who is not signed in
+ROLES = frozenset({"admin", "staff", "org", "volunteer", "guest"})
+OFFICE = frozenset({"admin", "staff"})
+ADMIN = frozenset({"admin"})
+PHONE = frozenset({"org", "volunteer"})
+SIGNED_IN = OFFICE | PHONE
+GUEST = frozenset({"guest"})
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    """A heading of the navigation (活动, 志愿护照与积分 …); groups are shown by ``order``."""
+
+    key: str
+    label: Any
+    order: int
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One link of the navigation, shown to ``roles`` under the group ``group``."""
+
+    endpoint: str
+    label: Any
+    group: str
+    roles: frozenset[str]
+    order: int = 100
+    #: one or two characters standing for the entry where there is no room for its label
+    icon: str = ""
+    #: a further test of the signed-in user (e.g. only unit accounts of kind merchant)
+    visible: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Todo:
+    """A count with a link on the dashboard: "3 个心愿待审核".
+
+    ``count(session, user)`` runs in the street's scope and returns how many things wait for
+    ``user``; ``label`` is a lazy string with ``%(n)d``; the link is ``url_for(endpoint, **args)``.
+    A to-do whose count is 0 is not shown.
+    """
+
+    key: str
+    label: Any
+    count: Callable[[Any, Any], int]
+    endpoint: str
+    roles: frozenset[str] = OFFICE
+    args: dict[str, str] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block of the dashboard: ``template`` is included with what ``data(session, user)``
+    returns (a dict) as ``panel``."""
+
+    key: str
+    template: str
+    data: Callable[[Any, Any], dict]
+    roles: frozenset[str] = OFFICE
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the scheduler runs every ``every`` seconds: ``func`` ("pkg.module:function") takes
+    no arguments, runs with every street in view and enters each street's scope itself."""
+
+    name: str
+    func: str
+    every: int
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """Loads a module's part of the demo street: ``func(session, tenant)``, inside the street's
+    scope, idempotent; it may return login hints to print ("admin 13900000001").
+
+    Every module's ``settings`` phase runs before any module's ``data`` phase, so reference data
+    (communities, accounts, point rules) exists before the history that uses it.
+    """
+
+    func: Callable[..., list[str] | None]
+    phase: str = "data"
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module's whole contribution to the product (see the module docstring)."""
+
+    name: str
+    label: Any
+    #: modules to import so their tables are in the metadata (and Alembic sees them)
+    models: tuple[str, ...] = ()
+    #: "pkg.views:bp" paths of the module's blueprints
+    blueprints: tuple[str, ...] = ()
+    menu_groups: tuple[MenuGroup, ...] = ()
+    menu: tuple[MenuEntry, ...] = ()
+    todos: tuple[Todo, ...] = ()
+    panels: tuple[Panel, ...] = ()
+    periodic: tuple[PeriodicJob, ...] = ()
+    demo: tuple[DemoSeeder, ...] = ()
+    #: "pkg.module:command" paths of click commands added to ``flask``
+    commands: tuple[str, ...] = ()
+    #: modules imported at start-up for their signal receivers (``@signal.connect`` at import)
+    receivers: tuple[str, ...] = ()
+
+
+def _resolve(path: str) -> Any:
+    module, _, name = path.partition(":")
+    imported = importlib.import_module(module)
+    return getattr(imported, name) if name else imported
+
+
+def load(packages: Iterable[str]) -> list[Module]:
+    """The declarations of ``packages`` (``tenants.events`` → ``tenants.events.module:MODULE``),
+    in the given order, with their models and receivers imported."""
+    modules = []
+    for package in packages:
+        module = _resolve(f"{package}.module:MODULE")
+        if not isinstance(module, Module):
+            raise TypeError(f"{package}.module.MODULE is not a saas.modules.Module")
+        for path in (*module.models, *module.receivers):
+            importlib.import_module(path)
+        modules.append(module)
+    names = [m.name for m in modules]
+    duplicated = {n for n in names if names.count(n) > 1}
+    if duplicated:
+        raise ValueError(f"module names declared twice: {sorted(duplicated)}")
+    return modules
+
+
+def init_app(app: Flask, packages: Iterable[str], platform: Module | None = None) -> None:
+    """Load the modules, register their blueprints and keep them on the app.
+
+    ``platform`` is the platform's own contribution (inbox, audit log …), read like a module's but
+    registered by the app factory.
+    """
+    modules = ([platform] if platform else []) + load(packages)
+    app.extensions["modules"] = modules
+    for module in modules:
+        for path in module.blueprints:
+            app.register_blueprint(_resolve(path))
+    _check_periodic_names(modules)
+
+
+def installed(app: Flask | None = None) -> list[Module]:
+    return (app or current_app).extensions["modules"]
+
+
+def _check_periodic_names(modules: list[Module]) -> None:
+    names = [job.name for m in modules for job in m.periodic]
+    duplicated = {n for n in names if names.count(n) > 1}
+    if duplicated:
+        raise ValueError(f"periodic jobs declared twice: {sorted(duplicated)}")
+
+
+def periodic_jobs(app: Flask | None = None) -> dict[str, tuple[str, int]]:
+    """Every periodic job: name → (function path, seconds between runs)."""
+    return {job.name: (job.func, job.every) for m in installed(app) for job in m.periodic}
+
+
+def commands(app: Flask) -> list:
+    return [_resolve(path) for m in installed(app) for path in m.commands]
+
+
+def check(app: Flask) -> list[str]:
+    """What is wrong with the declarations: an endpoint no blueprint serves, an unknown role or
+    menu group. Empty when all is well (a test asserts it; the app does not pay for it)."""
+    problems = []
+    endpoints = set(app.view_functions)
+    groups = {g.key for m in installed(app) for g in m.menu_groups}
+    for module in installed(app):
+        for entry in module.menu:
+            if entry.endpoint not in endpoints:
+                problems.append(f"{module.name}: menu endpoint {entry.endpoint} does not exist")
+            if entry.group not in groups:
+                problems.append(f"{module.name}: menu group {entry.group} is not declared")
+            if not entry.roles or not entry.roles <= ROLES:
+                problems.append(f"{module.name}: menu entry {entry.endpoint} roles {entry.roles}")
+        for todo in module.todos:
+            if todo.endpoint not in endpoints:
+                problems.append(f"{module.name}: to-do endpoint {todo.endpoint} does not exist")
+            if not todo.roles <= ROLES:
+                problems.append(f"{module.name}: to-do {todo.key} roles {todo.roles}")
+        for panel in module.panels:
+            if not panel.roles <= ROLES:
+                problems.append(f"{module.name}: panel {panel.key} roles {panel.roles}")
+        for seeder in module.demo:
+            if seeder.phase not in ("settings", "data"):
+                problems.append(f"{module.name}: demo phase {seeder.phase}")
+    return problems
+
+
+# --- what the layout and the dashboard read ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MenuSection:
+    group: MenuGroup
+    entries: tuple[MenuEntry, ...]
+
+
+def _menu_by_role(app: Flask) -> dict[str, tuple[MenuSection, ...]]:
+    """The navigation per role, sorted once per process (the nav is on every page)."""
+    cached = app.extensions.get("menu_by_role")
+    if cached is not None:
+        return cached
+    modules = installed(app)
+    groups = {g.key: g for m in modules for g in m.menu_groups}
+    entries = [e for m in modules for e in m.menu]
+    by_role = {}
+    for role in ROLES:
+        sections = []
+        for group in sorted(groups.values(), key=lambda g: (g.order, g.key)):
+            mine = [e for e in entries if e.group == group.key and role in e.roles]
+            if mine:
+                mine.sort(key=lambda e: (e.order, e.endpoint))
+                sections.append(MenuSection(group, tuple(mine)))
+        by_role[role] = tuple(sections)
+    app.extensions["menu_by_role"] = by_role
+    return by_role
+
+
+def menu_for(user) -> list[MenuSection]:
+    """The navigation ``user`` sees: their role's sections, with entries ``visible`` to them."""
+    role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else "guest"
+    sections = _menu_by_role(current_app).get(role, ())
+    shown = []
+    for section in sections:
+        entries = tuple(e for e in section.entries if e.visible is None or e.visible(user))
+        if entries:
+            shown.append(MenuSection(section.group, entries))
+    return shown
+
+
+@dataclass(frozen=True)
+class DueTodo:
+    todo: Todo
+    n: int
+
+
+def todos_for(session, user) -> list[DueTodo]:
+    """The to-dos waiting for ``user`` (count above 0), in module order then ``order``."""
+    due = []
+    for module in installed():
+        for todo in sorted(module.todos, key=lambda t: t.order):
+            if user.role in todo.roles:
+                n = todo.count(session, user)
+                if n:
+                    due.append(DueTodo(todo, n))
+    return due
+
+
+def panels_for(session, user) -> list[tuple[Panel, dict]]:
+    """The dashboard panels ``user`` sees, with their data, by ``order``."""
+    panels = [p for m in installed() for p in m.panels if user.role in p.roles]
+    panels.sort(key=lambda p: p.order)
+    return [(panel, panel.data(session, user)) for panel in panels]

@@ -1,0 +1,40 @@
+"""The events engine (活动): events of every module, sign-ups with a waitlist, check-in, hours.
+
+It imports nothing from the modules built on it; they hear from it through
+:mod:`tenants.events.signals`.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from saas.modules import OFFICE, PHONE, DemoSeeder, MenuEntry, MenuGroup, Module, PeriodicJob, Todo
+from tenants.events.demo import load_demo
+from tenants.events.services import count_awaiting_confirmation
+
+MODULE = Module(
+    name="events",
+    label=_l("活动"),
+    models=("tenants.events.models",),
+    blueprints=("tenants.events.views:bp", "tenants.events.checkin_views:bp"),
+    menu_groups=(MenuGroup("events", _l("活动"), 100),),
+    menu=(
+        MenuEntry("events.event_list", _l("活动管理"), "events", OFFICE, 10, icon="活"),
+        MenuEntry("events.activities", _l("活动报名"), "events", PHONE, 10, icon="活"),
+    ),
+    todos=(
+        Todo(
+            "hours-to-confirm",
+            _l("%(n)d 条服务时长待确认"),
+            count_awaiting_confirmation,
+            "events.event_list",
+            args={"awaiting": "hours"},
+            order=10,
+        ),
+    ),
+    periodic=(
+        PeriodicJob("event-reminders", "tenants.events.jobs:send_reminders", 300),
+        PeriodicJob("checkin-autoclose", "tenants.events.jobs:close_open_checkins", 300),
+    ),
+    demo=(DemoSeeder(load_demo),),
+)

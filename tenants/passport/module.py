@@ -1,0 +1,58 @@
+"""The volunteer passport (志愿护照): the points ledger, hours, rules and expiry, and the rewards
+(爱心超市) points buy. It pays for attendance by listening to the events engine."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from saas.modules import (
+    ADMIN,
+    OFFICE,
+    PHONE,
+    DemoSeeder,
+    MenuEntry,
+    MenuGroup,
+    Module,
+    PeriodicJob,
+    Todo,
+)
+from tenants.passport.demo import load_demo, load_settings
+from tenants.passport.reward_demo import load_demo as load_rewards_demo
+from tenants.passport.rewards import count_awaiting_handover
+
+ORG = frozenset({"org"})
+
+MODULE = Module(
+    name="passport",
+    label=_l("志愿护照与积分"),
+    models=("tenants.passport.models",),
+    blueprints=("tenants.passport.views:bp", "tenants.passport.reward_views:bp"),
+    menu_groups=(
+        MenuGroup("passport", _l("志愿护照与积分"), 200),
+        MenuGroup("rewards", _l("爱心超市"), 300),
+    ),
+    menu=(
+        MenuEntry("passport.passports", _l("志愿护照"), "passport", OFFICE, 10, icon="照"),
+        MenuEntry("passport.me", _l("我的志愿护照"), "passport", PHONE, 10, icon="照"),
+        MenuEntry("rewards.manage", _l("奖品管理"), "rewards", OFFICE, 10, icon="奖"),
+        MenuEntry("rewards.catalogue", _l("爱心超市"), "rewards", PHONE, 10, icon="市"),
+        MenuEntry("rewards.verify", _l("核销兑换码"), "rewards", ORG, 20, icon="核"),
+        MenuEntry("passport.point_settings", _l("积分设置"), "settings", ADMIN, 30, icon="分"),
+    ),
+    todos=(
+        Todo(
+            "redemptions-to-hand-over",
+            _l("%(n)d 份兑换待领取"),
+            count_awaiting_handover,
+            "rewards.manage",
+            order=20,
+        ),
+    ),
+    periodic=(PeriodicJob("points-expiry", "tenants.passport.jobs:expire_points", 24 * 3600),),
+    demo=(
+        DemoSeeder(load_settings, "settings"),
+        DemoSeeder(load_demo),
+        DemoSeeder(load_rewards_demo),
+    ),
+    receivers=("tenants.passport.receivers", "tenants.passport.community"),
+)

@@ -1,0 +1,50 @@
+"""Micro-wishes (微心愿): residents post, members claim and fulfil, staff review and confirm."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from saas.modules import OFFICE, PHONE, DemoSeeder, MenuEntry, MenuGroup, Module, Todo
+from tenants.wishes.demo import load_demo
+from tenants.wishes.models import WishStatus
+from tenants.wishes.services import count_waiting
+
+
+def _to_review(session, user) -> int:
+    return count_waiting(session, user, WishStatus.pending)
+
+
+def _to_confirm(session, user) -> int:
+    return count_waiting(session, user, WishStatus.fulfilled)
+
+
+MODULE = Module(
+    name="wishes",
+    label=_l("微心愿"),
+    models=("tenants.wishes.models",),
+    blueprints=("tenants.wishes.views:bp",),
+    menu_groups=(MenuGroup("wishes", _l("微心愿"), 400),),
+    menu=(
+        MenuEntry("wishes.review", _l("心愿审核"), "wishes", OFFICE, 10, icon="愿"),
+        MenuEntry("wishes.index", _l("微心愿"), "wishes", PHONE, 10, icon="愿"),
+    ),
+    todos=(
+        Todo(
+            "wishes-to-review",
+            _l("%(n)d 个心愿待审核"),
+            _to_review,
+            "wishes.review",
+            args={"status": "pending"},
+            order=30,
+        ),
+        Todo(
+            "wishes-to-confirm",
+            _l("%(n)d 个心愿待确认完成"),
+            _to_confirm,
+            "wishes.review",
+            args={"status": "fulfilled"},
+            order=31,
+        ),
+    ),
+    demo=(DemoSeeder(load_demo),),
+)
