@@ -5,23 +5,47 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install install-test assets translations migrate lint format bench clean
+.PHONY: run test install install-test lock assets translations migrate lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Python packages come from the lock (exact versions, each file checked against its hash); the
+# project itself is installed on top without resolving anything. A changed lock reinstalls.
+$(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed assets translations
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.txt
 	touch $@
 
 install-test: install $(VENV)/.installed-test
+
+# The lock is compiled from pyproject.toml by pip-tools, which lives in a venv of its own so that it
+# never enters the app's lock. Existing pins are kept: `make lock` after adding a dependency pins
+# only what is new; UPGRADE=flask-limiter re-resolves that one package (UPGRADE="rq redis" several,
+# UPGRADE=all everything). The test lock (app + test extras) is compiled first and the app lock is
+# constrained by it, so the two never disagree; the upgrade flags go to the first only, because
+# pip-compile adds a package named in --upgrade-package to its output even when nothing needs it.
+LOCK_VENV := .venv-lock
+PIP_TOOLS := pip==26.3 pip-tools==7.7.0
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+UPGRADE_FLAGS = $(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p)))
+
+$(LOCK_VENV)/bin/pip-compile:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet $(PIP_TOOLS)
+
+lock: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE) $(UPGRADE_FLAGS) --extra test --output-file requirements-test.txt pyproject.toml
+	$(PIP_COMPILE) --constraint requirements-test.txt --output-file requirements.txt pyproject.toml
 
 # Front-end packages come from the npm registry and are served by the app (no CDN).
 saas/static/vendor/.built: package.json
@@ -70,4 +94,4 @@ bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules saas/static/vendor instance/saas.db
+	rm -rf $(VENV) $(LOCK_VENV) node_modules saas/static/vendor instance/saas.db
