@@ -94,4 +94,5 @@ def healthz():
     """Which dependency is down, as JSON; 503 when the database is (see ``saas.health``)."""
     state, code = health.report(current_app)
     g.skip_session = True
-    return jsonify(state), code
+    headers = {"Retry-After": str(health.RETRY_AFTER)} if code == 503 else {}
+    return jsonify(state), code, headers

@@ -108,6 +108,7 @@ def test_healthz_says_the_database_is_down(unreachable, reason):
     response = unreachable.test_client().get("/healthz")
     assert time.monotonic() - began < 2
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(health.RETRY_AFTER)
     state = response.get_json()
     assert state["status"] == "down"
     assert state["database"] == f"down: {reason}"
