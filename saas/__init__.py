@@ -20,6 +20,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt")
     if test_config:
         app.config.update(test_config)
+    from saas.health import configure_engine
+
+    configure_engine(app.config)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

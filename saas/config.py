@@ -67,6 +67,9 @@ def from_environment() -> dict:
         # Migrations may run as the schema owner while the app connects as a role without BYPASSRLS.
         "MIGRATION_DATABASE_URL": os.environ.get("MIGRATION_DATABASE_URL") or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Seconds a new PostgreSQL connection may take (saas.health): past it, a 503 page rather
+        # than a worker hung on a frozen server. 0 leaves the driver's default (no limit).
+        "DATABASE_CONNECT_TIMEOUT": _int("DATABASE_CONNECT_TIMEOUT", 3),
         # The longest a statement waits for a row another transaction holds (PostgreSQL
         # ``lock_timeout``, milliseconds; 0 waits for ever): past it the request gets a 503 page.
         "LOCK_TIMEOUT_MS": _int("LOCK_TIMEOUT_MS", 5000),

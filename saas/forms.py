@@ -8,6 +8,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from saas.errors import ServiceError
+from saas.text import ascii_digits, fold_input
 
 #: the largest id a BIGINT column holds; and an INTEGER one (tenants, operators)
 MAX_ID = 2**63 - 1
@@ -17,17 +18,15 @@ MAX_INT32 = 2**31 - 1
 def parse_id(raw, maximum: int = MAX_ID) -> int | None:
     """A positive integer id from text (a form, a query string, a cookie), or None.
 
-    ``str.isdigit`` alone accepts "²" (which ``int`` refuses) and numbers too large for the
-    database; either would be a 500 instead of "not found".
+    Full-width digits are read as digits (``saas.text``); other scripts' digits are not, and
+    neither are numbers too large for the database, which would be a 500 instead of "not found".
     """
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
-    if not isinstance(raw, str):
+    digits = ascii_digits(raw)
+    if digits is None or len(digits) > 19:
         return None
-    raw = raw.strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
-        return None
-    value = int(raw)
+    value = int(digits)
     return value if 0 < value <= maximum else None
 
 
@@ -47,6 +46,7 @@ def phone_field(label=None) -> StringField:
             DataRequired(_l("请填写手机号")),
             Length(max=30, message=_l("手机号格式不正确")),
         ],
+        filters=[fold_input],  # full-width digits are the same number, shown back in ASCII
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
 

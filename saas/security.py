@@ -7,7 +7,8 @@ import re
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as PageNotFound
 
@@ -39,7 +40,8 @@ def init_app(app: Flask) -> None:
     # a service's NotFound (no such row, or another street's: the same answer) is the 404 page
     app.register_error_handler(NotFound, lambda error: _http_error(PageNotFound()))
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(OperationalError, _database_error)
+    for error in (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError):
+        app.register_error_handler(error, _database_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -95,18 +97,41 @@ def _street_of_path():
         return None
 
 
-def _database_error(error: OperationalError):
-    """A row waited on past ``lock_timeout`` (``saas.locks``): 503, "busy, try again", no traceback.
-    Any other database failure is unexpected."""
-    from saas import locks
+def _database_error(error: Exception):
+    """A row waited on past ``lock_timeout`` (``saas.locks``), or the database out of reach
+    (``saas.health``): 503, "busy, try again", with ``Retry-After`` and no traceback. Any other
+    database failure is unexpected."""
+    from saas import health, locks
     from saas.extensions import db
 
-    if not locks.timed_out(error):
+    if locks.timed_out(error):
+        reason = str(error.orig).splitlines()[0]
+        log.warning("lock timeout on %s %s: %s", request.method, request.path, reason)
+        db.session.rollback()  # the page may read (the signed-in person) after a failed statement
+        return _busy_page(5)
+    reason = health.database_outage(error)
+    if reason is None:
         return _unexpected(error)
-    reason = str(error.orig).splitlines()[0]
-    log.warning("lock timeout on %s %s: %s", request.method, request.path, reason)
-    db.session.rollback()  # the page may read (the signed-in person) in a transaction that failed
-    headers = {"Retry-After": "5"}
+    if not g.get("database_outage_logged"):  # one line per request, however often it is met
+        g.database_outage_logged = True
+        log.error("database unavailable on %s %s: %s", request.method, request.path, reason)
+    _render_without_the_database()
+    return _busy_page(health.RETRY_AFTER)
+
+
+def _render_without_the_database() -> None:
+    """Nothing on the error page may query: what is loaded keeps its values (detached, so no
+    refresh is tried), and a person who could not be loaded is shown as signed out."""
+    from saas.extensions import db, login_manager
+
+    db.session.expunge_all()
+    db.session.rollback()
+    if "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
+
+
+def _busy_page(retry_after: int):
+    headers = {"Retry-After": str(retry_after)}
     try:
         return render_template("errors/503.html", tenant=g.get("tenant")), 503, headers
     except Exception:

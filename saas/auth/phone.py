@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 
-_SEPARATORS = re.compile(r"[\s\-()（）]")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+from saas.text import fold
+
+_SEPARATORS = re.compile(r"[\s\-()]")
+#: ASCII digits only (``\d`` would take any script's): the number as it is stored
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def normalise_phone(raw: str | None) -> str | None:
-    """``+86 139-0000-0001`` → ``13900000001``; None when it is not a mainland mobile number."""
-    if not raw:
-        return None
-    digits = _SEPARATORS.sub("", raw.strip())
+    """``+86 139-0000-0001`` (or the same in full width) → ``13900000001``; None when it is not a
+    mainland mobile number."""
+    digits = _SEPARATORS.sub("", fold(raw))  # NFKC: full-width digits, signs and brackets too
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):

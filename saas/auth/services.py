@@ -13,12 +13,13 @@ from saas.auth.passwords import burn_time, hash_password, password_problem, veri
 from saas.auth.phone import normalise_phone
 from saas.db import utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
+from saas.text import fold, other_digits
 
 
 def clean_phone(raw: str | None) -> str:
     phone = normalise_phone(raw)
     if phone is None:
-        raise ServiceError(_("请输入 11 位中国大陆手机号"), "phone")
+        raise ServiceError(other_digits(fold(raw)) or _("请输入 11 位中国大陆手机号"), "phone")
     return phone
 
 

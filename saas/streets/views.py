@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import text
 
+from saas import health
 from saas.auth.sessions import sign_in
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error
-from saas.jobs import queue
 from saas.streets import services
 from saas.streets.forms import SignupForm
 from saas.streets.slugs import slug_problem
@@ -94,21 +91,8 @@ def street_home():
 
 @bp.route("/healthz")
 def healthz():
-    state = {"database": "ok", "queue": "in-process"}
-    code = 200
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception as exc:  # report, don't raise: this page exists to say what is down
-        state["database"] = f"error: {type(exc).__name__}"
-        code = 503
-    q = queue(current_app)
-    if q is not None:
-        try:
-            q.connection.ping()
-            state["queue"] = "ok"
-            state["queued_jobs"] = q.count
-        except Exception as exc:
-            state["queue"] = f"error: {type(exc).__name__}"
-    state["time"] = int(time.time())
+    """Which dependency is down, as JSON; 503 when the database is (see ``saas.health``)."""
+    state, code = health.report(current_app)
     g.skip_session = True
-    return jsonify(state), code
+    headers = {"Retry-After": str(health.RETRY_AFTER)} if code == 503 else {}
+    return jsonify(state), code, headers

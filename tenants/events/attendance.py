@@ -19,6 +19,7 @@ from saas.auth.models import User
 from saas.db import guarded_update, insert_ignoring_conflict, new_id, utcnow
 from saas.errors import ServiceError
 from saas.streets.models import Tenant
+from saas.text import fold, other_digits
 from tenants.events.models import (
     Attendance,
     Event,
@@ -110,11 +111,11 @@ def parse_hours(raw: str | None, event: Event) -> Decimal:
 
     :raise ServiceError: anything else (field ``hours``)
     """
-    text = (raw or "").strip()
+    text = fold(raw)  # full-width digits and point are the same number
     if not text:
         raise ServiceError(_("请填写服务时长"), "hours")
     if not text.isascii() or not HOURS_PATTERN.fullmatch(text):
-        raise ServiceError(_("时长请填写数字，如 2 或 1.5"), "hours")
+        raise ServiceError(other_digits(text) or _("时长请填写数字，如 2 或 1.5"), "hours")
     hours = Decimal(text)
     if hours > event.hours:
         raise ServiceError(

@@ -13,6 +13,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.widgets import DateTimeLocalInput
 
 from saas.forms import parse_id
+from saas.text import fold, other_digits
 from tenants.events.models import Audience, EventKind, PointsMode
 from tenants.events.services import (
     AUDIENCE_LABELS,
@@ -82,11 +83,11 @@ def parse_integer(raw: str | None) -> int | None:
 
     :raise ValueError: not an integer ("²", "1.5", "abc"), with the message to show
     """
-    text = (raw or "").strip()
+    text = fold(raw)  # full-width digits and minus are the same number
     if not text:
         return None
     if not text.isascii() or not _INTEGER.fullmatch(text):
-        raise ValueError(_l("请填写整数"))
+        raise ValueError(other_digits(text) or _l("请填写整数"))
     digits = text.lstrip("-")
     if len(digits) > 12:
         return -(10**12) if text.startswith("-") else 10**12

@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from saas.text import fold_input, other_digits
 from tenants.events.models import EventKind
 from tenants.passport import ledger
 from tenants.passport.services import MAX_ADJUST, MAX_POINTS_PER_HOUR, MAX_WISH_POINTS
@@ -39,6 +40,7 @@ class WholeNumber(StringField):
 
     def __init__(self, label=None, minimum=0, maximum=1000, required=True, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        kwargs["filters"] = [fold_input, *kwargs.get("filters", ())]  # full width: the same number
         super().__init__(label, **kwargs)
         self.minimum, self.maximum, self.required = minimum, maximum, required
         self.value: int | None = None
@@ -51,7 +53,7 @@ class WholeNumber(StringField):
                 raise ValidationError(_l("请填写%(label)s", label=self.label.text))
             return
         if not (raw.isascii() and _WHOLE.fullmatch(raw)):
-            raise ValidationError(_l("请填写整数"))
+            raise ValidationError(other_digits(raw) or _l("请填写整数"))
         number = int(raw)
         if number < self.minimum:
             if self.minimum == 0:

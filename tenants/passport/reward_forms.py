@@ -9,6 +9,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from saas.forms import parse_id
+from saas.text import fold_input, other_digits
 from tenants.passport.rewards import DESCRIPTION_MAX, LIMIT_MAX, NAME_MAX, PRICE_MAX, STOCK_MAX
 
 PICTURE_ACCEPT = "image/png,image/jpeg,image/webp"
@@ -25,6 +26,7 @@ class WholeNumberField(StringField):
         self, label=None, minimum=0, maximum=PRICE_MAX, required=True, message=None, **kwargs
     ):
         kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        kwargs["filters"] = [fold_input, *kwargs.get("filters", ())]  # full width: the same number
         super().__init__(label, **kwargs)
         self.minimum, self.maximum, self.required = minimum, maximum, required
         self.message = message
@@ -42,7 +44,7 @@ class WholeNumberField(StringField):
         sign = -1 if raw.startswith("-") else 1
         digits = raw[1:] if sign < 0 else raw
         if not digits.isascii() or not digits.isdigit() or len(digits) > 9:
-            raise ValidationError(self.message)
+            raise ValidationError(other_digits(digits) or self.message)
         value = sign * int(digits)
         if not self.minimum <= value <= self.maximum:
             raise ValidationError(self.message)

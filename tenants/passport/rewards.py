@@ -23,6 +23,7 @@ from saas.db import guarded_update, utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
 from saas.notify.services import notify
 from saas.streets.models import Tenant
+from saas.text import fold
 from tenants.passport.ledger import _lock_passport, post_entry
 from tenants.passport.models import EntryKind, Passport, Redemption, RedemptionStatus, Reward
 from tenants.structure.models import Community
@@ -568,7 +569,7 @@ def normalise_code(raw: str | None) -> str:
     """What was typed or scanned, as stored: upper case, no spaces or dashes; "" if impossible."""
     if not isinstance(raw, str):
         return ""
-    code = re.sub(r"[\s\-]", "", raw).upper()
+    code = re.sub(r"[\s\-]", "", fold(raw)).upper()  # NFKC: a code typed in full width too
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         return ""
     return code

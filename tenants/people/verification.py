@@ -22,7 +22,6 @@ import math
 import re
 import secrets
 import time
-import unicodedata
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
@@ -40,6 +39,7 @@ from saas.extensions import limiter
 from saas.notify.senders import sms_sender
 from saas.streets.cache import fresh_for_update
 from saas.streets.models import Tenant
+from saas.text import fold, other_digits
 
 log = logging.getLogger(__name__)
 
@@ -224,11 +224,11 @@ def pending_phone(codes: MutableMapping, tenant: Tenant) -> str | None:
 
 def _clean_code(raw: str | None) -> str:
     # NFKC: full-width digits from a Chinese keyboard are digits too
-    code = "".join(unicodedata.normalize("NFKC", raw or "").split())
+    code = "".join(fold(raw).split())
     if not code:
         raise ServiceError(_("请填写短信验证码"), "code")
     if not _CODE_SHAPE.fullmatch(code):
-        raise ServiceError(_("验证码为 6 位数字"), "code")
+        raise ServiceError(other_digits(code) or _("验证码为 6 位数字"), "code")
     return code
 
 
