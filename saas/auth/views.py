@@ -12,7 +12,13 @@ from saas.auth.access import signed_in
 from saas.auth.forms import ChangePasswordForm, LoginForm
 from saas.auth.phone import normalise_phone
 from saas.auth.sessions import may_remember, renew_session, sign_in
-from saas.auth.throttle import count_login_attempt, login_failed, login_succeeded
+from saas.auth.throttle import (
+    count_login_attempt,
+    count_password_check,
+    login_failed,
+    login_succeeded,
+    password_check_succeeded,
+)
 from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.extensions import db
@@ -96,8 +102,9 @@ def change_password():
     status = 200
     realm = str(g.tenant.id)
     if form.validate_on_submit():
-        # the current password is guessed here too (a session left open): the login's limit
-        if not count_login_attempt(realm, current_user.phone):
+        # the current password can be guessed here too (a session left open): a counter of the
+        # account's own, so this form and the login cannot use up each other's tries
+        if not count_password_check(realm, current_user.id):
             form.form_errors.append(_("密码错误次数过多，请 15 分钟后再试"))
             return render("auth/password.html", form=form, may_remember=may_remember), 429
         try:
@@ -114,7 +121,7 @@ def change_password():
             status = 422
         else:
             db.session.commit()
-            login_succeeded(realm, current_user.phone)
+            password_check_succeeded(realm, current_user.id)
             remembered = bool(session.get("remember"))
             # the cookie must carry the new token
             sign_in(current_user._get_current_object(), remember=remembered)
