@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -11,7 +13,13 @@ from saas.auth import services
 from saas.auth.access import signed_in
 from saas.auth.forms import ChangePasswordForm, LoginForm
 from saas.auth.phone import normalise_phone
-from saas.auth.sessions import may_remember, renew_session, sign_in
+from saas.auth.sessions import (
+    may_remember,
+    renew_session,
+    session_ends_at,
+    session_id,
+    sign_in,
+)
 from saas.auth.throttle import (
     count_login_attempt,
     count_password_check,
@@ -86,8 +94,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        services.end_sessions_at_logout(db.session, current_user)
-        record(db.session, "logout", current_user.id)
+        user = current_user._get_current_object()
+        ends_at = session_ends_at(user, session)
+        services.end_session(db.session, user, session_id(session), ends_at, int(time.time()))
+        record(db.session, "logout", user.id)
         db.session.commit()
     logout_user()
     renew_session(session)
