@@ -50,6 +50,10 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -98,10 +102,22 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_Hans_CN", "en"],
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Seconds to wait for Redis (connect, then each answer) before the rate-limit counters
+        # go on in the process's memory (saas.ratelimit): a frozen Redis must not hold a login.
+        "RATELIMIT_STORAGE_TIMEOUT": _float("RATELIMIT_STORAGE_TIMEOUT", 0.5),
         "RATELIMIT_HEADERS_ENABLED": False,
-        "LOGIN_FAILURES_PER_PHONE": os.environ.get("LOGIN_FAILURES_PER_PHONE", "5 per 15 minutes"),
+        # Login tries (saas.auth.throttle, which says why these numbers): per phone from one
+        # address, per phone from everywhere (high, so a lock-out needs many addresses), and
+        # failures per address; the change-password form counts per account on its own.
+        "LOGIN_FAILURES_PER_PHONE_AND_ADDRESS": os.environ.get(
+            "LOGIN_FAILURES_PER_PHONE_AND_ADDRESS", "5 per 15 minutes"
+        ),
+        "LOGIN_FAILURES_PER_PHONE": os.environ.get("LOGIN_FAILURES_PER_PHONE", "50 per 15 minutes"),
         "LOGIN_FAILURES_PER_ADDRESS": os.environ.get(
             "LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"
+        ),
+        "PASSWORD_CHECKS_PER_ACCOUNT": os.environ.get(
+            "PASSWORD_CHECKS_PER_ACCOUNT", "5 per 15 minutes"
         ),
         # SMS codes for volunteer self-registration (tenants.people.verification)
         "JOIN_CODES_PER_PHONE": os.environ.get("JOIN_CODES_PER_PHONE", "5 per hour"),

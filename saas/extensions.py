@@ -1,7 +1,6 @@
 """Extension instances, created once and bound in ``create_app``."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -9,6 +8,7 @@ from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 
 from saas.db import db
+from saas.ratelimit import Limiter
 
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -30,7 +30,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter
 
 from saas import tenancy
 from saas.auth.models import User
-from saas.auth.sessions import renew_session, session_expired, touch_session
+from saas.auth.sessions import renew_session, session_expired, session_revoked, touch_session
 from saas.db import utcnow
 from saas.extensions import db, login_manager
 from saas.forms import MAX_ID, MAX_INT32, parse_id
@@ -113,6 +113,8 @@ def _load_user(user_id):
         if tenant is None or str(tenant.id) != parts[1] or uid is None:
             return None
         user = db.session.scalar(_user_statement(), {"uid": uid})
+        if user is not None and session_revoked(user, session):
+            return None  # logged out on this session; the account's other sessions go on
     elif parts[0] == "o" and len(parts) == 3 and request.blueprint == "platform":
         oid = parse_id(parts[1], MAX_INT32)
         if oid is None:

@@ -4,7 +4,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import BigInteger, TenantScoped, UTCDateTime, db, tenant_fk, utcnow
@@ -47,6 +47,10 @@ class User(TenantScoped, db.Model):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: part of the session cookie; changing it ends every other session of this account
     auth_token: Mapped[str] = mapped_column(String(32), default=new_auth_token)
+    #: sessions ended by logging out while the account's others go on: {session id: when it
+    #: would have ended anyway (Unix time)}. The user loader refuses these ids; a logout prunes
+    #: the expired ones (saas.auth.services.end_session)
+    revoked_sessions: Mapped[dict | None] = mapped_column(JSON)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +16,9 @@ from saas.auth.phone import normalise_phone
 from saas.db import utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
 from saas.text import fold, other_digits
+
+if TYPE_CHECKING:
+    from saas.platform.models import Operator
 
 
 def clean_phone(raw: str | None) -> str:
@@ -123,17 +128,48 @@ def change_password(session: Session, user: User, current: str, new: str, confir
         raise ServiceError(_("新密码不能与当前密码相同"), "password")
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
-    user.auth_token = new_auth_token()
+    end_all_sessions(session, user)
     record(session, "password.change", user.id, f"user:{user.id}")
     session.flush()
 
 
-def end_sessions_at_logout(session: Session, user: User) -> None:
-    """Office accounts (admin, staff) sit at shared desktops: logging out ends every session of
-    the account, so a copied cookie is worthless. Residents on their own phones keep others."""
-    if user.role in (Role.admin, Role.staff):
-        user.auth_token = new_auth_token()
-        session.flush()
+#: how many ended sessions an account remembers; a logout past that ends all its sessions
+MAX_REVOKED_SESSIONS = 20
+
+
+def end_all_sessions(session: Session, account: User | Operator) -> None:
+    """Every cookie of the account stops working: the token they carry changes."""
+    account.auth_token = new_auth_token()
+    if isinstance(account, User):
+        account.revoked_sessions = None  # the new token already refuses every old cookie
+    session.flush()
+
+
+def end_session(
+    session: Session, user: User, session_id: str | None, ends_at: int, now: int
+) -> None:
+    """Logging out: the session ``session_id`` ends, and so does any copy of its cookie.
+
+    Office accounts (admin, staff) sit at shared desktops: every session of the account ends.
+    Volunteers and units keep their other phones signed in: the id joins the account's revoked
+    sessions until ``ends_at``, when the session would have ended anyway. The list is pruned here
+    and holds at most ``MAX_REVOKED_SESSIONS``; when full, or for a cookie from before sessions
+    had ids, every session ends instead.
+
+    :param ends_at: the session's absolute end (``saas.auth.sessions.session_ends_at``), Unix time
+    :param now: Unix time
+    """
+    if user.role in (Role.admin, Role.staff) or not session_id:
+        end_all_sessions(session, user)
+        return
+    # two phones logging out at the same moment: the second reads the first's entry
+    session.refresh(user, ["revoked_sessions"], with_for_update=True)
+    live = {sid: end for sid, end in (user.revoked_sessions or {}).items() if end > now}
+    if len(live) >= MAX_REVOKED_SESSIONS:
+        end_all_sessions(session, user)
+        return
+    user.revoked_sessions = {**live, session_id: ends_at}
+    session.flush()
 
 
 def get_user_or_404(session: Session, user_id: int) -> User:
@@ -167,7 +203,7 @@ def set_enabled(session: Session, actor: User, user: User, enabled: bool) -> Non
     if user.is_enabled == enabled:
         return
     user.is_enabled = enabled
-    user.auth_token = new_auth_token()
+    end_all_sessions(session, user)
     record(session, "user.enable" if enabled else "user.disable", actor.id, f"user:{user.id}")
     session.flush()
 
@@ -180,6 +216,6 @@ def change_role(session: Session, actor: User, user: User, role: Role) -> None:
         return
     before = user.role
     user.role = role
-    user.auth_token = new_auth_token()
+    end_all_sessions(session, user)
     record(session, "user.role", actor.id, f"user:{user.id}", {"from": before, "to": str(role)})
     session.flush()

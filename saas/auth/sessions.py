@@ -6,6 +6,7 @@ may tick "remember me" and stay signed in for weeks. Times are seconds.
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from flask.sessions import SessionMixin
@@ -63,6 +64,28 @@ def start_session(session: SessionMixin, role: str, remember: bool, now: float) 
     session["auth_at"] = int(now)
     session["seen_at"] = int(now)
     session["remember"] = remember
+    # names this login, so that logging out can end it alone (a copy of the cookie included)
+    session["sid"] = secrets.token_urlsafe(12)
+
+
+def session_id(session: SessionMixin) -> str | None:
+    """The login's id; None in a cookie made before logins had one."""
+    sid = session.get("sid")
+    return sid if isinstance(sid, str) else None
+
+
+def session_ends_at(user, session: SessionMixin) -> int:
+    """The latest moment this login can last to (its absolute limit): a revoked id is kept
+    until then, and no longer."""
+    auth_at = session.get("auth_at")
+    _idle, absolute = limits_for(user.role, bool(session.get("remember")))
+    return (auth_at if isinstance(auth_at, int) else int(time.time())) + absolute
+
+
+def session_revoked(user, session: SessionMixin) -> bool:
+    """Whether this login was ended by a logout (see ``User.revoked_sessions``)."""
+    revoked = user.revoked_sessions
+    return bool(revoked) and session_id(session) in revoked
 
 
 def limits_for(role: str, remembered: bool) -> tuple[int, int]:

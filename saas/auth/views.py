@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -11,8 +13,20 @@ from saas.auth import services
 from saas.auth.access import signed_in
 from saas.auth.forms import ChangePasswordForm, LoginForm
 from saas.auth.phone import normalise_phone
-from saas.auth.sessions import may_remember, renew_session, sign_in
-from saas.auth.throttle import count_login_attempt, login_failed, login_succeeded
+from saas.auth.sessions import (
+    may_remember,
+    renew_session,
+    session_ends_at,
+    session_id,
+    sign_in,
+)
+from saas.auth.throttle import (
+    count_login_attempt,
+    count_password_check,
+    login_failed,
+    login_succeeded,
+    password_check_succeeded,
+)
 from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.extensions import db
@@ -80,8 +94,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        services.end_sessions_at_logout(db.session, current_user)
-        record(db.session, "logout", current_user.id)
+        user = current_user._get_current_object()
+        ends_at = session_ends_at(user, session)
+        services.end_session(db.session, user, session_id(session), ends_at, int(time.time()))
+        record(db.session, "logout", user.id)
         db.session.commit()
     logout_user()
     renew_session(session)
@@ -96,8 +112,9 @@ def change_password():
     status = 200
     realm = str(g.tenant.id)
     if form.validate_on_submit():
-        # the current password is guessed here too (a session left open): the login's limit
-        if not count_login_attempt(realm, current_user.phone):
+        # the current password can be guessed here too (a session left open): a counter of the
+        # account's own, so this form and the login cannot use up each other's tries
+        if not count_password_check(realm, current_user.id):
             form.form_errors.append(_("密码错误次数过多，请 15 分钟后再试"))
             return render("auth/password.html", form=form, may_remember=may_remember), 429
         try:
@@ -114,7 +131,7 @@ def change_password():
             status = 422
         else:
             db.session.commit()
-            login_succeeded(realm, current_user.phone)
+            password_check_succeeded(realm, current_user.id)
             remembered = bool(session.get("remember"))
             # the cookie must carry the new token
             sign_in(current_user._get_current_object(), remember=remembered)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from saas.auth.forms import LoginForm
 from saas.auth.passwords import burn_time, verify_password
 from saas.auth.phone import normalise_phone
+from saas.auth.services import end_all_sessions
 from saas.auth.sessions import renew_session, sign_in
 from saas.auth.throttle import count_login_attempt, login_failed, login_succeeded
 from saas.extensions import db, login_manager
@@ -70,6 +71,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated and current_user.role == "operator":
+        end_all_sessions(db.session, current_user._get_current_object())
+        db.session.commit()
     logout_user()
     renew_session(session)
     return redirect(url_for("platform.login"))
