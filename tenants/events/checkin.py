@@ -44,6 +44,7 @@ from saas.errors import ServiceError
 from saas.forms import MAX_ID
 from saas.streets.models import Tenant, TenantStatus
 from saas.tenancy import current_tenant_id, tenant_scope
+from saas.text import fold
 from tenants.events.models import (
     Attendance,
     Event,
@@ -504,7 +505,7 @@ def person_for_code(session: Session, code) -> User:
 
     :raise ServiceError: a code nobody recognises, or one a module refuses (another street's…)
     """
-    code = code.strip() if isinstance(code, str) else ""
+    code = fold(code) if isinstance(code, str) else ""  # a number typed in full width too
     if "/" in code:  # a code read as a link: the token is its last part
         code = code.rstrip("/").rsplit("/", 1)[-1]
     if not 0 < len(code) <= MAX_TOKEN:

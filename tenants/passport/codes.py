@@ -22,7 +22,7 @@ from saas.tenancy import current_tenant_id
 from tenants.passport.models import Passport
 
 #: a passport number typed by hand: the street's prefix and a sequence (DEMO-000123)
-PASSPORT_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,15}-\d{1,10}")
+PASSPORT_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,15}-[0-9]{1,10}")
 #: longer than any code we sign
 MAX_TOKEN = 400
 
