@@ -21,6 +21,7 @@ ACTIONS = {
     "login.throttled": _l("登录被限制"),
     "logout": _l("退出登录"),
     "password.change": _l("修改密码"),
+    "password.reset": _l("短信验证重置密码"),
     "user.create": _l("创建账号"),
     "user.role": _l("变更角色"),
     "user.enable": _l("启用账号"),
