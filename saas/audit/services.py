@@ -27,6 +27,7 @@ ACTIONS = {
     "user.enable": _l("启用账号"),
     "user.disable": _l("停用账号"),
     "settings.change": _l("修改设置"),
+    "privacy.publish": _l("发布隐私政策"),
     "tenant.create": _l("开通街道"),
     "tenant.status": _l("街道状态变更"),
     "structure.change": _l("组织架构变更"),

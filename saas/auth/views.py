@@ -17,7 +17,8 @@ from saas.auth.throttle import count_login_attempt, login_failed, login_succeede
 from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
-from saas.forms import attach_error
+from saas.forms import attach_error, parse_id
+from saas.streets import privacy
 from saas.ui import render
 
 bp = Blueprint("auth", __name__, url_prefix="/<slug:tenant>")
@@ -210,3 +211,48 @@ def _send_reset_code(form: ForgotPasswordForm):
         }
         status = 200
     return render("auth/forgot.html", block, form=form, **state), status
+
+
+# --- the street's privacy notice, agreed to before anything else ------------------------------
+
+
+@bp.route("/privacy/agree", methods=["GET", "POST"])
+@signed_in
+def privacy_agree():
+    """The notice in force with an agree button, shown to a signed-in person who has not agreed
+    to it (an account an admin made, or a notice changed since). Agreeing is recorded."""
+    done = safe_next(home_for(current_user))
+    tenant = g.tenant
+    current = tenant.privacy_version
+    if session.get(privacy.SESSION_KEY, 0) >= current:
+        return redirect(done)
+    agreed = privacy.agreed_version(db.session, current_user)
+    if agreed >= current:  # agreed in another browser: nothing to ask here
+        session[privacy.SESSION_KEY] = agreed
+        return redirect(done)
+    status = 200
+    if request.method == "POST":
+        shown = parse_id(request.form.get("version"))
+        if shown == current:
+            try:
+                privacy.record_consent(db.session, tenant, current_user, current, privacy.VIA_LOGIN)
+            except ServiceError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                status = 409
+            else:
+                db.session.commit()
+                session[privacy.SESSION_KEY] = current
+                return redirect(done)
+        else:
+            # the page was older than the notice now in force: this one must be read first
+            flash(_("隐私政策刚刚更新，请阅读新版本后再同意"), "warning")
+            status = 409
+    notice = privacy.notice_text(db.session, tenant)
+    return render(
+        "auth/privacy_agree.html",
+        notice=notice,
+        paragraphs=privacy.paragraphs(notice.body) if notice else [],
+        first_time=agreed == 0,
+        next=done,
+    ), status

@@ -90,6 +90,7 @@ def join(client, community_id, code: str | None, slug: str = "alpha", **changes)
         "community": str(community_id),
         "password": "join-pass-1",
         "password_confirm": "join-pass-1",
+        "agree_privacy": "y",
         **changes,
     }
     if code is not None:
@@ -382,6 +383,7 @@ def test_a_streets_name_never_reaches_the_sms(app, client, clock):
             "phone": "13900000009",
             "password": PASSWORD,
             "password_confirm": PASSWORD,
+            "agree_privacy": "y",
         },
     )
     assert signup.status_code == 302
