@@ -107,6 +107,7 @@ def session_cookies(users) -> list[str]:
     from flask_login.utils import _create_identifier
 
     from saas import create_app
+    from saas.streets.privacy import SESSION_KEY as PRIVACY_SESSION_KEY
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_env()["DATABASE_URL"]})
     serializer = app.session_interface.get_signing_serializer(app)
@@ -125,6 +126,9 @@ def session_cookies(users) -> list[str]:
                 "auth_at": now,
                 "seen_at": now,
                 "remember": True,
+                # the privacy-notice version they agreed to when they joined (the gate in
+                # saas.web compares it with the street's; the login reads it from the consents)
+                PRIVACY_SESSION_KEY: 1,
                 # what the login form left there: the page's CSRF token is not a new one each time
                 "csrf_token": secrets.token_hex(20),
             }

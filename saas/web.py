@@ -37,6 +37,7 @@ from saas.forms import MAX_ID, MAX_INT32, parse_id
 from saas.platform.models import Operator
 from saas.streets.cache import tenant_by_slug
 from saas.streets.models import Tenant
+from saas.streets.privacy import SESSION_KEY as PRIVACY_SESSION_KEY
 
 SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{1,38}[a-z0-9]"
 
@@ -160,12 +161,38 @@ def _check_tenant_and_session() -> None:
             flash(_("登录已超时，请重新登录"), "warning")
             return _unauthorized()
         touch_session(session, time.time())
+        if _privacy_notice_pending(current_user, tenant):
+            nxt = request.full_path.rstrip("?") if request.method == "GET" else None
+            return _redirect(url_for("auth.privacy_agree", next=nxt))
         if _password_too_old(current_user):
             flash(
                 _("您的密码已超过 %(n)d 天未修改，请先修改密码", n=_max_password_age()), "warning"
             )
             return _redirect(url_for("auth.change_password"))
     return None
+
+
+#: what a person who has yet to agree to the street's privacy notice may still open
+_ALLOWED_WITHOUT_CONSENT = {
+    "auth.privacy_agree",
+    "auth.logout",
+    "streets.privacy_notice",
+    "static",
+    "set_language",
+}
+
+
+def _privacy_notice_pending(user, tenant: Tenant | None) -> bool:
+    """The street's notice in force is newer than the one this session's person agreed to.
+
+    No query: the agreed version was put in the session at sign-in (or on agreeing), and the
+    street's row is the per-process cached one. ``<`` rather than ``!=``: a process whose cached
+    row is a few seconds old must not ask again someone who just agreed to the newer version.
+    """
+    if tenant is None or user.role == "operator" or request.endpoint in _ALLOWED_WITHOUT_CONSENT:
+        return False
+    agreed = session.get(PRIVACY_SESSION_KEY)
+    return not isinstance(agreed, int) or agreed < tenant.privacy_version
 
 
 def _max_password_age() -> int:

@@ -225,6 +225,7 @@ def make_street(app):
                     phone=phone,
                     password=PASSWORD,
                     password_confirm=PASSWORD,
+                    privacy_agreed=True,
                 ),
             )
             db.session.commit()
@@ -238,9 +239,19 @@ def make_street(app):
 
 @pytest.fixture
 def make_user(app):
-    def make(street: Street, role: str = "volunteer", phone: str | None = None, **kw):
+    def make(
+        street: Street,
+        role: str = "volunteer",
+        phone: str | None = None,
+        consented: bool = True,
+        **kw,
+    ):
+        """``consented=False``: an account that has not agreed to the street's privacy notice
+        (as one an admin makes), which is shown the notice at its first login."""
         from saas.auth.models import Role
         from saas.auth.services import create_user
+        from saas.streets import privacy
+        from saas.streets.models import Tenant
 
         phone = phone or f"137{uuid.uuid4().int % 10**8:08d}"
         with app.app_context(), tenant_scope(street.id):
@@ -252,6 +263,9 @@ def make_user(app):
                 role=Role(role),
                 **kw,
             )
+            if consented:
+                tenant = db.session.get(Tenant, street.id)
+                privacy.record_consent(db.session, tenant, user, tenant.privacy_version, "join")
             db.session.commit()
             user_id = user.id
             db.session.remove()

@@ -211,7 +211,13 @@ def test_street_b_session_is_worthless_on_street_a(app, client, make_street, mak
         assert session.scalar(select(Community.name)) == PUBLIC_COMMUNITY
 
 
-PUBLIC_ENDPOINTS = {"auth.login", "people.join", "streets.street_home"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.forgot_password",
+    "people.join",
+    "streets.privacy_notice",
+    "streets.street_home",
+}
 
 
 @pytest.mark.parametrize("path", ["/nosuch/", "/nosuch/login", "/nosuch/structure"])

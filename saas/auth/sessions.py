@@ -45,13 +45,22 @@ def renew_session(session: SessionMixin) -> None:
 
 def sign_in(user, remember: bool = False) -> None:
     """A fresh session for ``user`` (at login, sign-up, or a password change that rotated the
-    token): nothing of the old one is kept but the language."""
+    token): nothing of the old one is kept but the language.
+
+    It also notes the privacy-notice version the person has agreed to, read once here so that
+    every later request can tell, without a query, whether they must see the notice again.
+    """
     from flask import session
     from flask_login import login_user
+
+    from saas.extensions import db
+    from saas.streets.privacy import SESSION_KEY, agreed_version
 
     renew_session(session)
     login_user(user)
     start_session(session, user.role, remember, time.time())
+    if user.role != "operator":  # platform operators belong to no street, and agree to none
+        session[SESSION_KEY] = agreed_version(db.session, user)
 
 
 def may_remember(role: str) -> bool:

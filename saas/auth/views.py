@@ -1,4 +1,4 @@
-"""Login, logout and password change inside a street: /<slug>/login …"""
+"""Login, logout, password change and forgotten password inside a street: /<slug>/login …"""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from saas.audit.services import record
-from saas.auth import services
+from saas.auth import codes as sms_codes
+from saas.auth import recovery, services
 from saas.auth.access import signed_in
-from saas.auth.forms import ChangePasswordForm, LoginForm
-from saas.auth.phone import normalise_phone
+from saas.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm
+from saas.auth.phone import mask_phone, normalise_phone
 from saas.auth.sessions import (
     may_remember,
     renew_session,
@@ -29,8 +30,9 @@ from saas.auth.throttle import (
 )
 from saas.db import utcnow
 from saas.errors import ServiceError
-from saas.extensions import db
-from saas.forms import attach_error
+from saas.extensions import db, limiter
+from saas.forms import attach_error, parse_id
+from saas.streets import privacy
 from saas.ui import render
 
 bp = Blueprint("auth", __name__, url_prefix="/<slug:tenant>")
@@ -140,3 +142,134 @@ def change_password():
     elif request.method == "POST":
         status = 422
     return render("auth/password.html", form=form, may_remember=may_remember), status
+
+
+# --- a forgotten password -------------------------------------------------------------------------
+
+#: the id of the page's block around the "获取验证码" button, swapped by htmx
+CODE_BLOCK = "code-send"
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def forgot_password():
+    """The phone, an SMS code to it, and a new password; then the login page.
+
+    Not signed in afterwards: the person types the new password once more at the login page (and
+    the browser may offer to save it), and the login's own checks and limits apply.
+    """
+    form = ForgotPasswordForm()
+    if request.method == "POST" and request.form.get("send_code"):
+        return _send_reset_code(form)
+    if request.method == "GET" and request.headers.get("HX-Target") == CODE_BLOCK:
+        # the button coming back on once the resend gap is over
+        return render("auth/forgot.html", "code_send", form=form, **_reset_code_state())
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = recovery.reset_password(
+                db.session,
+                g.tenant,
+                session,
+                phone=form.phone.data,
+                code=form.code.data,
+                password=form.password.data,
+                password_confirm=form.password_confirm.data,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            # the earlier wrong passwords were someone failing to remember this one
+            login_succeeded(str(g.tenant.id), user.phone)
+            flash(_("密码已重置，其他设备上的登录已退出。请用新密码登录"), "success")
+            return redirect(url_for("auth.login"))
+    elif request.method == "POST":
+        status = 422
+    return render("auth/forgot.html", form=form, **_reset_code_state()), status
+
+
+def _sent_message(masked: str) -> str:
+    # the same words whether or not the number has an account here
+    return _("如该手机号已在本街道注册，验证码已发送至 %(phone)s，10 分钟内有效", phone=masked)
+
+
+def _reset_code_state() -> dict:
+    phone = sms_codes.pending_phone(recovery.RESET, session, g.tenant)
+    if phone is None:
+        return {"code_wait": 0, "code_message": None, "code_error": False}
+    return {
+        "code_wait": sms_codes.resend_wait(recovery.RESET, phone),
+        "code_message": _sent_message(mask_phone(phone)),
+        "code_error": False,
+    }
+
+
+def _send_reset_code(form: ForgotPasswordForm):
+    """The "获取验证码" button: for htmx the block with the answer, else the whole page as typed."""
+    block = "code_send" if request.headers.get("HX-Request") == "true" else None
+    try:
+        sent = recovery.send_reset_code(
+            db.session, g.tenant, session, form.phone.data, request.remote_addr or "unknown"
+        )
+    except sms_codes.CodeRefused as refused:
+        state = {"code_wait": refused.wait, "code_message": refused.message, "code_error": True}
+        status = 422
+    except ServiceError as error:  # not a mobile number: said under the button, not the field
+        state = {"code_wait": 0, "code_message": error.message, "code_error": True}
+        status = 422
+    else:
+        state = {
+            "code_wait": sent.resend_after,
+            "code_message": _sent_message(sent.masked_phone),
+            "code_error": False,
+        }
+        status = 200
+    return render("auth/forgot.html", block, form=form, **state), status
+
+
+# --- the street's privacy notice, agreed to before anything else ------------------------------
+
+
+@bp.route("/privacy/agree", methods=["GET", "POST"])
+@signed_in
+def privacy_agree():
+    """The notice in force with an agree button, shown to a signed-in person who has not agreed
+    to it (an account an admin made, or a notice changed since). Agreeing is recorded."""
+    done = safe_next(home_for(current_user))
+    tenant = g.tenant
+    current = tenant.privacy_version
+    if session.get(privacy.SESSION_KEY, 0) >= current:
+        return redirect(done)
+    agreed = privacy.agreed_version(db.session, current_user)
+    if agreed >= current:  # agreed in another browser: nothing to ask here
+        session[privacy.SESSION_KEY] = agreed
+        return redirect(done)
+    status = 200
+    if request.method == "POST":
+        shown = parse_id(request.form.get("version"))
+        if shown == current:
+            try:
+                privacy.record_consent(db.session, tenant, current_user, current, privacy.VIA_LOGIN)
+            except ServiceError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                status = 409
+            else:
+                db.session.commit()
+                session[privacy.SESSION_KEY] = current
+                return redirect(done)
+        else:
+            # the page was older than the notice now in force: this one must be read first
+            flash(_("隐私政策刚刚更新，请阅读新版本后再同意"), "warning")
+            status = 409
+    notice = privacy.notice_text(db.session, tenant)
+    return render(
+        "auth/privacy_agree.html",
+        notice=notice,
+        paragraphs=privacy.paragraphs(notice.body) if notice else [],
+        first_time=agreed == 0,
+        next=done,
+    ), status

@@ -36,6 +36,7 @@ PLATFORM = Module(
     ),
     menu=(
         MenuEntry("console.dashboard", _l("工作台"), "home", OFFICE, icon="台"),
+        MenuEntry("streets.privacy_settings", _l("隐私政策"), "settings", ADMIN, 90, icon="私"),
         MenuEntry("audit.browse", _l("操作日志"), "log", ADMIN, 10, icon="志"),
         MenuEntry("notify.failed", _l("发送失败的通知"), "log", ADMIN, 20, icon="败"),
         MenuEntry("notify.inbox", _l("我的通知"), "account", SIGNED_IN, 10, icon="信"),

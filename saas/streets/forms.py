@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from saas.forms import password_field, phone_field
@@ -43,3 +43,9 @@ class SignupForm(FlaskForm):
     phone = phone_field(_l("管理员手机号"))
     password = password_field(autocomplete="new-password")
     password_confirm = PasswordField(_l("再次输入密码"), render_kw={"autocomplete": "new-password"})
+    #: checked by the service (saas.streets.privacy.require_agreement), in its words
+    agree_privacy = BooleanField(_l("我已阅读并同意《隐私政策》"))
+
+
+class PrivacyNoticeForm(FlaskForm):
+    body = TextAreaField(_l("隐私政策内容"), render_kw={"rows": "24"})

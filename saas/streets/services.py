@@ -14,6 +14,7 @@ from saas.auth.models import Role, User
 from saas.auth.services import check_password_pair, clean_name, clean_phone, create_user
 from saas.errors import NotFound, ServiceError
 from saas.notify.services import notify
+from saas.streets import privacy
 from saas.streets.models import Tenant, TenantStatus
 from saas.streets.slugs import slug_problem, suggest_slug
 from saas.tenancy import tenant_scope
@@ -29,6 +30,10 @@ class StreetSignup:
     password: str
     password_confirm: str | None = None
     city: str = ""
+    #: the "I have read and agree" box at /signup: True records the admin's consent to the new
+    #: street's notice (version 1), False refuses the sign-up; None where nobody was asked (the
+    #: CLI), so the admin is asked at first login
+    privacy_agreed: bool | None = None
 
 
 def slug_taken(session: Session, slug: str) -> bool:
@@ -70,6 +75,8 @@ def open_street(session: Session, form: StreetSignup) -> tuple[Tenant, User]:
     clean_name(form.admin_name, "admin_name")
     clean_phone(form.phone)
     check_password_pair(form.password, form.password_confirm)
+    if form.privacy_agreed is not None:
+        privacy.require_agreement(form.privacy_agreed)
     if slug_taken(session, slug):
         raise ServiceError(_("访问地址“%(slug)s”已被使用", slug=slug), "slug")
 
@@ -81,6 +88,7 @@ def open_street(session: Session, form: StreetSignup) -> tuple[Tenant, User]:
         session.rollback()
         raise ServiceError(_("访问地址“%(slug)s”已被使用", slug=slug), "slug") from exc
     with tenant_scope(tenant.id):
+        privacy.ensure_first_notice(session, tenant)
         admin = create_user(
             session,
             phone=form.phone,
@@ -88,6 +96,8 @@ def open_street(session: Session, form: StreetSignup) -> tuple[Tenant, User]:
             password=form.password,
             role=Role.admin,
         )
+        if form.privacy_agreed:
+            privacy.record_consent(session, tenant, admin, 1, privacy.VIA_SIGNUP)
         record(session, "tenant.create", admin.id, "tenant", {"slug": slug})
         notify(
             session,

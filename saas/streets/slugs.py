@@ -31,6 +31,7 @@ RESERVED = frozenset(
         "root",
         "system",
         "operator",
+        "privacy",
         "metrics",
         "favicon.ico",
         "robots.txt",

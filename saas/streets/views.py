@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas import health
+from saas.auth.access import admin_only
 from saas.auth.sessions import sign_in
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
-from saas.forms import attach_error
-from saas.streets import services
-from saas.streets.forms import SignupForm
+from saas.forms import MAX_INT32, attach_error, parse_id
+from saas.streets import privacy, services
+from saas.streets.forms import PrivacyNoticeForm, SignupForm
 from saas.streets.slugs import slug_problem
 from saas.tenancy import tenant_scope
 from saas.ui import render
+from saas.views import submit_form
 
 bp = Blueprint("streets", __name__)
 
@@ -43,6 +56,7 @@ def signup():
                     phone=form.phone.data,
                     password=form.password.data,
                     password_confirm=form.password_confirm.data,
+                    privacy_agreed=bool(form.agree_privacy.data),
                 ),
             )
         except ServiceError as error:
@@ -87,6 +101,67 @@ def street_home():
             return redirect(url_for("console.dashboard"))
         return redirect(url_for("passport.me"))
     return render("streets/home.html")
+
+
+# --- privacy notices ----------------------------------------------------------------------------
+
+
+@bp.route("/privacy")
+def privacy_default():
+    """The notice every new street starts with: what a street's admin agrees to at /signup."""
+    text = privacy.NoticeText(1, privacy.DEFAULT_NOTICE, None)
+    return render(
+        "streets/privacy.html", notice=text, paragraphs=privacy.paragraphs(text.body), older=False
+    )
+
+
+@bp.route("/<slug:tenant>/privacy")
+def privacy_notice():
+    """The street's notice in force, public; ``?v=2`` shows an earlier version kept on file."""
+    asked = request.args.get("v")
+    version = parse_id(asked, MAX_INT32) if asked is not None else None
+    if asked is not None and version is None:
+        abort(404)
+    text = privacy.notice_text(db.session, g.tenant, version)
+    if text is None:
+        abort(404)
+    return render(
+        "streets/privacy.html",
+        notice=text,
+        paragraphs=privacy.paragraphs(text.body),
+        older=text.version != g.tenant.privacy_version,
+    )
+
+
+@bp.route("/<slug:tenant>/settings/privacy", methods=["GET", "POST"])
+@admin_only
+def privacy_settings():
+    """The admin edits the notice; each change published is a new version."""
+    form = PrivacyNoticeForm()
+    if request.method == "GET":
+        current = privacy.notice_text(db.session, g.tenant)
+        form.body.data = current.body if current else privacy.DEFAULT_NOTICE
+    result = submit_form(
+        form, lambda: privacy.publish(db.session, current_user, g.tenant, form.body.data)
+    )
+    if result.done:
+        if result.result is not None:
+            session[privacy.SESSION_KEY] = result.result  # the publisher agreed to it
+        if result.result is None:
+            flash(_("内容没有变化，未发布新版本"), "info")
+        else:
+            flash(
+                _("已发布第 %(v)d 版隐私政策，用户下次打开页面时将被要求重新同意", v=result.result),
+                "success",
+            )
+        return redirect(url_for("streets.privacy_settings"))
+    return render(
+        "streets/privacy_settings.html",
+        form=form,
+        current_version=g.tenant.privacy_version,
+        history=privacy.versions(db.session),
+        max_length=privacy.MAX_LENGTH,
+    ), result.status
 
 
 @bp.route("/healthz")

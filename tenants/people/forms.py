@@ -17,6 +17,8 @@ class JoinForm(FlaskForm):
     password = password_field(autocomplete="new-password")
     password_confirm = PasswordField(_l("再次输入密码"), render_kw={"autocomplete": "new-password"})
     party_member = BooleanField(_l("我是党员"))
+    #: checked by the service (saas.streets.privacy.require_agreement), in its words
+    agree_privacy = BooleanField(_l("我已阅读并同意《隐私政策》"))
     #: shown and checked only where the street asks for SMS verification (tenants.people.verification)
     code = StringField(
         _l("短信验证码"),

@@ -13,6 +13,7 @@ from saas.auth.services import check_password_pair, clean_name, clean_phone, cre
 from saas.errors import Forbidden, ServiceError
 from saas.listing import contains_pattern, count_rows, one_page
 from saas.notify.services import notify
+from saas.streets import privacy
 from saas.streets.models import Tenant
 from tenants.people import verification
 from tenants.structure.models import Community
@@ -43,6 +44,7 @@ def register_volunteer(
     password: str,
     password_confirm: str,
     party_member: bool,
+    agreed_privacy: bool,
     code: str | None = None,
     codes: MutableMapping | None = None,
 ) -> User:
@@ -53,12 +55,17 @@ def register_volunteer(
     is not spent on a typo elsewhere) and before the phone is looked up, so whether a number is
     registered is told only to whoever proved it is theirs.
 
+    The "I have read and agree" box must be ticked; the consent to the street's notice in force
+    is recorded with the account.
+
+    :param agreed_privacy: the box's value
     :param code: what the visitor typed as the SMS code
     :param codes: the visitor's session, where ``verification.send_code`` kept the code's HMAC
     :raise ServiceError: with the form field it belongs to
     """
     check_password_pair(password, password_confirm)
     community = _community(session, community_id, required=True)
+    privacy.require_agreement(agreed_privacy)
     needs_sms = verification.join_needs_sms(tenant)
     if needs_sms:
         phone = clean_phone(phone)
@@ -75,6 +82,7 @@ def register_volunteer(
     )
     if needs_sms:
         verification.use_code(codes)
+    privacy.record_consent(session, tenant, user, tenant.privacy_version, privacy.VIA_JOIN)
     notify(
         session,
         user,

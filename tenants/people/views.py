@@ -54,6 +54,7 @@ def join():
                 password=form.password.data,
                 password_confirm=form.password_confirm.data,
                 party_member=form.party_member.data,
+                agreed_privacy=bool(form.agree_privacy.data),
                 code=form.code.data,
                 codes=session,
             )

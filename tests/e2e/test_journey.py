@@ -60,6 +60,7 @@ def _fill_signup(page, slug: str, name: str = "向阳街道") -> None:
     page.get_by_label("管理员手机号").fill(ADMIN_PHONE)
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_label("再次输入密码").fill(PASSWORD)
+    page.get_by_label("我已阅读并同意").check()
     page.get_by_role("button", name="开通").click()
     expect(page).to_have_url(re.compile(rf"/{slug}/dashboard$"))
 
@@ -104,6 +105,7 @@ def _volunteer_joins(phone, slug: str) -> None:
     phone.get_by_label("密码", exact=True).fill(PASSWORD)
     phone.get_by_label("再次输入密码").fill(PASSWORD)
     phone.get_by_label("我是党员").check()
+    phone.get_by_label("我已阅读并同意").check()
     phone.get_by_role("button", name="注册").click()
 
     expect(phone).to_have_url(re.compile(rf"/{slug}/inbox$"))

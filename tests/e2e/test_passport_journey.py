@@ -42,6 +42,10 @@ def sign_in(page, phone: str) -> None:
     page.get_by_label("手机号").fill(phone)
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    if "/privacy/agree" in page.url:  # the seed made the account: its first login asks
+        page.get_by_role("button", name="我已阅读并同意").click()
+        page.wait_for_url(lambda url: "/privacy/agree" not in url)
 
 
 def balance(page) -> int:

@@ -289,6 +289,7 @@ def test_signing_a_street_up_greets_its_admin_in_the_inbox(client):
             "phone": "13800009999",
             "password": PASSWORD,
             "password_confirm": PASSWORD,
+            "agree_privacy": "y",
         },
     )
     assert response.status_code == 302, response.text
@@ -317,6 +318,7 @@ def test_a_volunteer_who_registers_is_greeted_in_the_inbox(app, client, make_str
             "password": PASSWORD,
             "password_confirm": PASSWORD,
             "party_member": "y",
+            "agree_privacy": "y",
         },
     )
     assert response.status_code == 302, response.text
@@ -468,6 +470,7 @@ def test_a_street_signed_up_with_redis_queues_the_welcome_after_commit(client, a
             "phone": "13800009999",
             "password": PASSWORD,
             "password_confirm": PASSWORD,
+            "agree_privacy": "y",
         },
     )
     assert response.status_code == 302

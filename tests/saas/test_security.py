@@ -244,6 +244,7 @@ def test_signup_needs_the_token_too(csrf_app, unscoped):
         "phone": "13912345678",
         "password": "good-pass-1",
         "password_confirm": "good-pass-1",
+        "agree_privacy": "y",
     }
     assert client.post("/signup", data=data).status_code == 400
     with unscoped() as session:

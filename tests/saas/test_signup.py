@@ -19,6 +19,7 @@ GOOD = {
     "phone": "13912345678",
     "password": "good-pass-1",
     "password_confirm": "good-pass-1",
+    "agree_privacy": "y",
     "csrf_token": "",
 }
 

@@ -62,6 +62,7 @@ def join(client, community_id, phone: str, **extra):
             "community": str(community_id),
             "password": "join-pass-1",
             "password_confirm": "join-pass-1",
+            "agree_privacy": "y",
             **extra,
         },
     )
@@ -139,6 +140,7 @@ def test_signup_stores_a_full_width_admin_phone_as_ascii(app, unscoped):
         "phone": "１３９-１２３４-５６７８",
         "password": "good-pass-1",
         "password_confirm": "good-pass-1",
+        "agree_privacy": "y",
     }
     client = app.test_client()
     assert client.post("/signup", data=data).status_code == 302

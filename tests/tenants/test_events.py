@@ -743,10 +743,12 @@ def test_demo_events_give_the_demo_volunteer_a_history_and_load_twice(app, clien
             assert after == before and before[1] == 8
         db.session.remove()
     login(client, "demo", "13900000005", PASSWORD)
+    client.post("/demo/privacy/agree", data={"version": "1"})  # the seed made the account
     page = client.get("/demo/activities").get_data(as_text=True)
     assert "周末便民义诊" in page and "已报名" in page and "候补第 1 位" in page
     client.post("/demo/logout")
     login(client, "demo", "13900000001", PASSWORD)
+    client.post("/demo/privacy/agree", data={"version": "1"})
     assert "朝阳社区环境清洁日" in client.get("/demo/events").get_data(as_text=True)
 
 

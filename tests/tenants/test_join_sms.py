@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from saas.audit.models import AuditEntry
+from saas.auth import codes
 from saas.auth.models import User
 from saas.extensions import db
 from saas.notify.senders import FileSink
@@ -44,7 +45,7 @@ def clock(monkeypatch) -> Clock:
     import time
 
     fake = Clock(time.time())
-    monkeypatch.setattr(verification, "time", SimpleNamespace(time=fake.time))
+    monkeypatch.setattr(codes, "time", SimpleNamespace(time=fake.time))
     monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=fake.time))
     return fake
 
@@ -89,6 +90,7 @@ def join(client, community_id, code: str | None, slug: str = "alpha", **changes)
         "community": str(community_id),
         "password": "join-pass-1",
         "password_confirm": "join-pass-1",
+        "agree_privacy": "y",
         **changes,
     }
     if code is not None:
@@ -381,6 +383,7 @@ def test_a_streets_name_never_reaches_the_sms(app, client, clock):
             "phone": "13900000009",
             "password": PASSWORD,
             "password_confirm": PASSWORD,
+            "agree_privacy": "y",
         },
     )
     assert signup.status_code == 302
@@ -432,18 +435,18 @@ def test_sending_does_not_tell_whether_a_number_is_registered(
 
 
 def test_a_failed_sms_sends_nothing_and_may_be_retried(app, client, street, sms_on, monkeypatch):
-    working = verification.sms_sender
+    working = codes.sms_sender
 
     class Down:
         def send(self, *args):
             raise OSError("gateway down")
 
-    monkeypatch.setattr(verification, "sms_sender", Down)
+    monkeypatch.setattr(codes, "sms_sender", Down)
     response = send(client)
     assert response.status_code == 422 and "短信发送失败，请稍后再试" in text(response)
     assert verification.SESSION_KEY not in session_data(app, client)
     assert texts(app) == []
-    monkeypatch.setattr(verification, "sms_sender", working)
+    monkeypatch.setattr(codes, "sms_sender", working)
     assert send(client).status_code == 200  # at once: the failed try did not start the gap
     assert len(texts(app)) == 1
 
@@ -457,7 +460,7 @@ def test_codes_are_compared_in_constant_time(app, client, street, community, sms
         compared.append((a, b))
         return hmac.compare_digest(a, b)
 
-    monkeypatch.setattr(verification, "hmac", SimpleNamespace(new=hmac.new, compare_digest=spy))
+    monkeypatch.setattr(codes, "hmac", SimpleNamespace(new=hmac.new, compare_digest=spy))
     send(client)
     join(client, community, wrong(last_code(app)))
     assert len(compared) == 1

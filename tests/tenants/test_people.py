@@ -18,6 +18,7 @@ def join(client, community_id, slug="alpha", **changes):
         "community": str(community_id) if community_id is not None else "",
         "password": "join-pass-1",
         "password_confirm": "join-pass-1",
+        "agree_privacy": "y",
         **changes,
     }
     return client.post(f"/{slug}/join", data=data)
@@ -170,6 +171,10 @@ def test_admin_creates_staff_and_org_accounts(app, admin, street, community, sco
         }
     staff_client = app.test_client()
     assert login(staff_client, "alpha", "13500000001", "staff-pass-1").status_code == 302
+    # an account someone else made: its first login asks for the street's privacy notice first
+    first = staff_client.get("/alpha/dashboard")
+    assert first.status_code == 302 and first.headers["Location"].startswith("/alpha/privacy/agree")
+    assert staff_client.post("/alpha/privacy/agree", data={"version": "1"}).status_code == 302
     assert staff_client.get("/alpha/dashboard").status_code == 200
 
 
