@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +30,8 @@ class StreetSignup:
     password: str
     password_confirm: str | None = None
     city: str = ""
+    #: what the admin's notifications are written in: the sign-up page's language
+    language: str = "zh"
 
 
 def slug_taken(session: Session, slug: str) -> bool:
@@ -87,14 +90,15 @@ def open_street(session: Session, form: StreetSignup) -> tuple[Tenant, User]:
             name=form.admin_name,
             password=form.password,
             role=Role.admin,
+            language=form.language,
         )
         record(session, "tenant.create", admin.id, "tenant", {"slug": slug})
         notify(
             session,
             admin,
             "welcome",
-            _("欢迎使用联建通，%(street)s已开通", street=name),
-            _("下一步：在“组织架构”中添加社区和网格，再邀请工作人员。"),
+            _l("欢迎使用联建通，%(street)s已开通", street=name),
+            _l("下一步：在“组织架构”中添加社区和网格，再邀请工作人员。"),
             link=f"/{slug}/structure",
         )
         session.flush()

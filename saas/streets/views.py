@@ -14,6 +14,7 @@ from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error
 from saas.jobs import queue
+from saas.notify.preferences import request_language
 from saas.streets import services
 from saas.streets.forms import SignupForm
 from saas.streets.slugs import slug_problem
@@ -46,6 +47,7 @@ def signup():
                     phone=form.phone.data,
                     password=form.password.data,
                     password_confirm=form.password_confirm.data,
+                    language=request_language(),
                 ),
             )
         except ServiceError as error:

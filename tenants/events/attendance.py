@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
@@ -108,8 +109,8 @@ def confirm_attendance(
             session,
             user,
             "points.awarded",
-            _("获得 %(n)d 积分", n=points),
-            _("参加“%(title)s”，服务 %(hours)s 小时。", title=event.title, hours=hours),
+            _l("获得 %(n)d 积分", n=points),
+            _l("参加“%(title)s”，服务 %(hours)s 小时。", title=event.title, hours=hours),
         )
     return points if entry is not None else 0
 

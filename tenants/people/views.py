@@ -15,6 +15,7 @@ from saas.auth.sessions import sign_in
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error, parse_page
+from saas.notify.preferences import request_language
 from saas.ui import render
 from tenants.people import services, verification
 from tenants.people.forms import AccountForm, JoinForm
@@ -56,6 +57,7 @@ def join():
                 party_member=form.party_member.data,
                 code=form.code.data,
                 codes=session,
+                language=request_language(),
             )
         except ServiceError as error:
             attach_error(form, error)

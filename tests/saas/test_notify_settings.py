@@ -1,0 +1,254 @@
+"""What a person chooses about their notifications, and what they then receive.
+
+Every kind of message is registered with its default channels; each account turns SMS and e-mail
+on or off per kind on its own settings page (the inbox is always on), gives an e-mail address and
+the language its messages are written in. A message is written in the recipient's language, not in
+the language of whoever's request caused it; it goes out on the channels the recipient accepts
+when it is sent. An e-mail carries its idempotency key in its Message-ID, so a send repeated after
+an interruption reaches the relay as the same message.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from saas.auth.models import User
+from saas.extensions import db
+from saas.jobs import run_job
+from saas.notify import kinds
+from saas.notify.kinds import UnknownKind
+from saas.notify.models import Notification
+from saas.notify.senders import FileSink
+from saas.notify.services import notify
+from saas.streets.models import Tenant
+from saas.tenancy import tenant_scope
+from tenants.events.models import Registration, RegistrationStatus
+from tenants.passport.services import passport_for
+from tests.conftest import PASSWORD, both_backends, login
+from tests.saas.test_i18n import compiled_catalog  # noqa: F401 (English needs the .mo)
+from tests.tenants.factories import add_community, make_event
+
+ROOT = Path(__file__).resolve().parents[2]
+DELIVER = "saas.notify.jobs:deliver"
+#: RFC 5322 msg-id: "<" dot-atom-text "@" dot-atom-text ">"
+ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+MSG_ID = re.compile(rf"<{ATOM}@{ATOM}>")
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def sent(app, channel: str) -> list[dict]:
+    return FileSink(app.config["OUTBOX_DIR"], channel).messages()
+
+
+def notes(scoped, street, kind: str) -> list[Notification]:
+    with scoped(street) as session:
+        return list(
+            session.scalars(
+                select(Notification).where(Notification.kind == kind).order_by(Notification.id)
+            )
+        )
+
+
+def account(scoped, street, user_id: int) -> User:
+    with scoped(street) as session:
+        return session.scalar(select(User).where(User.id == user_id))
+
+
+def register(scoped, street, event_id: int, *user_ids: int) -> None:
+    with scoped(street) as session:
+        for user_id in user_ids:
+            session.add(
+                Registration(
+                    event_id=event_id, user_id=user_id, status=RegistrationStatus.registered
+                )
+            )
+        session.commit()
+
+
+# ---------------------------------------------------------------------------------------------
+# The kinds
+
+
+def _kinds_passed_to_notify() -> set[str]:
+    """Every string constant given as the kind to ``notify`` (3rd argument) or to a module's
+    own wrapper ``_tell`` (5th) anywhere in saas/ and tenants/."""
+    found: set[str] = set()
+    for path in [*ROOT.glob("saas/**/*.py"), *ROOT.glob("tenants/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            position = {"notify": 2, "_tell": 4}.get(name)
+            if position is None or len(node.args) <= position:
+                continue
+            for part in ast.walk(node.args[position]):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    found.add(part.value)
+    return found
+
+
+def test_every_kind_the_code_sends_is_registered_with_a_label():
+    used = _kinds_passed_to_notify()
+    assert {"welcome", "event.cancelled", "points.awarded", "wish.claimed"} <= used
+    registered = {kind.name: kind for kind in kinds.all_kinds()}
+    assert sorted(used - set(registered)) == []
+    assert all(str(kind.label) for kind in registered.values())
+
+
+def test_a_kind_defined_twice_differently_is_refused():
+    kinds.register([kinds.get("welcome")])  # the same again: harmless
+    with pytest.raises(ValueError, match="registered twice"):
+        kinds.register([kinds.NotificationKind("welcome", _l("欢迎消息"), ("sms",))])
+    with pytest.raises(ValueError, match="unknown channels"):
+        kinds.NotificationKind("x.y", "x", ("fax",))
+
+
+@both_backends
+def test_an_unregistered_kind_is_refused_and_writes_nothing(app, make_street, make_user):
+    street = make_street("alpha")
+    user_id, _ = make_user(street)
+    with app.app_context(), tenant_scope(street.id):
+        user = db.session.scalar(select(User).where(User.id == user_id))
+        with pytest.raises(UnknownKind, match="no.such"):
+            notify(db.session, user, "no.such", "标题")
+        db.session.commit()
+        assert (
+            db.session.scalars(select(Notification).where(Notification.user_id == user_id)).all()
+            == []
+        )
+        db.session.remove()
+
+
+# ---------------------------------------------------------------------------------------------
+# The recipient's language
+
+
+@both_backends
+@pytest.mark.parametrize(
+    ("admin_page", "language", "title", "body"),
+    [
+        ("zh_Hans_CN", "en", "Points adjusted: +30", "Reason: 年度表彰. Balance: 30 points."),
+        ("en", "zh", "积分调整：+30", "原因：年度表彰。当前积分 30。"),
+    ],
+)
+def test_a_message_is_written_in_the_recipients_language_not_the_admins(
+    app, client, make_street, make_user, scoped, admin_page, language, title, body
+):
+    street = make_street("alpha")
+    user_id, _ = make_user(street, language=language)
+    with scoped(street) as session:
+        user = session.scalar(select(User).where(User.id == user_id))
+        passport_id = passport_for(session, user, session.get(Tenant, street.id)).id
+        session.commit()
+    client.get(f"/lang/{admin_page}")
+    login(client, "alpha", street.admin_phone)
+
+    response = client.post(
+        f"/alpha/passports/{passport_id}/adjust", data={"delta": "30", "reason": "年度表彰"}
+    )
+    assert response.status_code == 302
+    (note,) = notes(scoped, street, "points.adjusted")
+    assert (note.user_id, note.title, note.body) == (user_id, title, body)
+
+
+@both_backends
+def test_a_cancellation_with_its_reason_reaches_each_person_in_their_language(
+    app, client, make_street, make_user, scoped
+):
+    street = make_street("alpha")
+    english, _ = make_user(street, language="en")
+    chinese, _ = make_user(street)
+    event_id = make_event(scoped, street, title="社区清洁")
+    register(scoped, street, event_id, english, chinese)
+    login(client, "alpha", street.admin_phone)
+
+    response = client.post(f"/alpha/events/{event_id}/cancel", data={"reason": "暴雨预警"})
+    assert response.status_code == 302
+    told = {n.user_id: (n.title, n.body) for n in notes(scoped, street, "event.cancelled")}
+    assert told[english][0] == "Event cancelled: 社区清洁"
+    assert told[english][1].startswith("The event “社区清洁”, planned for ")
+    assert told[english][1].endswith("has been cancelled. Reason: 暴雨预警")
+    assert told[chinese][0] == "活动取消：社区清洁"
+    assert told[chinese][1].startswith("原定于 ") and told[chinese][1].endswith(
+        "已取消。原因：暴雨预警"
+    )
+    # the SMS says the same as the inbox, in the same language
+    assert {m["subject"] for m in sent(app, "sms")} == {told[english][0], told[chinese][0]}
+
+
+@both_backends
+def test_the_reminder_job_writes_in_each_recipients_language(app, make_street, make_user, scoped):
+    from datetime import timedelta
+
+    from saas.db import utcnow
+
+    street = make_street("alpha")
+    english, _ = make_user(street, language="en")
+    chinese, _ = make_user(street)
+    soon = make_event(
+        scoped, street, title="义诊", place="文化站", starts_at=utcnow() + timedelta(hours=20)
+    )
+    register(scoped, street, soon, english, chinese)
+    with app.app_context():
+        assert run_job("tenants.events.jobs:send_reminders", None) == 2
+    told = {n.user_id: (n.title, n.body) for n in notes(scoped, street, "event.reminder")}
+    assert told[english][0] == "Reminder: your event is tomorrow"
+    assert told[english][1].startswith("“义诊”, which you signed up for, starts at ")
+    assert told[english][1].endswith(" at 文化站.")
+    assert told[chinese][0] == "明天的活动提醒"
+    assert told[chinese][1].endswith("开始，地点：文化站。")
+
+
+@both_backends
+def test_joining_from_an_english_page_makes_an_account_greeted_in_english(
+    app, client, make_street, scoped
+):
+    street = make_street("alpha", name="阳光街道")
+    community = add_community(scoped, street, "幸福社区")
+    client.get("/lang/en")
+    response = client.post(
+        "/alpha/join",
+        data={
+            "phone": "13912345678",
+            "name": "李志愿",
+            "community": str(community),
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+        },
+    )
+    assert response.status_code == 302, response.text
+    (welcome,) = notes(scoped, street, "welcome")[1:]  # after the admin's own
+    assert welcome.title == "Welcome to volunteering with 阳光街道"
+    assert account(scoped, street, welcome.user_id).language == "en"
+
+    client.post("/alpha/logout")
+    client.get("/lang/zh_Hans_CN")  # a later page in Chinese changes nothing already written
+    login(client, "alpha", "13912345678")
+    assert "Welcome to volunteering with 阳光街道" in client.get("/alpha/inbox").text
+
+
+def test_signing_a_street_up_from_an_english_page_greets_its_admin_in_english(client, scoped):
+    client.get("/lang/en")
+    response = client.post(
+        "/signup",
+        data={
+            "street_name": "示范街道",
+            "slug": "shifan",
+            "district": "测试区",
+            "admin_name": "王主任",
+            "phone": "13800009999",
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert "Welcome to Lianjiantong: 示范街道 is ready" in client.get("/shifan/inbox").text
