@@ -18,6 +18,7 @@ import pytest
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from saas.audit.models import AuditEntry
 from saas.auth.models import User
 from saas.extensions import db
 from saas.jobs import run_job
@@ -32,7 +33,7 @@ from tenants.events.models import Registration, RegistrationStatus
 from tenants.passport.services import passport_for
 from tests.conftest import PASSWORD, both_backends, login
 from tests.saas.test_i18n import compiled_catalog  # noqa: F401 (English needs the .mo)
-from tests.tenants.factories import add_community, make_event
+from tests.tenants.factories import add_community, make_event, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 DELIVER = "saas.notify.jobs:deliver"
@@ -61,6 +62,34 @@ def notes(scoped, street, kind: str) -> list[Notification]:
 def account(scoped, street, user_id: int) -> User:
     with scoped(street) as session:
         return session.scalar(select(User).where(User.id == user_id))
+
+
+def settings_form(language: str = "zh", email: str = "", **ticks: list[str]) -> dict:
+    """What the settings page posts, with the kinds ticked for ``by_sms`` and ``by_email``."""
+    return {
+        "email": email,
+        "language": language,
+        "by_sms": ticks.get("by_sms", []),
+        "by_email": ticks.get("by_email", []),
+    }
+
+
+def post_settings(client, slug: str, form: dict):
+    return client.post(f"/{slug}/account/notifications", data=form)
+
+
+def ticked(html: str, channel: str, kind: str) -> bool:
+    """Whether the settings page shows ``channel`` ticked for ``kind``."""
+    tag = re.search(rf'<input[^>]*name="by_{channel}" value="{re.escape(kind)}"[^>]*>', html)
+    assert tag, f"no {channel} box for {kind}"
+    return " checked" in tag.group(0)
+
+
+def chosen_language(html: str) -> str:
+    """The language the settings page shows chosen."""
+    tags = re.findall(r'<input[^>]*name="language"[^>]*>', html)
+    (chosen,) = [tag for tag in tags if " checked" in f" {tag}"]
+    return re.search(r'value="(\w+)"', chosen).group(1)
 
 
 def register(scoped, street, event_id: int, *user_ids: int) -> None:
@@ -252,3 +281,189 @@ def test_signing_a_street_up_from_an_english_page_greets_its_admin_in_english(cl
     )
     assert response.status_code == 302
     assert "Welcome to Lianjiantong: 示范街道 is ready" in client.get("/shifan/inbox").text
+
+
+# ---------------------------------------------------------------------------------------------
+# The settings page
+
+
+@both_backends
+@pytest.mark.parametrize("role", ["admin", "staff", "org", "volunteer"])
+def test_every_role_reaches_its_own_settings_from_the_inbox(app, make_street, make_user, role):
+    street = make_street("alpha")
+    _user_id, phone = make_user(street, role)
+    client = signed_in(app, "alpha", phone)
+    assert "/alpha/account/notifications" in client.get("/alpha/inbox").text
+
+    page = client.get("/alpha/account/notifications")
+    assert page.status_code == 200
+    html = page.text
+    for kind in kinds.all_kinds():
+        assert str(kind.label) in html
+    # the defaults: a cancellation by SMS and e-mail, points only in the inbox
+    assert ticked(html, "sms", "event.cancelled")
+    assert ticked(html, "email", "event.cancelled")
+    assert not ticked(html, "sms", "points.awarded")
+    assert html.count("checked disabled") == len(kinds.all_kinds())  # the inbox: always on
+
+
+def test_a_guest_is_sent_to_the_login_page(client, make_street):
+    make_street("alpha")
+    response = client.get("/alpha/account/notifications")
+    assert response.status_code == 302 and "/alpha/login" in response.headers["Location"]
+
+
+@both_backends
+def test_saved_settings_are_kept_shown_and_audited(app, make_street, make_user, scoped):
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    client = signed_in(app, "alpha", phone)
+
+    form = settings_form(
+        "en", "Li.Ming@Example.COM", by_sms=["event.reminder"], by_email=["points.awarded"]
+    )
+    response = post_settings(client, "alpha", form)
+    assert response.status_code == 302
+    user = account(scoped, street, user_id)
+    assert (user.email, user.language) == ("Li.Ming@example.com", "en")
+    assert user.notification_prefs["event.reminder"] == ["sms"]
+    assert user.notification_prefs["event.cancelled"] == []  # unticked: neither SMS nor e-mail
+    assert user.notification_prefs["points.awarded"] == ["email"]
+
+    html = client.get("/alpha/account/notifications").text
+    assert "通知设置已保存" in html
+    assert 'value="Li.Ming@example.com"' in html
+    assert chosen_language(html) == "en"
+    assert ticked(html, "email", "points.awarded")
+    assert not ticked(html, "sms", "event.cancelled")
+
+    post_settings(client, "alpha", form)  # the same again: nothing new to audit
+    with scoped(street) as session:
+        audits = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "account.notifications")
+        ).all()
+        assert len(audits) == 1 and audits[0].detail["email_changed"] is True
+
+
+@both_backends
+@pytest.mark.parametrize(
+    "address",
+    [
+        "li@",
+        "li ming@example.com",
+        "li@example",
+        "<li@example.com>",
+        "李@例子.中国",
+        "a@b.c\r\nBcc: x@y.z",
+    ],
+)
+def test_a_bad_address_is_refused_and_nothing_typed_is_lost(
+    app, make_street, make_user, scoped, address
+):
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    client = signed_in(app, "alpha", phone)
+
+    form = settings_form("en", address, by_sms=["points.awarded"], by_email=["wish.claimed"])
+    response = post_settings(client, "alpha", form)
+    assert response.status_code == 422
+    html = response.text
+    assert "邮箱格式不正确" in html
+    assert chosen_language(html) == "en"
+    assert ticked(html, "sms", "points.awarded")
+    assert ticked(html, "email", "wish.claimed")
+    assert not ticked(html, "sms", "event.cancelled")
+    user = account(scoped, street, user_id)
+    assert (user.email, user.language, user.notification_prefs) == (None, "zh", {})
+
+
+def test_a_full_width_address_is_stored_in_ascii(app, make_street, make_user, scoped):
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    client = signed_in(app, "alpha", phone)
+    response = post_settings(client, "alpha", settings_form(email="ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ"))
+    assert response.status_code == 302
+    assert account(scoped, street, user_id).email == "li@example.com"
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery follows the choice
+
+
+@both_backends
+def test_a_cancellation_goes_by_email_to_those_with_an_address(
+    app, client, make_street, make_user, scoped
+):
+    street = make_street("alpha")
+    with_address, phone = make_user(street, email="li@example.com")
+    without, _ = make_user(street)
+    event_id = make_event(scoped, street, title="社区清洁")
+    register(scoped, street, event_id, with_address, without)
+    login(client, "alpha", street.admin_phone)
+
+    client.post(f"/alpha/events/{event_id}/cancel")
+    assert [(m["to"], m["subject"]) for m in sent(app, "email")] == [
+        ("li@example.com", "活动取消：社区清洁")
+    ]
+    assert len(sent(app, "sms")) == 2
+    channels = {n.user_id: n.channels for n in notes(scoped, street, "event.cancelled")}
+    assert channels == {with_address: "sms,email", without: "sms"}
+
+
+@both_backends
+def test_a_kind_turned_off_is_not_sent_and_one_turned_on_is(app, make_street, make_user, scoped):
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    client = signed_in(app, "alpha", phone)
+    form = settings_form("zh", "li@example.com", by_email=["event.cancelled", "points.awarded"])
+    assert post_settings(client, "alpha", form).status_code == 302
+
+    with app.app_context(), tenant_scope(street.id):
+        user = db.session.scalar(select(User).where(User.id == user_id))
+        notify(db.session, user, "event.cancelled", _l("活动取消：%(title)s", title="义诊"))
+        notify(db.session, user, "points.awarded", _l("获得 %(n)d 积分", n=5))
+        notify(db.session, user, "wish.claimed", "心愿已被认领")
+        db.session.commit()
+        db.session.remove()
+    assert sent(app, "sms") == []
+    assert [m["subject"] for m in sent(app, "email")] == ["活动取消：义诊", "获得 5 积分"]
+
+
+class FailingSms:
+    def __init__(self, config, channel: str):
+        pass
+
+    def send(self, key: str, to: str, subject: str, body: str) -> None:
+        raise ConnectionError("SMS gateway unreachable")
+
+
+@both_backends
+def test_a_retry_uses_the_channels_accepted_when_it_is_sent(
+    app, make_street, make_user, scoped, monkeypatch
+):
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    monkeypatch.setitem(app.config, "SMS_SENDER", f"{__name__}:FailingSms")
+    with app.app_context(), tenant_scope(street.id):
+        user = db.session.scalar(select(User).where(User.id == user_id))
+        note = notify(db.session, user, "event.reminder", "明天的活动提醒", "九点集合")
+        db.session.commit()  # the first try, at once: the gateway is down
+        note_id = note.id
+        db.session.remove()
+    (written,) = notes(scoped, street, "event.reminder")
+    assert (written.channels, written.attempts, written.status) == ("sms", 1, "pending")
+
+    # meanwhile the person turns SMS off for reminders, gives an address and asks for e-mail
+    client = signed_in(app, "alpha", phone)
+    form = settings_form("zh", "li@example.com", by_email=["event.reminder"])
+    assert post_settings(client, "alpha", form).status_code == 302
+
+    monkeypatch.setitem(app.config, "SMS_SENDER", "file")  # the gateway is back
+    with app.app_context():
+        assert run_job(DELIVER, street.id, note_id) == "sent"
+    assert sent(app, "sms") == []
+    assert [(m["to"], m["subject"]) for m in sent(app, "email")] == [
+        ("li@example.com", "明天的活动提醒")
+    ]
+    (delivered,) = notes(scoped, street, "event.reminder")
+    assert delivered.channels == "email"
