@@ -11,7 +11,12 @@ an interruption reaches the relay as the same message.
 from __future__ import annotations
 
 import ast
+import email
+import email.policy
+import json
 import re
+import socketserver
+import threading
 from pathlib import Path
 
 import pytest
@@ -25,7 +30,7 @@ from saas.jobs import run_job
 from saas.notify import kinds
 from saas.notify.kinds import UnknownKind
 from saas.notify.models import Notification
-from saas.notify.senders import FileSink
+from saas.notify.senders import FileSink, message_id
 from saas.notify.services import notify
 from saas.streets.models import Tenant
 from saas.tenancy import tenant_scope
@@ -467,3 +472,177 @@ def test_a_retry_uses_the_channels_accepted_when_it_is_sent(
     ]
     (delivered,) = notes(scoped, street, "event.reminder")
     assert delivered.channels == "email"
+
+
+# ---------------------------------------------------------------------------------------------
+# SMTP: the key in the Message-ID
+
+
+class SmtpSink(socketserver.ThreadingTCPServer):
+    """A mail relay on 127.0.0.1 that keeps what it is sent. The first ``hang_ups`` messages are
+    kept and then the connection drops before the relay says "250": the sender cannot tell whether
+    it was taken, so it tries again."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, hang_ups: int = 0):
+        super().__init__(("127.0.0.1", 0), _SmtpSession)
+        self.received: list[bytes] = []
+        self.hang_ups = hang_ups
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+
+class _SmtpSession(socketserver.StreamRequestHandler):
+    timeout = 10
+
+    def say(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self.say("220 sink ESMTP")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                self.say("250-sink")
+                self.say("250 8BITMIME")
+            elif verb in (b"HELO", b"MAIL", b"RCPT", b"RSET", b"NOOP"):
+                self.say("250 OK")
+            elif verb == b"DATA":
+                self.say("354 go on")
+                lines = []
+                while (part := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(part[1:] if part.startswith(b"..") else part)
+                self.server.received.append(b"".join(lines))
+                if self.server.hang_ups:
+                    self.server.hang_ups -= 1
+                    return  # kept it, and the line dropped before it could say so
+                self.say("250 queued")
+            elif verb == b"QUIT":
+                self.say("221 bye")
+                return
+            else:
+                self.say("502 not here")
+
+
+@pytest.fixture
+def smtp_sink(app, monkeypatch):
+    sink = SmtpSink(hang_ups=1)
+    thread = threading.Thread(target=sink.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setitem(app.config, "EMAIL_SENDER", "smtp")
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", sink.port)
+    monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)
+    monkeypatch.setitem(app.config, "SMTP_USER", None)
+    monkeypatch.setitem(app.config, "MAIL_FROM", "联建通 <noreply@mail.example.org>")
+    try:
+        yield sink
+    finally:
+        sink.shutdown()
+        sink.server_close()
+
+
+@both_backends
+def test_an_email_sent_again_after_an_interruption_has_the_same_message_id(
+    app, make_street, make_user, scoped, smtp_sink
+):
+    street = make_street("alpha")
+    user_id, _ = make_user(street, email="li@example.com", language="en")
+    with app.app_context(), tenant_scope(street.id):
+        user = db.session.scalar(select(User).where(User.id == user_id))
+        note = notify(db.session, user, "event.cancelled", _l("活动取消：%(title)s", title="义诊"))
+        db.session.commit()  # the first try: the relay keeps it, the line drops
+        note_id, key = note.id, note.idempotency_key
+        db.session.remove()
+    (first,) = notes(scoped, street, "event.cancelled")
+    assert (first.attempts, first.email_sent_at) == (1, None)
+    assert len(smtp_sink.received) == 1
+
+    with app.app_context():
+        assert run_job(DELIVER, street.id, note_id) == "sent"  # what rq's retry runs
+        assert run_job(DELIVER, street.id, note_id) == "sent"  # and a stray third run: nothing
+    assert len(sent(app, "sms")) == 1
+    messages = [
+        email.message_from_bytes(raw, policy=email.policy.default) for raw in smtp_sink.received
+    ]
+    assert len(messages) == 2
+    # on the wire, not only as a lenient parser reads it back
+    header = f"Message-ID: <{key}-email@mail.example.org>\r\n".encode()
+    assert all(header in raw for raw in smtp_sink.received)
+    ids = {str(m["Message-ID"]) for m in messages}
+    assert ids == {f"<{key}-email@mail.example.org>"}
+    assert MSG_ID.fullmatch(ids.pop())
+    assert {str(m["Subject"]) for m in messages} == {"Event cancelled: 义诊"}
+    assert all(m["Date"] and str(m["To"]) == "li@example.com" for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "expected"),
+    [
+        ("noreply@example.org", "<n1-2-email@example.org>"),
+        ("联建通 <noreply@Mail.Example.org>", "<n1-2-email@mail.example.org>"),
+        ('"Jie Dao, Office" <noreply@example.org.>', "<n1-2-email@example.org>"),
+        ("noreply@example.org (联建通)", "<n1-2-email@example.org>"),
+        ("noreply@例子.中国", "<n1-2-email@xn--fsqu00a.xn--fiqs8s>"),
+        ("noreply", "<n1-2-email@localhost>"),
+        ("", "<n1-2-email@localhost>"),
+        ("noreply@[127.0.0.1]", "<n1-2-email@localhost>"),
+    ],
+)
+def test_the_message_id_is_a_valid_msg_id_whatever_mail_from_looks_like(mail_from, expected):
+    assert message_id("n1-2-email", mail_from) == expected
+    assert MSG_ID.fullmatch(expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# The HTTP SMS gateway: the key in the body and in an Idempotency-Key header
+
+
+@pytest.fixture
+def sms_gateway(app, monkeypatch):
+    """An SMS gateway on 127.0.0.1 that answers 502 to its first request, then 200."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    requests: list[tuple[str, dict]] = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append((self.headers["Idempotency-Key"], body))
+            self.send_response(502 if len(requests) == 1 else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setitem(app.config, "SMS_SENDER", "http")
+    monkeypatch.setitem(app.config, "SMS_GATEWAY_URL", f"http://127.0.0.1:{server.server_port}/")
+    monkeypatch.setitem(app.config, "SMS_GATEWAY_KEY", "gateway-secret")
+    try:
+        yield requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_sms_gateway_gets_the_same_key_on_a_retry(app, make_street, make_user, sms_gateway):
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    with app.app_context(), tenant_scope(street.id):
+        user = db.session.scalar(select(User).where(User.id == user_id))
+        note = notify(db.session, user, "event.reminder", "明天的活动提醒", "九点集合")
+        db.session.commit()  # the first try: the gateway answers 502
+        note_id, key = note.id, f"{note.idempotency_key}-sms"
+        db.session.remove()
+    with app.app_context():
+        assert run_job(DELIVER, street.id, note_id) == "sent"
+    assert (
+        sms_gateway == [(key, {"key": key, "phone": phone, "text": "明天的活动提醒 九点集合"})] * 2
+    )
