@@ -5,7 +5,8 @@ blueprints, its menu entries per role, its dashboard to-dos and panels, its peri
 seeders, its CLI commands and its signal receivers. ``tenants/__init__.py`` lists the packages once,
 in order. :func:`init_app` loads that list when the app is made and keeps it on the app; the
 layout's navigation (:func:`menu_for`), the dashboard (:func:`todos_for`, :func:`panels_for`), the
-scheduler (:func:`periodic_jobs`), the CLI and ``flask seed-demo`` read it from there. Nothing in
+scheduler (:func:`periodic_jobs`), the CLI, ``flask seed-demo`` and the notification settings read
+it from there. Nothing in
 ``saas`` names a module.
 
 This follows how Indico's modules and pretix's apps contribute to the product through signals,
@@ -20,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
+
+from saas.notify.kinds import NotificationKind
+from saas.notify.kinds import register as register_kinds
 
 #: the roles a menu entry, to-do or panel can be shown to (saas.auth.models.Role), and "guest"
 #: for a visitor of a street who is not signed in
@@ -128,6 +132,8 @@ class Module:
     commands: tuple[str, ...] = ()
     #: modules imported at start-up for their signal receivers (``@signal.connect`` at import)
     receivers: tuple[str, ...] = ()
+    #: what its notifications can be about, with their default channels (saas.notify.kinds)
+    notification_kinds: tuple[NotificationKind, ...] = ()
 
 
 def _resolve(path: str) -> Any:
@@ -165,6 +171,7 @@ def init_app(app: Flask, packages: Iterable[str], platform: Module | None = None
     for module in modules:
         for path in module.blueprints:
             app.register_blueprint(_resolve(path))
+        register_kinds(module.notification_kinds)
     _check_periodic_names(modules)
 
 

@@ -72,7 +72,7 @@ def _seed_street_a(app, scoped, street, make_user):
         from saas.notify.services import notify
 
         user = session.scalar(select(User).where(User.id == user_id))
-        note = notify(session, user, "secret", SECRET + "通知")
+        note = notify(session, user, "welcome", SECRET + "通知")
         session.flush()
         entry = session.scalar(select(AuditEntry).limit(1))
         ids = _seed_module_rows(session, community.id, user_id) | {

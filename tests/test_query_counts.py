@@ -55,7 +55,7 @@ def _grow(scoped, street, admin_id: int, n: int) -> None:
                     community_id=community.id,
                 )
             )
-            notify(session, admin, "test", f"通知{i}")
+            notify(session, admin, "welcome", f"通知{i}")
         session.commit()
 
 

@@ -32,6 +32,7 @@ ACTIONS = {
     "tenant.status": _l("街道状态变更"),
     "structure.change": _l("组织架构变更"),
     "notification.resend": _l("重发通知"),
+    "account.notifications": _l("修改通知设置"),
     "points.adjust": _l("调整积分"),
     "event.cancel": _l("取消活动"),
     "event.checkin_reset": _l("重置签到码"),

@@ -33,6 +33,7 @@ class User(TenantScoped, db.Model):
     #: 11 digits, normalised (no +86, spaces or dashes)
     phone: Mapped[str] = mapped_column(String(11))
     name: Mapped[str] = mapped_column(String(50))
+    #: where e-mail notifications go; none without one (saas.notify.preferences.clean_email)
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     #: admin, staff, org or volunteer (see Role)
@@ -54,6 +55,12 @@ class User(TenantScoped, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the language the account's notifications are written in: "zh" or "en", chosen at join from
+    #: the page's language and changed on its settings page (saas.notify.preferences)
+    language: Mapped[str] = mapped_column(String(8), default="zh", server_default="zh")
+    #: per notification kind, the channels besides the inbox the account chose ("sms", "email");
+    #: a kind missing here follows its default (saas.notify.kinds)
+    notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     # Flask-Login protocol
     is_authenticated = True

@@ -57,8 +57,13 @@ def create_user(
     is_party_member: bool = False,
     is_grid_worker: bool = False,
     actor: User | None = None,
+    language: str = "zh",
 ) -> User:
-    """A new account in the current street; refuses a phone already registered there."""
+    """A new account in the current street; refuses a phone already registered there.
+
+    :param language: what its notifications are written in, "zh" or "en" (the page's language
+        for someone joining by themselves)
+    """
     phone = clean_phone(phone)
     name = clean_name(name)
     check_password_pair(password, None)
@@ -73,6 +78,7 @@ def create_user(
         community_id=community_id,
         is_party_member=is_party_member,
         is_grid_worker=is_grid_worker,
+        language=language if language in ("zh", "en") else "zh",
     )
     session.add(user)
     try:

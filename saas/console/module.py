@@ -17,6 +17,7 @@ from saas.modules import (
     PeriodicJob,
     Todo,
 )
+from saas.notify.kinds import NotificationKind
 from saas.notify.services import count_failed
 
 PLATFORM = Module(
@@ -57,4 +58,5 @@ PLATFORM = Module(
         PeriodicJob("notify-sweep", "saas.notify.jobs:sweep", 60),
         PeriodicJob("audit-purge", "saas.audit.services:purge_expired", 24 * 3600),
     ),
+    notification_kinds=(NotificationKind("welcome", _l("欢迎消息")),),
 )

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from saas.auth.models import User
 from saas.db import utcnow
 from saas.extensions import db
 from saas.jobs import JOB_TIMEOUT, RETRY_INTERVALS, enqueue_now
-from saas.notify import senders
+from saas.notify import preferences, senders
 from saas.notify.models import Channel, Notification, NotificationStatus
 from saas.tenancy import all_tenants
 
@@ -55,7 +56,7 @@ def deliver(notification_id: int) -> str:
         note = _lock(notification_id)
         if note is None or note.status != NotificationStatus.pending:
             return note.status if note else "missing"
-        for channel, mark, send in list(_channels(note)):
+        for channel, mark, send in _channels(note):
             claimed = _claim(notification_id, channel, mark, holder)
             if claimed is None:
                 continue  # sent by an earlier run, or nowhere to send it
@@ -141,13 +142,25 @@ def _end_lease(note: Notification) -> None:
     note.sending_by = None
 
 
-def _channels(note: Notification):
-    """(channel, the column marking it sent, its sender factory) for each channel asked for."""
-    wanted = note.channel_list
+def _channels(note: Notification) -> list[tuple[str, str, Callable[[], senders.Sender]]]:
+    """(channel, the column marking it sent, its sender factory) for each channel the recipient
+    accepts for the note's kind now: a channel turned off since it was written is not used, one
+    turned on is. A kind no longer registered goes out as it was written.
+
+    What it finds is written back to ``note.channels`` (what the failed list shows); the caller's
+    transaction carries it.
+    """
+    user = db.session.scalar(select(User).where(User.id == note.user_id))
+    wanted = preferences.channels_for(user, note.kind) if user is not None else []
+    if wanted is None:
+        wanted = note.channel_list
+    note.channels = ",".join(wanted)
+    found = []
     if Channel.sms in wanted:
-        yield Channel.sms, "sms_sent_at", senders.sms_sender
+        found.append((Channel.sms, "sms_sent_at", senders.sms_sender))
     if Channel.email in wanted:
-        yield Channel.email, "email_sent_at", senders.email_sender
+        found.append((Channel.email, "email_sent_at", senders.email_sender))
+    return found
 
 
 def _lock(notification_id: int) -> Notification | None:

@@ -43,7 +43,8 @@ class Notification(TenantScoped, db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     #: a path inside the street to open, or empty
     link: Mapped[str] = mapped_column(String(300), default="")
-    #: channels asked for besides the inbox, comma-separated: "sms,email"
+    #: channels besides the inbox, comma-separated ("sms,email"): those the recipient accepted when
+    #: it was written, then those it goes out on (the delivery job asks the recipient again)
     channels: Mapped[str] = mapped_column(String(50), default="")
     status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.pending)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

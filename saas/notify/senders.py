@@ -1,6 +1,7 @@
 """Where SMS and e-mail go: a file sink in development and tests, SMTP and an HTTP gateway in
-production. Every send carries an idempotency key; the file sink refuses a key it already has, and
-the HTTP gateway is given it to do the same.
+production. Every send carries an idempotency key, the same on every try of one message: the file
+sink refuses a key it already has, the HTTP gateway is given it to do the same, and an e-mail
+carries it in its ``Message-ID``.
 
 ``SMS_SENDER`` / ``EMAIL_SENDER`` pick one: ``file`` (the default), ``http`` (SMS) or ``smtp``
 (e-mail), or ``package.module:factory`` for any other, called as ``factory(config, channel)``.
@@ -11,10 +12,12 @@ from __future__ import annotations
 import fcntl
 import importlib
 import json
+import re
 import smtplib
 import urllib.request
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Protocol
 
@@ -53,7 +56,34 @@ class FileSink:
         return [json.loads(line) for line in self.path.read_text().splitlines() if line]
 
 
+#: RFC 5322 dot-atom-text: what each side of a msg-id may be
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+def message_id(key: str, mail_from: str) -> str:
+    """The ``Message-ID`` of the e-mail sent with idempotency key ``key``: ``<key@domain>``, the
+    domain being ``MAIL_FROM``'s (a display name around it is fine). The same key gives the same
+    id, so a send repeated after an interruption is a duplicate a mail system can drop.
+
+    ``localhost`` stands in for a domain that cannot be read, or cannot be a msg-id's right side.
+    """
+    _local, at, domain = parseaddr(mail_from)[1].rpartition("@")
+    domain = domain.strip().rstrip(".").lower() if at else ""
+    try:
+        domain = domain.encode("idna").decode("ascii")  # 中文域名 → xn--…
+    except UnicodeError:
+        domain = ""
+    if not _DOT_ATOM.fullmatch(domain):
+        domain = "localhost"
+    if not _DOT_ATOM.fullmatch(key):
+        raise ValueError(f"an idempotency key must be a dot-atom to be a Message-ID: {key!r}")
+    return f"<{key}@{domain}>"
+
+
 class SmtpSender:
+    """Sends through an SMTP relay. SMTP has no idempotency key of its own: the key goes into the
+    ``Message-ID`` (see ``message_id``), the same on every try of one message."""
+
     def __init__(self, config):
         self.config = config
 
@@ -62,7 +92,8 @@ class SmtpSender:
         msg["From"] = self.config["MAIL_FROM"]
         msg["To"] = to
         msg["Subject"] = subject
-        msg["Message-ID"] = f"<{key}@{self.config['MAIL_FROM'].split('@')[-1]}>"
+        msg["Date"] = formatdate(usegmt=True)
+        msg["Message-ID"] = message_id(key, self.config["MAIL_FROM"])
         msg.set_content(body)
         with smtplib.SMTP(self.config["SMTP_HOST"], self.config["SMTP_PORT"], timeout=20) as smtp:
             if self.config["SMTP_STARTTLS"]:
@@ -73,7 +104,8 @@ class SmtpSender:
 
 
 class HttpSmsGateway:
-    """POSTs JSON ``{key, phone, text}`` with a bearer key; the gateway de-duplicates on ``key``."""
+    """POSTs JSON ``{key, phone, text}`` with a bearer key, the key also in an ``Idempotency-Key``
+    header; the gateway de-duplicates on it (README, "Notifications")."""
 
     def __init__(self, url: str, api_key: str):
         self.url, self.api_key = url, api_key
@@ -83,7 +115,11 @@ class HttpSmsGateway:
         request = urllib.request.Request(  # noqa: S310 (the URL is the operator's own setting)
             self.url,
             data=payload.encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.api_key}",
+                "Idempotency-Key": key,
+            },
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import LazyString
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,9 @@ from saas.auth.models import User
 from saas.db import utcnow
 from saas.errors import NotFound
 from saas.jobs import JOB_TIMEOUT, RETRY_INTERVALS, enqueue_after_commit
+from saas.notify.kinds import require as require_kind
 from saas.notify.models import Notification, NotificationStatus
+from saas.notify.preferences import channels_for, speaking
 
 DELIVER = "saas.notify.jobs:deliver"
 INBOX_PAGE = 20
@@ -26,23 +29,29 @@ def notify(
     session: Session,
     user: User,
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | LazyString,
+    body: str | LazyString = "",
     link: str = "",
-    channels: tuple[str, ...] = (),
 ) -> Notification:
     """Write one message to ``user`` in the current transaction; it is sent after commit.
 
-    :param channels: besides the in-app inbox: "sms", "email" (e-mail only if the user has one)
+    Title and body are written in the recipient's language, not the request's: pass them lazy
+    (``lazy_gettext`` as ``_l``, or ``joined`` of such), and they are translated here. It goes
+    to the inbox, and on the channels ``user`` accepts for ``kind`` when it is sent
+    (``saas.notify.preferences``).
+
+    :raise UnknownKind: no module registered ``kind`` (``saas.notify.kinds.register``)
     """
-    wanted = [c for c in channels if c == "sms" or (c == "email" and user.email)]
+    require_kind(kind)
+    with speaking(user):
+        title, body = str(title), str(body)
     note = Notification(
         user_id=user.id,
         kind=kind,
         title=title[:200],
         body=body,
         link=link,
-        channels=",".join(wanted),
+        channels=",".join(channels_for(user, kind) or ()),
     )
     session.add(note)
     session.flush()
@@ -50,6 +59,12 @@ def notify(
         DELIVER, user.tenant_id, note.id, job_id=delivery_job_id(note.tenant_id, note.id)
     )
     return note
+
+
+def joined(*parts: str | LazyString) -> LazyString:
+    """Lazy strings put end to end, still lazy: ``+`` would translate them in the request's
+    language on the spot."""
+    return LazyString(lambda: "".join(str(part) for part in parts))
 
 
 def inbox(session: Session, user: User, before_id: int | None = None) -> list[Notification]:

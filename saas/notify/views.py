@@ -1,4 +1,5 @@
-"""The inbox (/<slug>/inbox), its header badge, and the admin's failed-delivery list."""
+"""The inbox (/<slug>/inbox), its header badge, the account's own notification settings
+(/<slug>/account/notifications), and the admin's failed-delivery list."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from flask_login import current_user
 from saas.audit.services import record
 from saas.auth.access import admin_only, signed_in
 from saas.extensions import db
-from saas.notify import services
+from saas.notify import kinds, preferences, services
+from saas.notify.forms import NotificationSettingsForm
 from saas.ui import local_path, render
+from saas.views import submit_form
 
 bp = Blueprint("notify", __name__, url_prefix="/<slug:tenant>")
 
@@ -61,6 +64,42 @@ def read_all():
     services.mark_all_read(db.session, current_user)
     db.session.commit()
     return redirect(url_for("notify.inbox"))
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@signed_in
+def settings():
+    """Every role's own page: per kind, SMS and e-mail on or off; the address; the language."""
+    user = current_user._get_current_object()
+    form = NotificationSettingsForm(
+        data={"email": user.email or "", "language": preferences.language_of(user)}
+    )
+    if request.method == "POST":
+        # a refused form comes back with the boxes as they were ticked, not as they were saved
+        chosen = {
+            kind.name: {
+                c for c in kinds.OPTIONAL_CHANNELS if kind.name in request.form.getlist(f"by_{c}")
+            }
+            for kind in kinds.all_kinds()
+        }
+    else:
+        chosen = preferences.chosen_channels(user)
+    outcome = submit_form(
+        form,
+        lambda: preferences.save_settings(
+            db.session,
+            user,
+            email=form.email.data,
+            language=form.language.data,
+            choices=chosen,
+        ),
+    )
+    if outcome.done:
+        flash(_("通知设置已保存"), "success")
+        return redirect(url_for("notify.settings"))
+    return render(
+        "notify/settings.html", form=form, kinds=kinds.all_kinds(), chosen=chosen
+    ), outcome.status
 
 
 @bp.route("/notifications/failed")

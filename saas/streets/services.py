@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -34,6 +35,8 @@ class StreetSignup:
     #: street's notice (version 1), False refuses the sign-up; None where nobody was asked (the
     #: CLI), so the admin is asked at first login
     privacy_agreed: bool | None = None
+    #: what the admin's notifications are written in: the sign-up page's language
+    language: str = "zh"
 
 
 def slug_taken(session: Session, slug: str) -> bool:
@@ -95,6 +98,7 @@ def open_street(session: Session, form: StreetSignup) -> tuple[Tenant, User]:
             name=form.admin_name,
             password=form.password,
             role=Role.admin,
+            language=form.language,
         )
         if form.privacy_agreed:
             privacy.record_consent(session, tenant, admin, 1, privacy.VIA_SIGNUP)
@@ -103,8 +107,8 @@ def open_street(session: Session, form: StreetSignup) -> tuple[Tenant, User]:
             session,
             admin,
             "welcome",
-            _("欢迎使用联建通，%(street)s已开通", street=name),
-            _("下一步：在“组织架构”中添加社区和网格，再邀请工作人员。"),
+            _l("欢迎使用联建通，%(street)s已开通", street=name),
+            _l("下一步：在“组织架构”中添加社区和网格，再邀请工作人员。"),
             link=f"/{slug}/structure",
         )
         session.flush()

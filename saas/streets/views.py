@@ -23,6 +23,7 @@ from saas.auth.sessions import sign_in
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import MAX_INT32, attach_error, parse_id
+from saas.notify.preferences import request_language
 from saas.streets import privacy, services
 from saas.streets.forms import PrivacyNoticeForm, SignupForm
 from saas.streets.slugs import slug_problem
@@ -57,6 +58,7 @@ def signup():
                     password=form.password.data,
                     password_confirm=form.password_confirm.data,
                     privacy_agreed=bool(form.agree_privacy.data),
+                    language=request_language(),
                 ),
             )
         except ServiceError as error:

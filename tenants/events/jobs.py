@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from saas.auth.models import User
@@ -104,21 +104,20 @@ def _remind_street(slug: str, due: tuple) -> int:
             )
             .order_by(Registration.id)
         ).all()
-        place = _("，地点：%(place)s", place=event.place) if event.place else ""
+        place = _l("，地点：%(place)s", place=event.place) if event.place else ""
         for person in people:
             notify(
                 db.session,
                 person,
                 "event.reminder",
-                _("明天的活动提醒"),
-                _(
+                _l("明天的活动提醒"),
+                _l(
                     "您报名的“%(title)s”将于 %(when)s 开始%(place)s。",
                     title=event.title,
                     when=when(event),
                     place=place,
                 ),
                 link=activity_link(slug, event),
-                channels=("sms",),
             )
             sent += 1
     return sent

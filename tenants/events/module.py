@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from saas.modules import OFFICE, PHONE, DemoSeeder, MenuEntry, MenuGroup, Module, PeriodicJob, Todo
+from saas.notify.kinds import EMAIL, SMS, NotificationKind
 from tenants.events.demo import load_demo
 from tenants.events.services import count_awaiting_confirmation
 
@@ -37,4 +38,11 @@ MODULE = Module(
         PeriodicJob("checkin-autoclose", "tenants.events.jobs:close_open_checkins", 300),
     ),
     demo=(DemoSeeder(load_demo),),
+    notification_kinds=(
+        NotificationKind("event.registered", _l("活动报名成功")),
+        NotificationKind("event.waitlisted", _l("进入活动候补")),
+        NotificationKind("event.promoted", _l("候补转为报名成功"), (SMS, EMAIL)),
+        NotificationKind("event.reminder", _l("活动前一天提醒"), (SMS, EMAIL)),
+        NotificationKind("event.cancelled", _l("活动取消"), (SMS, EMAIL)),
+    ),
 )

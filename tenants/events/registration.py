@@ -9,6 +9,7 @@ holds the event row's lock, so they follow the order in which sign-ups reached t
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -177,8 +178,8 @@ def register(
             session,
             user,
             "event.registered",
-            _("报名成功：%(title)s", title=event.title),
-            _("活动时间：%(when)s", when=_when(event)),
+            _l("报名成功：%(title)s", title=event.title),
+            _l("活动时间：%(when)s", when=_when(event)),
             link=_event_link(event),
         )
     else:
@@ -186,8 +187,8 @@ def register(
             session,
             user,
             "event.waitlisted",
-            _("已进入候补：%(title)s", title=event.title),
-            _("您排在候补第 %(n)d 位，有名额空出时会通知您。", n=position),
+            _l("已进入候补：%(title)s", title=event.title),
+            _l("您排在候补第 %(n)d 位，有名额空出时会通知您。", n=position),
             link=_event_link(event),
         )
     return registration
@@ -264,10 +265,9 @@ def promote_waitlist(session: Session, event: Event) -> list[Registration]:
             session,
             person,
             "event.promoted",
-            _("候补成功：%(title)s", title=event.title),
-            _("有名额空出，您已报名成功。活动时间：%(when)s", when=_when(event)),
+            _l("候补成功：%(title)s", title=event.title),
+            _l("有名额空出，您已报名成功。活动时间：%(when)s", when=_when(event)),
             link=_event_link(event),
-            channels=("sms",),
         )
     session.flush()
     return promoted

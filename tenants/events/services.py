@@ -20,7 +20,7 @@ from saas.auth.models import Role, User
 from saas.db import guarded_update, utcnow
 from saas.errors import NotFound, ServiceError
 from saas.listing import contains_pattern, count_rows, one_page
-from saas.notify.services import notify
+from saas.notify.services import joined, notify
 from tenants.events.attendance import REASON_MAX
 from tenants.events.models import (
     Attendance,
@@ -370,18 +370,17 @@ def cancel_event(
         )
         .order_by(Registration.id)
     ).all()
-    body = _("原定于 %(when)s 的活动“%(title)s”已取消。", when=when(event), title=event.title)
+    body = _l("原定于 %(when)s 的活动“%(title)s”已取消。", when=when(event), title=event.title)
     if reason:
-        body += _("原因：%(reason)s", reason=reason)
+        body = joined(body, _l("原因：%(reason)s", reason=reason))
     for person in people:
         notify(
             session,
             person,
             "event.cancelled",
-            _("活动取消：%(title)s", title=event.title),
+            _l("活动取消：%(title)s", title=event.title),
             body,
             link=activity_link(slug, event) if slug else "",
-            channels=("sms",),
         )
     record(
         session,

@@ -16,6 +16,7 @@ from saas.modules import (
     PeriodicJob,
     Todo,
 )
+from saas.notify.kinds import NotificationKind
 from tenants.passport.demo import load_demo, load_settings
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
@@ -55,4 +56,10 @@ MODULE = Module(
         DemoSeeder(load_rewards_demo),
     ),
     receivers=("tenants.passport.receivers", "tenants.passport.community"),
+    notification_kinds=(
+        NotificationKind("points.awarded", _l("获得积分")),
+        NotificationKind("points.adjusted", _l("积分调整")),
+        NotificationKind("reward.issued", _l("兑换码发放")),
+        NotificationKind("reward.verified", _l("兑换已核销")),
+    ),
 )

@@ -12,7 +12,6 @@ from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
@@ -91,8 +90,8 @@ def pay_for_attendance(
         session,
         user,
         "points.awarded",
-        _("获得 %(n)d 积分", n=points),
-        _("参加“%(title)s”，服务 %(hours)s 小时。", title=event.title, hours=hours),
+        _l("获得 %(n)d 积分", n=points),
+        _l("参加“%(title)s”，服务 %(hours)s 小时。", title=event.title, hours=hours),
     )
     return str(_l("发放 %(n)d 积分", n=points))
 

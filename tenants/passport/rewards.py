@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -494,8 +495,8 @@ def redeem(
         session,
         user,
         "reward.issued",
-        _("兑换码：%(code)s", code=redemption.code),
-        _("凭兑换码领取“%(name)s”。", name=reward.name),
+        _l("兑换码：%(code)s", code=redemption.code),
+        _l("凭兑换码领取“%(name)s”。", name=reward.name),
         link=f"/{tenant.slug}/redemptions/{redemption.id}" if tenant is not None else "",
     )
     return redemption
@@ -628,8 +629,8 @@ def verify_redemption(session: Session, actor: User, tenant: Tenant, found: Hand
         session,
         found.volunteer,
         "reward.verified",
-        _("兑换已核销"),
-        _("您已领取“%(name)s”。", name=reward.name),
+        _l("兑换已核销"),
+        _l("您已领取“%(name)s”。", name=reward.name),
         link=f"/{tenant.slug}/redemptions/{redemption.id}",
     )
     session.flush()

@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Integer, bindparam, case, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -596,7 +597,7 @@ def adjust_points(
             session,
             holder,
             "points.adjusted",
-            _("积分调整：%(d)+d", d=delta),
-            _("原因：%(reason)s。当前积分 %(n)d。", reason=reason, n=entry.balance_after),
+            _l("积分调整：%(d)+d", d=delta),
+            _l("原因：%(reason)s。当前积分 %(n)d。", reason=reason, n=entry.balance_after),
         )
     return entry

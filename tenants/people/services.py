@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,7 @@ def register_volunteer(
     agreed_privacy: bool,
     code: str | None = None,
     codes: MutableMapping | None = None,
+    language: str = "zh",
 ) -> User:
     """A resident registers at /<slug>/join; they are greeted in their inbox.
 
@@ -61,6 +63,7 @@ def register_volunteer(
     :param agreed_privacy: the box's value
     :param code: what the visitor typed as the SMS code
     :param codes: the visitor's session, where ``verification.send_code`` kept the code's HMAC
+    :param language: what their notifications are written in: the join page's language
     :raise ServiceError: with the form field it belongs to
     """
     check_password_pair(password, password_confirm)
@@ -79,6 +82,7 @@ def register_volunteer(
         role=Role.volunteer,
         community_id=community,
         is_party_member=party_member,
+        language=language,
     )
     if needs_sms:
         verification.use_code(codes)
@@ -87,8 +91,8 @@ def register_volunteer(
         session,
         user,
         "welcome",
-        _("欢迎加入%(street)s志愿服务", street=tenant.name),
-        _("您已注册成功。在这里可以报名活动、记录服务时长、积累积分。"),
+        _l("欢迎加入%(street)s志愿服务", street=tenant.name),
+        _l("您已注册成功。在这里可以报名活动、记录服务时长、积累积分。"),
         link=f"/{tenant.slug}/inbox",
     )
     return user

@@ -15,6 +15,7 @@ from saas.auth.sessions import sign_in
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error, parse_page
+from saas.notify.preferences import request_language
 from saas.ui import render
 from tenants.people import services, verification
 from tenants.people.forms import AccountForm, JoinForm
@@ -57,6 +58,7 @@ def join():
                 agreed_privacy=bool(form.agree_privacy.data),
                 code=form.code.data,
                 codes=session,
+                language=request_language(),
             )
         except ServiceError as error:
             attach_error(form, error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from saas.modules import OFFICE, PHONE, DemoSeeder, MenuEntry, MenuGroup, Module, Todo
+from saas.notify.kinds import NotificationKind
 from tenants.wishes.demo import load_demo
 from tenants.wishes.models import WishStatus
 from tenants.wishes.services import count_waiting
@@ -47,4 +48,11 @@ MODULE = Module(
         ),
     ),
     demo=(DemoSeeder(load_demo),),
+    notification_kinds=(
+        NotificationKind("wish.approved", _l("心愿通过审核")),
+        NotificationKind("wish.rejected", _l("心愿未通过审核")),
+        NotificationKind("wish.claimed", _l("心愿被认领")),
+        NotificationKind("wish.fulfilled", _l("心愿已完成")),
+        NotificationKind("wish.confirmed", _l("心愿确认实现")),
+    ),
 )

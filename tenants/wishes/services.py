@@ -237,8 +237,8 @@ def approve(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
         wish,
         _not_the_actor(_user(session, wish.wisher_id), actor),
         "wish.approved",
-        _("心愿已通过审核：%(title)s", title=wish.title),
-        _("您的心愿已发布，等待志愿者认领。"),
+        _l("心愿已通过审核：%(title)s", title=wish.title),
+        _l("您的心愿已发布，等待志愿者认领。"),
     )
 
 
@@ -264,8 +264,8 @@ def reject(session: Session, actor: User, tenant: Tenant, wish: Wish, reason: st
         wish,
         _not_the_actor(_user(session, wish.wisher_id), actor),
         "wish.rejected",
-        _("心愿未通过审核：%(title)s", title=wish.title),
-        _("理由：%(reason)s", reason=reason),
+        _l("心愿未通过审核：%(title)s", title=wish.title),
+        _l("理由：%(reason)s", reason=reason),
     )
 
 
@@ -293,8 +293,8 @@ def claim(session: Session, actor: User, tenant: Tenant, wish: Wish) -> None:
         wish,
         _wisher_side(session, wish, actor),
         "wish.claimed",
-        _("心愿已被认领：%(title)s", title=wish.title),
-        _("%(name)s认领了这个心愿，将尽快帮助实现。", name=actor.name),
+        _l("心愿已被认领：%(title)s", title=wish.title),
+        _l("%(name)s认领了这个心愿，将尽快帮助实现。", name=actor.name),
     )
 
 
@@ -350,8 +350,8 @@ def fulfil(
         wish,
         _wisher_side(session, wish, actor),
         "wish.fulfilled",
-        _("心愿已完成：%(title)s", title=wish.title),
-        _("%(name)s已帮助实现这个心愿，等待工作人员确认。", name=actor.name),
+        _l("心愿已完成：%(title)s", title=wish.title),
+        _l("%(name)s已帮助实现这个心愿，等待工作人员确认。", name=actor.name),
     )
 
 
@@ -398,8 +398,8 @@ def confirm(session: Session, actor: User, tenant: Tenant, wish: Wish) -> int:
         wish,
         claimer,
         "points.awarded" if paid else "wish.confirmed",
-        _("获得 %(n)d 积分", n=paid) if paid else _("心愿已确认实现"),
-        _("您帮助实现的心愿“%(title)s”已确认。", title=wish.title),
+        _l("获得 %(n)d 积分", n=paid) if paid else _l("心愿已确认实现"),
+        _l("您帮助实现的心愿“%(title)s”已确认。", title=wish.title),
     )
     wisher = _wisher_side(session, wish, actor)
     if wisher is not None and (claimer is None or wisher.id != claimer.id):
@@ -409,8 +409,8 @@ def confirm(session: Session, actor: User, tenant: Tenant, wish: Wish) -> int:
             wish,
             wisher,
             "wish.confirmed",
-            _("心愿已实现：%(title)s", title=wish.title),
-            _("感谢%(name)s的帮助。", name=claimer.name if claimer else ""),
+            _l("心愿已实现：%(title)s", title=wish.title),
+            _l("感谢%(name)s的帮助。", name=claimer.name if claimer else ""),
         )
     return paid
 

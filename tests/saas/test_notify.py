@@ -32,6 +32,8 @@ from saas.auth.models import User
 from saas.db import utcnow
 from saas.extensions import db
 from saas.jobs import queue, run_job
+from saas.notify import kinds
+from saas.notify.kinds import NotificationKind
 from saas.notify.models import Notification
 from saas.notify.senders import FileSink
 from saas.notify.services import notify
@@ -102,6 +104,20 @@ BLOCKING = f"{__name__}:BlockingSender"
 # ---------------------------------------------------------------------------------------------
 # Fixtures and helpers
 
+#: what these tests write through ``notify``: a kind that goes by SMS too, one that stays in the
+#: inbox. Rows written by ``outbox_row`` have the kind "test", registered nowhere: they go out on
+#: the channels written in them.
+TEST_KINDS = [
+    NotificationKind("test.sms", "测试（短信）", ("sms",)),
+    NotificationKind("test.inbox", "测试（站内）"),
+]
+
+
+@pytest.fixture(autouse=True)
+def test_kinds(monkeypatch):
+    for kind in TEST_KINDS:
+        monkeypatch.setitem(kinds._KINDS, kind.name, kind)
+
 
 @pytest.fixture
 def redis(app):
@@ -143,11 +159,11 @@ def emails(app) -> list[dict]:
     return FileSink(app.config["OUTBOX_DIR"], "email").messages()
 
 
-def write_note(app, street, user_id: int, title: str, channels=("sms",)) -> int:
+def write_note(app, street, user_id: int, title: str, kind: str = "test.sms") -> int:
     """What a service does: ``notify`` in a transaction, then commit (which sends the job off)."""
     with app.app_context(), tenant_scope(street.id):
         user = db.session.scalar(select(User).where(User.id == user_id))
-        note = notify(db.session, user, "test", title, "正文", channels=channels)
+        note = notify(db.session, user, kind, title, "正文")
         db.session.commit()
         note_id = note.id
         db.session.remove()
@@ -334,8 +350,8 @@ def test_the_badge_counts_unread_messages_and_reading_them_clears_it(
 ):
     street = make_street("alpha")
     user_id, phone = make_user(street)
-    first = write_note(app, street, user_id, "第一条通知", channels=())
-    write_note(app, street, user_id, "第二条通知", channels=())
+    first = write_note(app, street, user_id, "第一条通知", kind="test.inbox")
+    write_note(app, street, user_id, "第二条通知", kind="test.inbox")
     login(client, "alpha", phone)
     assert badge(client, "alpha") == "2"
 
@@ -356,7 +372,7 @@ def test_another_persons_notification_cannot_be_read_or_marked(app, client, make
     street = make_street("alpha")
     _me, my_phone = make_user(street)
     someone, _ = make_user(street)
-    theirs = write_note(app, street, someone, "别人的通知", channels=())
+    theirs = write_note(app, street, someone, "别人的通知", kind="test.inbox")
     login(client, "alpha", my_phone)
 
     assert "别人的通知" not in client.get("/alpha/inbox").text
@@ -371,7 +387,7 @@ def test_the_inbox_pages_back_and_ignores_a_nonsense_page_marker(
 ):
     street = make_street("alpha")
     user_id, phone = make_user(street)
-    ids = [write_note(app, street, user_id, f"通知{n:02d}", channels=()) for n in range(22)]
+    ids = [write_note(app, street, user_id, f"通知{n:02d}", kind="test.inbox") for n in range(22)]
     login(client, "alpha", phone)
     first = client.get("/alpha/inbox").text
     assert "通知21" in first and "通知02" in first and "通知01" not in first
@@ -393,7 +409,7 @@ def test_without_redis_the_message_is_sent_right_after_commit_never_before(
     user_id, phone = make_user(street)
     with app.app_context(), tenant_scope(street.id):
         user = db.session.scalar(select(User).where(User.id == user_id))
-        notify(db.session, user, "reminder", "明早九点集合", channels=("sms",))
+        notify(db.session, user, "test.sms", "明早九点集合")
         db.session.flush()
         assert sms(app) == []
         db.session.commit()
@@ -407,17 +423,17 @@ def test_without_redis_a_rolled_back_message_is_never_sent(app, make_street, mak
     user_id, _ = make_user(street)
     with app.app_context(), tenant_scope(street.id):
         user = db.session.scalar(select(User).where(User.id == user_id))
-        notify(db.session, user, "reminder", "撤回的通知", channels=("sms",))
+        notify(db.session, user, "test.sms", "撤回的通知")
         db.session.rollback()
         # a transaction ended by close() without commit is dropped just the same
         user = db.session.scalar(select(User).where(User.id == user_id))
-        notify(db.session, user, "reminder", "也撤回的通知", channels=("sms",))
+        notify(db.session, user, "test.sms", "也撤回的通知")
         db.session.close()
         # the next commit of the same session carries nothing of them
         db.session.add(Community(name="后来的社区"))
         db.session.commit()
         assert (
-            db.session.scalars(select(Notification).where(Notification.kind == "reminder")).all()
+            db.session.scalars(select(Notification).where(Notification.kind == "test.sms")).all()
             == []
         )
         db.session.remove()
@@ -433,7 +449,7 @@ def test_with_redis_the_job_is_queued_at_commit_and_never_for_a_rollback(
     q = queue(app)
     with app.app_context(), tenant_scope(street.id):
         user = db.session.scalar(select(User).where(User.id == user_id))
-        note = notify(db.session, user, "reminder", "明早九点集合", channels=("sms",))
+        note = notify(db.session, user, "test.sms", "明早九点集合")
         db.session.flush()
         assert q.count == 0
         db.session.commit()
@@ -445,10 +461,10 @@ def test_with_redis_the_job_is_queued_at_commit_and_never_for_a_rollback(
         assert job.retry_intervals == [10, 60, 300]
 
         user = db.session.scalar(select(User).where(User.id == user_id))
-        notify(db.session, user, "reminder", "撤回的通知", channels=("sms",))
+        notify(db.session, user, "test.sms", "撤回的通知")
         db.session.rollback()
         user = db.session.scalar(select(User).where(User.id == user_id))
-        notify(db.session, user, "reminder", "也撤回的通知", channels=("sms",))
+        notify(db.session, user, "test.sms", "也撤回的通知")
         db.session.close()
         db.session.add(Community(name="后来的社区"))
         db.session.commit()
