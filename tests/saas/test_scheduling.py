@@ -1,0 +1,206 @@
+"""The periodic jobs keep running: a Redis that lost them gets them back from a running worker.
+
+The tests with Redis use ``TEST_REDIS_URL`` (default db 15), flushed around each test; without
+Redis they skip loudly, and fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from redis import Redis
+
+from saas import scheduling
+from saas.jobs import queue
+from saas.scheduling import periodic, schedule_next
+from tests.conftest import REDIS_TEST_URL, missing_service
+from tests.saas.test_notify import (
+    COUNTING,
+    FLASK,
+    ROOT,
+    flask_env,
+    outbox_row,
+    row,
+    sms,
+    wait_for,
+)
+
+
+@pytest.fixture
+def redis(app):
+    """The app with its jobs on a real RQ queue (``TEST_REDIS_URL``, flushed before and after)."""
+    from redis.exceptions import RedisError
+
+    conn = Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        conn.ping()
+    except RedisError as exc:
+        conn.close()
+        missing_service("Redis", f"{REDIS_TEST_URL}: {exc}")
+    conn.flushdb()
+    app.config["REDIS_URL"] = REDIS_TEST_URL
+    app.extensions.pop("rq_queue", None)
+    try:
+        yield conn
+    finally:
+        cached = app.extensions.pop("rq_queue", None)
+        if cached is not None:
+            cached.connection.close()
+        app.config["REDIS_URL"] = None
+        conn.flushdb()
+        conn.close()
+
+
+@contextlib.contextmanager
+def running(args: list[str], env: dict, log_path, stop=signal.SIGTERM):
+    """A ``flask …`` process in its own process group, ended (all of it) by ``stop`` when the
+    block ends."""
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [FLASK, "--app", "wsgi:app", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, stop)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+# ---------------------------------------------------------------------------------------------
+# With Redis: a worker puts back what Redis lost
+
+
+def test_a_running_worker_puts_back_the_periodic_jobs_a_flushed_redis_lost(
+    app, redis, make_street, make_user, tmp_path
+):
+    from rq.registry import ScheduledJobRegistry
+
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    q = queue(app)
+    q.empty()  # the welcome messages of setting up
+    scheduled = ScheduledJobRegistry(queue=q)
+    ids = {f"periodic-{name}" for name in periodic()}
+
+    def every_job_waits_its_interval() -> bool:
+        """Each periodic job has run and placed its next run (at least 30 s away)."""
+        later = time.time() + 30
+        return all((redis.zscore(scheduled.key, i) or 0) > later for i in ids)
+
+    env = flask_env(app, tmp_path, PERIODIC_CHECK_SECONDS="1", SMS_SENDER=COUNTING)
+    log = tmp_path / "worker.log"
+    # SIGKILL: rq's warm shutdown waits up to a minute for its pub/sub thread, for nothing here
+    with running(["worker"], env, log, stop=signal.SIGKILL):
+        wait_for(every_job_waits_its_interval, 60, "the worker's first runs")
+
+        redis.flushdb()  # Redis restarted without persistence, evicted, failed over…
+        flushed = time.monotonic()
+        # a message whose job was lost with the rest (or whose enqueue failed)
+        note_id = outbox_row(app, street, user_id, "停水通知", age=timedelta(minutes=2))
+
+        wait_for(every_job_waits_its_interval, 30, "the periodic jobs to come back")
+        healed = time.monotonic() - flushed
+        wait_for(lambda: row(app, street, note_id)["status"] == "sent", 30, "the lost message")
+        sent = time.monotonic() - flushed
+        # nothing else is on its way: the queue is empty and only the periodic runs wait
+        assert q.count == 0
+        assert set(scheduled.get_job_ids()) == ids
+
+    print(
+        f"\nafter FLUSHDB (PERIODIC_CHECK_SECONDS=1): schedule back in {healed:.1f} s, "
+        f"lost message sent in {sent:.1f} s"
+    )
+    # CountingSink writes every call: one line is one SMS sent, not one de-duplicated
+    assert [(m["to"], m["subject"]) for m in sms(app)] == [(phone, "停水通知")]
+    assert "re-created" in log.read_text()
+
+
+def test_healing_recreates_only_what_was_lost_and_never_postpones_a_waiting_run(app, redis):
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+
+    from saas.scheduling import run_periodic
+
+    q = queue(app)
+    scheduled = ScheduledJobRegistry(queue=q)
+    jobs = periodic()
+
+    # an empty Redis (a first start, or after a flush): every job, due at once
+    assert sorted(scheduling.heal(q)) == sorted(jobs)
+    assert {
+        name: run.state for name, run in scheduling.next_runs(q, jobs).items()
+    } == dict.fromkeys(jobs, "scheduled")
+    assert all(
+        run.at.timestamp() <= time.time() + 1 for run in scheduling.next_runs(q, jobs).values()
+    )
+
+    # a run waiting its turn stays where it is (a worker restart must not push a daily job back)
+    with app.app_context():
+        schedule_next("audit-purge")
+    due = redis.zscore(scheduled.key, scheduling.job_id("audit-purge"))
+    assert due > time.time() + 23 * 3600
+    assert scheduling.heal(q) == []
+    assert redis.zscore(scheduled.key, scheduling.job_id("audit-purge")) == due
+
+    # queued or taken by a worker: left alone
+    redis.zrem(scheduled.key, scheduling.job_id("notify-sweep"))
+    q.enqueue(run_periodic, "notify-sweep", job_id=scheduling.job_id("notify-sweep"))
+    assert scheduling.next_runs(q, ["notify-sweep"])["notify-sweep"].state == "queued"
+    assert scheduling.heal(q) == []
+    q.empty()
+    redis.hset(Job.key_for(scheduling.job_id("notify-sweep")), "status", "started")
+    assert scheduling.next_runs(q, ["notify-sweep"])["notify-sweep"].state == "running"
+    assert scheduling.heal(q) == []
+
+    # evicted piecemeal: the registry entry, or the job's hash
+    redis.zrem(scheduled.key, scheduling.job_id("audit-purge"))
+    assert scheduling.heal(q) == ["audit-purge"]
+    redis.delete(Job.key_for(scheduling.job_id("audit-purge")))
+    assert scheduling.heal(q) == ["audit-purge"]
+    assert scheduling.next_runs(q, ["audit-purge"])["audit-purge"].state == "scheduled"
+
+
+def test_workers_healing_at_the_same_moment_recreate_each_job_once(app, redis):
+    from rq import Queue
+
+    jobs = periodic()
+    name = queue(app).name
+    start = threading.Barrier(6)
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def worker_heals():
+        conn = Redis.from_url(REDIS_TEST_URL)
+        try:
+            start.wait(5)
+            results.append(scheduling.heal(Queue(name, connection=conn), jobs))
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker_heals) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not errors, errors
+    assert sorted(name for healed in results for name in healed) == sorted(jobs)
