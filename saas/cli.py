@@ -22,6 +22,8 @@ audit_cli = AppGroup("audit", help="The audit log.")
 
 
 def register_cli(app: Flask) -> None:
+    """The app's commands; and when the app is being served by ``flask run`` without Redis, the
+    thread that runs the periodic jobs (the development server is a command too)."""
     for group in (tenant_cli, platform_cli, notify_cli, audit_cli):
         app.cli.add_command(group)
     from tenants import commands
@@ -29,6 +31,9 @@ def register_cli(app: Flask) -> None:
     for command in commands():
         app.cli.add_command(command)
     app.cli.add_command(worker)
+    from saas.scheduling import start_with_dev_server
+
+    start_with_dev_server(app)
 
 
 @tenant_cli.command("create")

@@ -10,6 +10,9 @@ That pending run lives only in Redis. When Redis loses it (a restart without per
 a failover, ``FLUSHDB``) nothing would ever schedule it again, so every worker also runs a watchdog
 thread that looks every ``PERIODIC_CHECK_SECONDS`` and re-creates, due at once, every run that is
 no longer scheduled, queued or running (``heal``).
+
+Without Redis (the embedded default) ``flask run`` starts one thread in the process that serves
+requests, which runs the same jobs at the same intervals (``InProcessScheduler``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import click
 from flask import Flask, current_app
 
 from saas.jobs import app_context, queue, run_job
@@ -229,3 +234,103 @@ def run_worker(app: Flask, burst: bool = False) -> None:
         worker.work(with_scheduler=True, burst=burst)
     finally:
         stop.set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Without Redis: a thread of the process
+
+
+class InProcessScheduler:
+    """The periodic jobs run by one daemon thread of this process (the embedded default).
+
+    The thread runs one job at a time, so no job overlaps itself. Each run is ``run_job(path,
+    None)`` in a fresh app context: its own session and scope, committed once, as on a worker. All
+    are due at start, then each every its interval from its previous start; a failing run is
+    logged and the series goes on.
+    """
+
+    def __init__(self, app: Flask, jobs: dict[str, tuple[str, float]] | None = None):
+        self.app = app
+        self.jobs = dict(periodic() if jobs is None else jobs)
+        #: completed runs (successful or not) per job name
+        self.runs: dict[str, int] = dict.fromkeys(self.jobs, 0)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> InProcessScheduler:
+        self._thread = threading.Thread(target=self._loop, name="periodic-jobs", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        """Ask the thread to end; it finishes the run in hand first."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        due = dict.fromkeys(self.jobs, time.monotonic())
+        while due and not self._stop.is_set():
+            name = min(due, key=due.__getitem__)
+            wait = due[name] - time.monotonic()
+            if wait > 0:
+                self._stop.wait(wait)
+                continue
+            started = time.monotonic()
+            self._run(name)
+            due[name] = started + self.jobs[name][1]
+
+    def _run(self, name: str) -> None:
+        func_path = self.jobs[name][0]
+        try:
+            with self.app.app_context():
+                run_job(func_path, None)
+        except Exception:
+            log.exception("periodic job %s failed; it runs again in %ss", name, self.jobs[name][1])
+        self.runs[name] += 1
+
+
+_in_process: InProcessScheduler | None = None
+_in_process_lock = threading.Lock()
+
+
+def start_in_process(app: Flask) -> InProcessScheduler:
+    """This process's one in-process scheduler, started on the first call."""
+    global _in_process
+    with _in_process_lock:
+        if _in_process is None:
+            _in_process = InProcessScheduler(app).start()
+        return _in_process
+
+
+def _serving_flask_run() -> bool:
+    """Whether this process is the one ``flask run`` serves requests from.
+
+    With the reloader (``--debug``) ``flask run`` is two processes that both create the app: a
+    watcher, which serves nothing and restarts the other on a code change, and the server, which
+    the watcher starts with ``WERKZEUG_RUN_MAIN`` set. Only the server may run the jobs, or each
+    would run twice.
+    """
+    from flask.cli import get_debug_flag, run_command
+    from werkzeug.serving import is_running_from_reloader
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.command is not run_command:
+        return False
+    if is_running_from_reloader():
+        return True
+    reload = ctx.params.get("reload")
+    return not (get_debug_flag() if reload is None else reload)
+
+
+def start_with_dev_server(app: Flask) -> None:
+    """Without Redis, ``flask run`` runs the periodic jobs in-process (``SCHEDULER_IN_PROCESS``)."""
+    if app.config.get("REDIS_URL") or not app.config.get("SCHEDULER_IN_PROCESS"):
+        return
+    if not _serving_flask_run():
+        return
+    scheduler = start_in_process(app)
+    click.echo(
+        f" * Periodic jobs run in this process (pid {os.getpid()}, no REDIS_URL): "
+        + ", ".join(scheduler.jobs)
+    )

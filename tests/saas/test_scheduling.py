@@ -1,4 +1,5 @@
-"""The periodic jobs keep running: a Redis that lost them gets them back from a running worker.
+"""The periodic jobs keep running: a Redis that lost them gets them back from a running worker, and
+without Redis ``flask run`` runs them itself.
 
 The tests with Redis use ``TEST_REDIS_URL`` (default db 15), flushed around each test; without
 Redis they skip loudly, and fail under ``CI=true``.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -20,6 +23,7 @@ from redis import Redis
 from saas import scheduling
 from saas.jobs import queue
 from saas.scheduling import periodic, schedule_next
+from saas.tenancy import ALL_TENANTS, current_scope
 from tests.conftest import REDIS_TEST_URL, missing_service
 from tests.saas.test_notify import (
     COUNTING,
@@ -204,3 +208,99 @@ def test_workers_healing_at_the_same_moment_recreate_each_job_once(app, redis):
         thread.join(20)
     assert not errors, errors
     assert sorted(name for healed in results for name in healed) == sorted(jobs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Without Redis: a thread of the process
+
+CALLS: list[tuple[str, float, bool]] = []
+
+
+def slow_job() -> str:
+    """A job slower than its interval, noting when it starts and ends and in which scope."""
+    CALLS.append(("start", time.monotonic(), current_scope() is ALL_TENANTS))
+    time.sleep(0.05)
+    CALLS.append(("end", time.monotonic(), current_scope() is ALL_TENANTS))
+    return "slow"
+
+
+def broken_job() -> None:
+    raise RuntimeError("this job always fails")
+
+
+def test_without_redis_the_thread_sends_a_lost_message_once(
+    app, make_street, make_user, periodic_thread, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SMS_SENDER", COUNTING)  # no de-duplication of its own
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    note_id = outbox_row(app, street, user_id, "丢失的", age=timedelta(minutes=2))
+
+    scheduler = periodic_thread({"notify-sweep": ("saas.notify.jobs:sweep", 0.05)})
+    wait_for(lambda: scheduler.runs["notify-sweep"] >= 3, 30, "three sweeps")
+    assert [(m["to"], m["subject"]) for m in sms(app)] == [(phone, "丢失的")]
+    assert row(app, street, note_id)["status"] == "sent"
+
+
+def test_without_redis_a_job_never_overlaps_itself_and_a_failing_one_stops_nothing(
+    app, periodic_thread
+):
+    CALLS.clear()
+    scheduler = periodic_thread(
+        {
+            "slow": (f"{__name__}:slow_job", 0.01),
+            "broken": (f"{__name__}:broken_job", 0.01),
+        }
+    )
+    wait_for(lambda: scheduler.runs["slow"] >= 4 and scheduler.runs["broken"] >= 4, 30, "runs")
+    scheduler.stop()
+    kinds = [kind for kind, _at, _scope in CALLS]
+    assert kinds == ["start", "end"] * (len(kinds) // 2)  # each run ends before the next starts
+    assert all(scope for _kind, _at, scope in CALLS)  # every street in view, as on a worker
+
+
+def test_flask_jobs_run_without_redis_only_where_flask_run_serves(
+    app, make_street, make_user, tmp_path
+):
+    """``flask run`` runs them; with the reloader only its server process, not the watcher."""
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    env = flask_env(app, tmp_path)
+    for key in ("REDIS_URL", "FLASK_DEBUG", "FLASK_RUN_PORT"):
+        env.pop(key, None)
+
+    started = re.compile(r"Periodic jobs run in this process \(pid (\d+)")
+    # another command creates the app without starting anything
+    listed = subprocess.run(
+        [FLASK, "--app", "wsgi:app", "tenant", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert not started.search(listed.stdout + listed.stderr)
+
+    for reload in ("--no-reload", "--reload"):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        title = f"丢失的{reload}"
+        outbox_row(app, street, user_id, title, age=timedelta(minutes=2))
+        log = tmp_path / f"run{reload}.log"
+        with running(["run", "--port", str(port), reload], env, log) as server:
+            # the first sweep, at start, finds the lost message
+            wait_for(
+                lambda: title in {m["subject"] for m in sms(app)},  # noqa: B023 (waited for here)
+                60,
+                f"flask run {reload} to send the lost message",
+            )
+            pids = [int(pid) for pid in started.findall(log.read_text())]
+        assert len(pids) == 1, log.read_text()
+        # without the reloader the command is the server; with it, the watcher's child is
+        assert (pids[0] == server.pid) is (reload == "--no-reload"), log.read_text()
+    assert [(m["to"], m["subject"]) for m in sms(app)] == [
+        (phone, "丢失的--no-reload"),
+        (phone, "丢失的--reload"),
+    ]
