@@ -1,5 +1,5 @@
 """The periodic jobs keep running: a Redis that lost them gets them back from a running worker, and
-without Redis ``flask run`` runs them itself.
+without Redis ``flask run`` runs them itself; ``flask jobs`` lists them and runs one by hand.
 
 The tests with Redis use ``TEST_REDIS_URL`` (default db 15), flushed around each test; without
 Redis they skip loudly, and fail under ``CI=true``.
@@ -60,6 +60,10 @@ def redis(app):
         app.config["REDIS_URL"] = None
         conn.flushdb()
         conn.close()
+
+
+def flask(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
 
 
 @contextlib.contextmanager
@@ -304,3 +308,67 @@ def test_flask_jobs_run_without_redis_only_where_flask_run_serves(
         (phone, "丢失的--no-reload"),
         (phone, "丢失的--reload"),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# flask jobs list / flask jobs run
+
+
+def test_jobs_list_shows_every_periodic_job_and_its_interval(app):
+    result = flask(app, "jobs", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["name", "function", "every"]
+    table = {line.split()[0]: line.split()[1:] for line in lines[1 : len(periodic()) + 1]}
+    assert table["notify-sweep"] == ["saas.notify.jobs:sweep", "1", "min"]
+    assert table["audit-purge"] == ["saas.audit.services:purge_expired", "24", "h"]
+    assert set(table) == set(periodic())
+    assert "`flask run` runs these in its server process" in result.output
+
+
+def test_jobs_list_with_redis_shows_the_next_runs_and_the_lost_ones(app, redis):
+    q = queue(app)
+    with app.app_context():
+        schedule_next("audit-purge")
+        schedule_next("notify-sweep", delay=90)
+    lines = flask(app, "jobs", "list").output.splitlines()
+    assert lines[0].split() == ["name", "function", "every", "next", "run"]
+    by_name = {line.split()[0]: line for line in lines[1:]}
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in (8\d|90) s\)$", by_name["notify-sweep"])
+    assert re.search(r"\(in 2[34] h\)$", by_name["audit-purge"])
+    assert by_name["points-expiry"].endswith("missing")
+    assert "re-creates it within 60 s" in lines[-1]
+
+    scheduling.heal(q)
+    output = flask(app, "jobs", "list").output
+    assert "missing" not in output
+
+
+def test_jobs_run_runs_one_job_now_and_says_what_it_did(app, make_street, make_user):
+    street = make_street("alpha")
+    user_id, phone = make_user(street)
+    note_id = outbox_row(app, street, user_id, "丢失的", age=timedelta(minutes=2))
+
+    result = flask(app, "jobs", "run", "notify-sweep")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("notify-sweep (saas.notify.jobs:sweep): Re-enqueue")
+    assert result.output.splitlines()[-1].endswith("result: 1")
+    assert [(m["to"], m["subject"]) for m in sms(app)] == [(phone, "丢失的")]
+    assert row(app, street, note_id)["status"] == "sent"
+
+
+def test_jobs_run_refuses_an_unknown_name_and_lists_the_known_ones(app):
+    result = flask(app, "jobs", "run", "notify-swep")
+    assert result.exit_code != 0
+    assert "no periodic job named 'notify-swep'" in result.output
+    for name in periodic():
+        assert name in result.output
+
+
+def test_jobs_run_reports_a_failing_job(app, monkeypatch):
+    import saas.scheduling
+
+    monkeypatch.setitem(saas.scheduling.PERIODIC, "broken", (f"{__name__}:broken_job", 60))
+    result = flask(app, "jobs", "run", "broken")
+    assert result.exit_code != 0
+    assert "broken failed: RuntimeError: this job always fails" in result.output
