@@ -176,7 +176,8 @@ def _watch(url: str, queue_name: str, jobs: dict, seconds: float, stop: threadin
     """The worker's watchdog thread: ``heal`` every ``seconds`` until ``stop`` is set.
 
     It has its own connection, with timeouts, so a frozen Redis holds up only this thread; and it
-    touches nothing but Redis (no database, no imports), being a thread of a process that forks.
+    touches nothing but Redis (no database session, only modules already loaded), being a thread
+    of a process that forks a child per job.
     """
     from redis import Redis
     from rq import Queue
