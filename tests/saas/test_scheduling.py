@@ -214,6 +214,21 @@ def test_workers_healing_at_the_same_moment_recreate_each_job_once(app, redis):
     assert sorted(name for healed in results for name in healed) == sorted(jobs)
 
 
+def test_a_stopping_worker_does_not_wait_a_minute_for_its_command_thread(app, redis):
+    """Its pub/sub thread, idle between its unsubscribe and the join, used to sleep out a whole
+    minute first (``flask worker --burst`` hung now and then; a deploy waited)."""
+    q = queue(app)
+    worker = scheduling.Worker([q], connection=q.connection)
+    worker.subscribe()
+    wait_for(lambda: worker.pubsub.subscribed, 10, "the subscription")
+    worker.pubsub.unsubscribe()  # as rq's unsubscribe() does first; the thread reads the reply…
+    wait_for(lambda: not worker.pubsub.subscribed, 10, "the unsubscription")
+    started = time.monotonic()
+    worker.unsubscribe()  # …and is idle when it is joined
+    assert time.monotonic() - started < 5
+    assert not worker.pubsub_thread.is_alive()
+
+
 # ---------------------------------------------------------------------------------------------
 # Without Redis: a thread of the process
 
