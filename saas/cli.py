@@ -1,5 +1,5 @@
 """Command-line tools: ``flask tenant …``, ``flask platform …``, ``flask seed-demo``, the modules' own,
-``flask notify sweep``, ``flask worker``, ``flask audit purge``."""
+``flask notify sweep``, ``flask worker``, ``flask jobs …``, ``flask audit purge``."""
 
 from __future__ import annotations
 
@@ -19,16 +19,22 @@ tenant_cli = AppGroup("tenant", help="Streets (tenants).")
 platform_cli = AppGroup("platform", help="The platform operator.")
 notify_cli = AppGroup("notify", help="The notification outbox.")
 audit_cli = AppGroup("audit", help="The audit log.")
+jobs_cli = AppGroup("jobs", help="The periodic jobs.")
 
 
 def register_cli(app: Flask) -> None:
-    for group in (tenant_cli, platform_cli, notify_cli, audit_cli):
+    """The app's commands; and when the app is being served by ``flask run`` without Redis, the
+    thread that runs the periodic jobs (the development server is a command too)."""
+    for group in (tenant_cli, platform_cli, notify_cli, audit_cli, jobs_cli):
         app.cli.add_command(group)
     from saas.demo import seed_demo
     from saas.modules import commands
 
     for command in [seed_demo, worker, *commands(app)]:
         app.cli.add_command(command)
+    from saas.scheduling import start_with_dev_server
+
+    start_with_dev_server(app)
 
 
 @tenant_cli.command("create")
@@ -168,3 +174,89 @@ def worker(burst):
     from saas.scheduling import run_worker
 
     run_worker(current_app._get_current_object(), burst=burst)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 7200 or (seconds >= 3600 and seconds % 3600 == 0):
+        return f"{seconds // 3600} h"
+    if seconds >= 120 or (seconds >= 60 and seconds % 60 == 0):
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
+
+
+def _next_run(run, tz) -> str:
+    from datetime import UTC, datetime
+
+    if run.state != "scheduled":
+        return run.state
+    left = max(0, round((run.at - datetime.now(UTC)).total_seconds()))
+    return f"{run.at.astimezone(tz):%Y-%m-%d %H:%M:%S} (in {_duration(left)})"
+
+
+@jobs_cli.command("list")
+def jobs_list():
+    """Every periodic job: name, function, interval, and (with Redis) its next run."""
+    from zoneinfo import ZoneInfo
+
+    from redis.exceptions import RedisError
+
+    from saas.jobs import queue
+    from saas.scheduling import next_runs, periodic
+
+    jobs = periodic()
+    q = queue()
+    runs, trouble = {}, None
+    if q is not None:
+        try:
+            runs = next_runs(q, jobs)
+        except RedisError as error:
+            trouble = f"Redis unreachable ({error}): next runs unknown"
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    rows = [("name", "function", "every", *(("next run",) if q is not None else ()))]
+    for name, (func_path, every) in jobs.items():
+        row = (name, func_path, _duration(every))
+        if q is not None:
+            row += (_next_run(runs[name], tz) if name in runs else "?",)
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    if q is None:
+        click.echo(
+            "No REDIS_URL: `flask run` runs these in its server process; "
+            "`flask jobs run NAME` runs one now."
+        )
+    elif any(run.state == "missing" for run in runs.values()):
+        seconds = current_app.config["PERIODIC_CHECK_SECONDS"]
+        click.echo(f"missing: a running `flask worker` re-creates it within {seconds} s.")
+    if trouble:
+        raise click.ClickException(trouble)
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run(name):
+    """Run the periodic job NAME now, in this process, and print what it did."""
+    import time
+
+    from saas.jobs import _resolve, run_job
+    from saas.scheduling import periodic
+
+    jobs = periodic()
+    if name not in jobs:
+        raise click.ClickException(
+            f"no periodic job named {name!r}; the known ones are: {', '.join(sorted(jobs))}"
+        )
+    func_path, _every_seconds = jobs[name]
+    doc = (_resolve(func_path).__doc__ or "").strip().splitlines()
+    click.echo(f"{name} ({func_path}){': ' + doc[0] if doc else ''}")
+    started = time.monotonic()
+    try:
+        result = run_job(func_path, None)
+    except Exception as error:
+        current_app.logger.exception("%s failed", name)
+        raise click.ClickException(f"{name} failed: {type(error).__name__}: {error}") from error
+    click.echo(f"done in {time.monotonic() - started:.2f} s, result: {result!r}")

@@ -81,6 +81,11 @@ def from_environment() -> dict:
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "default"),
         # Seconds between a worker's maintenance passes: how soon a job whose worker died is retried.
         "RQ_MAINTENANCE_INTERVAL": _int("RQ_MAINTENANCE_INTERVAL", 60),
+        # Seconds between a worker's looks for periodic jobs Redis has lost (restart without
+        # persistence, eviction, FLUSHDB): the longest the schedule stays broken.
+        "PERIODIC_CHECK_SECONDS": _int("PERIODIC_CHECK_SECONDS", 60),
+        # Without REDIS_URL, `flask run` runs the periodic jobs in a thread of its server process.
+        "SCHEDULER_IN_PROCESS": _bool("SCHEDULER_IN_PROCESS", True),
         # How many reverse proxies stand in front (each adds X-Forwarded-For/-Proto); 0 trusts none.
         # Set it behind nginx, or every visitor shares the proxy's address for login throttling.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

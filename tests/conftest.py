@@ -304,3 +304,21 @@ def unscoped(app):
             db.session.remove()
 
     return enter
+
+
+@pytest.fixture
+def periodic_thread(app):
+    """``periodic_thread({"notify-sweep": ("saas.notify.jobs:sweep", 0.1)})``: the in-process
+    scheduler of the embedded default, running those jobs (all of ``periodic()`` if none are
+    given) until the test ends."""
+    from saas.scheduling import InProcessScheduler
+
+    started = []
+
+    def start(jobs: dict[str, tuple[str, float]] | None = None):
+        started.append(InProcessScheduler(app, jobs).start())
+        return started[-1]
+
+    yield start
+    for scheduler in started:
+        scheduler.stop()

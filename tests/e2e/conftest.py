@@ -70,6 +70,9 @@ def _server_env(tmp: Path) -> dict[str, str]:
         OUTBOX_DIR=str(tmp / "outbox"),
         SECRET_KEY="e2e-secret-key-not-for-production",
         PYTHONUNBUFFERED="1",
+        # The journeys check the inbox badge: reminders sent in the background would make it
+        # depend on timing.
+        SCHEDULER_IN_PROCESS="0",
     )
     env.pop("MIGRATION_DATABASE_URL", None)
     return env
