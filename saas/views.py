@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import Response, abort, request, send_file
 from flask_wtf import FlaskForm
@@ -63,3 +63,25 @@ def send_upload(found: tuple[Path, str] | None) -> Response:
     response = send_file(path, mimetype=mimetype, max_age=0, conditional=True)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def code_button(send: Callable[[], Any], sent_message: Callable[[str], str]) -> tuple[dict, int]:
+    """What a "获取验证码" button shows after ``send()`` (a ``saas.auth.codes`` send): the
+    template's ``code_wait``/``code_message``/``code_error``, and the status (422 if refused).
+
+    ``sent_message(masked_phone)`` words the success; a refusal (too soon, too many, not a mobile
+    number) is said under the button, not on the phone field.
+    """
+    from saas.auth.codes import CodeRefused
+
+    try:
+        sent = send()
+    except CodeRefused as refused:
+        return {"code_wait": refused.wait, "code_message": refused.message, "code_error": True}, 422
+    except ServiceError as error:
+        return {"code_wait": 0, "code_message": error.message, "code_error": True}, 422
+    return {
+        "code_wait": sent.resend_after,
+        "code_message": sent_message(sent.masked_phone),
+        "code_error": False,
+    }, 200

@@ -34,6 +34,7 @@ from saas.extensions import db, limiter
 from saas.forms import attach_error, parse_id
 from saas.streets import privacy
 from saas.ui import render
+from saas.views import code_button
 
 bp = Blueprint("auth", __name__, url_prefix="/<slug:tenant>")
 
@@ -210,23 +211,12 @@ def _reset_code_state() -> dict:
 def _send_reset_code(form: ForgotPasswordForm):
     """The "获取验证码" button: for htmx the block with the answer, else the whole page as typed."""
     block = "code_send" if request.headers.get("HX-Request") == "true" else None
-    try:
-        sent = recovery.send_reset_code(
+    state, status = code_button(
+        lambda: recovery.send_reset_code(
             db.session, g.tenant, session, form.phone.data, request.remote_addr or "unknown"
-        )
-    except sms_codes.CodeRefused as refused:
-        state = {"code_wait": refused.wait, "code_message": refused.message, "code_error": True}
-        status = 422
-    except ServiceError as error:  # not a mobile number: said under the button, not the field
-        state = {"code_wait": 0, "code_message": error.message, "code_error": True}
-        status = 422
-    else:
-        state = {
-            "code_wait": sent.resend_after,
-            "code_message": _sent_message(sent.masked_phone),
-            "code_error": False,
-        }
-        status = 200
+        ),
+        _sent_message,
+    )
     return render("auth/forgot.html", block, form=form, **state), status
 
 

@@ -17,6 +17,7 @@ from saas.extensions import db, limiter
 from saas.forms import attach_error, parse_page
 from saas.notify.preferences import request_language
 from saas.ui import render
+from saas.views import code_button
 from tenants.people import services, verification
 from tenants.people.forms import AccountForm, JoinForm
 from tenants.structure.services import active_communities, community_names
@@ -94,23 +95,12 @@ def _code_state() -> dict:
 def _send_code(form: JoinForm):
     """The "获取验证码" button: for htmx the block with the answer, else the whole page as typed."""
     block = "code_send" if request.headers.get("HX-Request") == "true" else None
-    try:
-        sent = verification.send_code(
+    state, status = code_button(
+        lambda: verification.send_code(
             session, g.tenant, form.phone.data, request.remote_addr or "unknown"
-        )
-    except verification.CodeRefused as refused:
-        state = {"code_wait": refused.wait, "code_message": refused.message, "code_error": True}
-        status = 422
-    except ServiceError as error:  # not a mobile number: said under the button, not the field
-        state = {"code_wait": 0, "code_message": error.message, "code_error": True}
-        status = 422
-    else:
-        state = {
-            "code_wait": sent.resend_after,
-            "code_message": _("验证码已发送至 %(phone)s，10 分钟内有效", phone=sent.masked_phone),
-            "code_error": False,
-        }
-        status = 200
+        ),
+        lambda masked: _("验证码已发送至 %(phone)s，10 分钟内有效", phone=masked),
+    )
     return render("people/join.html", block, form=form, needs_sms=True, **state), status
 
 

@@ -133,6 +133,7 @@ def test_login_join_and_signup_work_while_redis_is_away(
                 "community": str(community),
                 "password": "join-pass-1",
                 "password_confirm": "join-pass-1",
+                "agree_privacy": "y",
             },
         )
     )
@@ -151,6 +152,7 @@ def test_login_join_and_signup_work_while_redis_is_away(
                 "phone": "13912345678",
                 "password": "good-pass-1",
                 "password_confirm": "good-pass-1",
+                "agree_privacy": "y",
             },
         )
     )
@@ -207,6 +209,7 @@ def test_join_codes_are_sent_and_checked_while_redis_is_down(counters_at, make_s
             "community": str(community),
             "password": "join-pass-1",
             "password_confirm": "join-pass-1",
+            "agree_privacy": "y",
             "code": code,
         },
     )
