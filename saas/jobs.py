@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 RETRY_INTERVALS = [10, 60, 300]
 #: the longest one run of a job may take before rq kills it (seconds)
 JOB_TIMEOUT = 300
+#: seconds an enqueue waits for Redis before giving up (the sweeper re-enqueues later)
+ENQUEUE_TIMEOUT = 1.0
 
 _PENDING = "after_commit_jobs"
 #: committed, to run in-process once the session has given its connection back
@@ -90,11 +92,22 @@ def queue(app: Flask | None = None):
     if not url:
         return None
     from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
     from rq import Queue
 
     cached = app.extensions.get("rq_queue")
     if cached is None:
-        cached = Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(url))
+        # A request enqueues after its commit: a frozen Redis must cost it a second, not five
+        # or a hang (what could not be queued, the sweeper picks up). The worker listens on a
+        # connection of its own (saas.scheduling.run_worker).
+        connection = Redis.from_url(
+            url,
+            socket_connect_timeout=ENQUEUE_TIMEOUT,
+            socket_timeout=ENQUEUE_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
+        cached = Queue(app.config["RQ_QUEUE"], connection=connection)
         app.extensions["rq_queue"] = cached
     return cached
 

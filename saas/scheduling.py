@@ -211,6 +211,9 @@ class Worker(rq.Worker):
 
 
 def run_worker(app: Flask, burst: bool = False) -> None:
+    from redis import Redis
+    from rq import Queue
+
     from saas.extensions import db
 
     q = queue(app)
@@ -237,9 +240,12 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     # The worker forks a child per job: no pooled connection may cross the fork.
     db.engine.dispose()
     os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
+    # Its own connection: the queue's has the short timeouts a request wants, and rq's blocking
+    # wait for jobs needs a long one (rq raises the socket timeout to fit it).
+    connection = Redis.from_url(app.config["REDIS_URL"])
     worker = Worker(
-        [q],
-        connection=q.connection,
+        [Queue(q.name, connection=connection)],
+        connection=connection,
         maintenance_interval=app.config["RQ_MAINTENANCE_INTERVAL"],
     )
     try:

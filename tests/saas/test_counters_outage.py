@@ -18,6 +18,7 @@ import pytest
 
 from saas import ratelimit
 from saas.extensions import limiter
+from saas.jobs import ENQUEUE_TIMEOUT, queue
 from tests.conftest import REDIS_TEST_URL, login, missing_service
 from tests.tenants.factories import add_community
 
@@ -112,10 +113,14 @@ def test_login_join_and_signup_work_while_redis_is_away(
 ):
     street = make_street("alpha")
     community = add_community(scoped, street, "朝阳社区")
-    client = counters_at(redis_url).test_client()
+    # the jobs' queue is there too: join and sign-up queue their welcome after the commit
+    app = counters_at(redis_url, REDIS_URL=redis_url)
+    client = app.test_client()
     # the socket timeout is what keeps a frozen Redis from holding the request
     connection = limiter.storage.storage.connection_pool.connection_kwargs
     assert connection["socket_timeout"] == connection["socket_connect_timeout"] == 0.5
+    queued = queue(app).connection.connection_pool.connection_kwargs
+    assert queued["socket_timeout"] == queued["socket_connect_timeout"] == ENQUEUE_TIMEOUT
 
     response, took = _timed(lambda: login(client, "alpha", street.admin_phone, "wrong-pass"))
     assert response.status_code == 401 and took < QUICK
