@@ -41,6 +41,7 @@ PLATFORM = Module(
         MenuEntry("audit.browse", _l("操作日志"), "log", ADMIN, 10, icon="志"),
         MenuEntry("notify.failed", _l("发送失败的通知"), "log", ADMIN, 20, icon="败"),
         MenuEntry("notify.inbox", _l("我的通知"), "account", SIGNED_IN, 10, icon="信"),
+        MenuEntry("notify.settings", _l("通知设置"), "account", SIGNED_IN, 15, icon="设"),
         MenuEntry("auth.change_password", _l("修改密码"), "account", SIGNED_IN, 20, icon="密"),
         MenuEntry("auth.login", _l("登录"), "account", GUEST, 10, icon="登"),
     ),
