@@ -106,7 +106,7 @@ def main() -> None:
 
     redis = Redis.from_url(args.redis_url)
     q = Queue(app.config["RQ_QUEUE"], connection=redis)
-    jobs = periodic()
+    jobs = periodic(app)
     sink = FileSink(env["OUTBOX_DIR"], "sms")
     redis.flushdb()
     log = (tmp / "worker.log").open("w")
