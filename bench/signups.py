@@ -45,6 +45,7 @@ from urllib.parse import urlencode, urlsplit
 import psycopg
 
 from bench.__main__ import OWNER_URL, ROOT, app_env, gunicorn, log, session_cookies
+from bench.redisdb import claim, empty
 
 SIGNUPS = 100
 CAPACITY = 30
@@ -323,20 +324,13 @@ def measure(seconds_unused=None, rounds: int = ROUNDS) -> dict:
 @contextmanager
 def queue_in_redis():
     """A Redis database of its own for the bench's queued jobs, emptied before and after (nobody
-    works them: the sign-ups are what is measured)."""
-    import redis
-
-    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        raise SystemExit(f"Redis is not answering at {url} (BENCH_REDIS_URL)") from None
-    client.flushdb()
+    works them: the sign-ups are what is measured); see bench.redisdb."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
+    client = claim(url)
     try:
         yield url
     finally:
-        client.flushdb()
+        empty(client)
 
 
 def _median(results: list[dict]) -> dict:
