@@ -1,9 +1,9 @@
 """``make bench``: our phone pages against the stack's ceiling, on PostgreSQL, with gunicorn and wrk.
 
 Builds ``ljt_bench`` (dropped and made anew), grows it from 1 street (20 thousand ledger entries)
-to 10 and 100 (2 million), and at each size drives ``/<slug>/me`` and its history fragment with 16
-concurrent clients, next to a bare Flask route doing one indexed query under the same gunicorn
-settings. At 100× it runs the pages again with Row-Level Security switched off. Writes the table
+to 10 and 100 (2 million), and at each size drives ``/<slug>/me``, its history fragment and
+``/<slug>/activities`` with 16 concurrent clients, next to a bare Flask route doing one indexed
+query under the same gunicorn settings. At 100× it runs the pages again with Row-Level Security switched off. Writes the table
 to docs/performance.md. Needs PostgreSQL (trust auth for postgres on 127.0.0.1) and wrk.
 """
 
@@ -260,6 +260,9 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
         (f"/{slug}/me/history?before={newest}", c, True)
         for (_t, slug, _u, _p, newest), c in zip(users, cookies, strict=True)
     ]
+    activities = [
+        (f"/{slug}/activities", c, False) for (_t, slug, *_), c in zip(users, cookies, strict=True)
+    ]
     ceiling = [(f"/ceiling?t={t}&p={p}", "", False) for t, _s, _u, p, _n in users]
     with gunicorn("bench.ceiling:app", ceiling[0][0]) as base:
         top = drive(base, ceiling, seconds)
@@ -271,7 +274,12 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
         plain = drive(base, me, seconds)
     rows.append(_row(f"reference: a straightforward phone page ({label})", plain, top, 7))
     with gunicorn("wsgi:app", "/healthz") as base:
-        for name, targets in (("/<slug>/me", me), ("history fragment", history)):
+        pages = (
+            ("/<slug>/me", me),
+            ("history fragment", history),
+            ("/<slug>/activities", activities),
+        )
+        for name, targets in pages:
             result = drive(base, targets, seconds)
             sql = statements_per_page(targets[0][0], targets[0][1], targets[0][2])
             rows.append(_row(f"{name} ({label})", result, top, sql))
