@@ -805,11 +805,16 @@ def activity_cards(
     return cards, more
 
 
+#: the two sides of the waitlist count, made once: a new alias per request made SQLAlchemy build
+#: its columns (and their event listeners) again to apply the street's criteria to it
+_ME, _OTHER = aliased(Registration, name="me"), aliased(Registration, name="other")
+
+
 def _places_in_line(session: Session, user: User, event_ids: list[int]) -> dict[int, int]:
     """For each event where ``user`` waits: how many wait ahead of them, plus one (one query)."""
     if not event_ids:
         return {}
-    me, other = aliased(Registration), aliased(Registration)
+    me, other = _ME, _OTHER
     return dict(
         session.execute(
             select(me.event_id, func.count(other.id))
