@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import UTC
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from flask import Flask, g, has_request_context, redirect, render_template, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
@@ -88,8 +100,15 @@ def _gettext(context, message: str, /, **variables) -> str:
 
 
 def _localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time in the street's time zone. Every time on a page goes through here, so
+    the zone is looked up once per process, not through Flask-Babel's context on each call."""
     if value is None:
         return ""
-    from flask_babel import to_user_timezone
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).strftime(fmt)
 
-    return to_user_timezone(value).strftime(fmt)
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

@@ -70,9 +70,11 @@ def test_statements_per_page_do_not_grow_with_the_data(app, client, make_street,
     url = f"/{street.slug}{page}"
 
     _grow(scoped, street, street.admin_id, 2)
+    client.get(url)
     with count_queries(app) as small:
         assert client.get(url).status_code == 200
     _grow(scoped, street, street.admin_id, 12)
+    client.get(url)  # the street row's cache may have expired meanwhile on a busy machine
     with count_queries(app) as large:
         assert client.get(url).status_code == 200
 
