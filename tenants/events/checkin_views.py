@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from saas.auth.access import office, signed_in
+from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.extensions import db
 from saas.qr import qr_svg
 from saas.ui import render
 from tenants.events import checkin
-from tenants.events.models import Event
+from tenants.events.models import Event, EventStatus
 from tenants.events.services import get_managed_event_or_404
 
 bp = Blueprint("checkin", __name__, url_prefix="/<slug:tenant>")
@@ -34,6 +36,18 @@ def get_event_or_404(event_id: int) -> Event:
     :raise 404: unknown, another street's, or another community's for staff limited to one
     """
     return get_managed_event_or_404(db.session, current_user, event_id)
+
+
+@bp.app_template_test("checkin_today")
+def checkin_today(event: Event) -> bool:
+    """A published event on today's date in the street's time: its list row links to check-in."""
+    if event.status != EventStatus.published:
+        return False
+    today = g.get("checkin_today")
+    if today is None:  # once per request, however many rows ask
+        today = g.checkin_today = to_user_timezone(utcnow()).date()
+    starts, ends = (to_user_timezone(at).date() for at in (event.starts_at, event.ends_at))
+    return starts <= today <= ends
 
 
 def _mode(raw: str | None) -> str:
