@@ -226,7 +226,14 @@
   // read now: the new worker may claim this page before the registration below resolves
   var servedByWorker = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
 
+  function offlineReady() {
+    root.dataset.offlineReady = "1";
+    var note = document.getElementById("scan-offline-ready");
+    if (note) note.hidden = false;
+  }
+
   function keepThisPage(registration) {
+    if (servedByWorker) offlineReady();  // the worker keeps each copy it serves from the network
     if (servedByWorker || !registration.active) return;
     // loaded before the worker ran: ask it to keep this page and what the page loaded
     var assets = [];
@@ -237,6 +244,9 @@
   }
 
   if ("serviceWorker" in navigator && d.swUrl) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.kept === window.location.href) offlineReady();
+    });
     navigator.serviceWorker.register(d.swUrl, { scope: d.swScope })
       .then(function () { return navigator.serviceWorker.ready; })
       .then(keepThisPage)

@@ -113,11 +113,14 @@ self.addEventListener("message", function (event) {
   var assets = (data.assets || []).filter(function (url) {
     return new URL(url).origin === self.location.origin && new URL(url).pathname.indexOf(STATIC) === 0;
   });
+  var source = event.source;
   event.waitUntil(Promise.all([
     fetch(data.keep, { credentials: "same-origin" }).then(function (response) {
       if (!keepable(response)) return;
       return caches.open(PAGE_CACHE).then(function (cache) {
         return cache.put(pageKey(data.keep), response);
+      }).then(function () {
+        if (source) source.postMessage({ kept: data.keep });  // the page says it is ready
       });
     }),
     caches.open(ASSET_CACHE).then(function (cache) {
