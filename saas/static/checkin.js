@@ -99,6 +99,9 @@
         if (response.redirected || response.status === 401 || response.status === 403) {
           throw { text: d.msgLogin };
         }
+        if (response.status === 400 && type.indexOf("application/json") === -1) {
+          throw { text: d.msgError, csrf: true };
+        }
         if (type.indexOf("application/json") === -1) throw { text: d.msgError };
         return response.json().then(function (body) {
           if (!response.ok) throw { text: body.error || d.msgError };
@@ -135,6 +138,32 @@
         sending = false;
         showMessage((error && error.text) || d.msgError);
         render();
+        if (error && error.csrf && !refreshing) freshToken();
+      });
+  }
+
+  // A page opened offline is the copy kept at an earlier visit: its form token may belong to a
+  // session since ended (signed out and in again). Read the current one from the page itself,
+  // once per refusal, and send again; the worker keeps the fresh copy on the way.
+  var refreshing = false;
+  function freshToken() {
+    refreshing = true;
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected || !response.ok) throw { text: d.msgLogin };
+        return response.text();
+      })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var fresh = page.getElementById("scanner");
+        if (!fresh || !fresh.dataset.csrf) throw { text: d.msgError };
+        d.csrf = fresh.dataset.csrf;
+        refreshing = false;
+        send();
+      })
+      .catch(function (error) {
+        refreshing = false;  // tried again at the next send, at most every RETRY_MS
+        showMessage((error && error.text) || d.msgError);
       });
   }
 
