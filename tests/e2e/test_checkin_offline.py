@@ -110,3 +110,60 @@ def test_the_scanner_opens_offline_and_sends_a_queued_scan_once(make_page, brows
 
     assert browser_log.page_errors == [] and browser_log.server_errors == []
     assert browser_log.csp_violations() == []
+
+
+# --- the voucher page reads a code with the camera ------------------------------------------------
+
+
+def qr_video(text: str, path, width: int = 320, height: int = 240) -> None:
+    """A camera's view of a QR code of ``text``: a Y4M clip Chromium's fake camera plays."""
+    import qrcode
+
+    code = qrcode.QRCode(border=4)
+    code.add_data(text)
+    code.make()
+    matrix = code.get_matrix()
+    cell = min(width, height) // len(matrix)
+    left, top = (width - cell * len(matrix)) // 2, (height - cell * len(matrix)) // 2
+    luma = bytearray([235]) * (width * height)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(cell):
+                    start = (top + y * cell + dy) * width + left + x * cell
+                    luma[start : start + cell] = bytes([16]) * cell
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    frame = b"FRAME\n" + bytes(luma) + chroma + chroma
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * 10)
+
+
+def test_the_voucher_page_reads_the_code_with_the_camera(browser, live_server, tmp_path):
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    clip = tmp_path / "voucher.y4m"
+    qr_video("ABCD2345", clip)
+    camera = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ],
+    )
+    try:
+        context = camera.new_context(base_url=live_server, locale="zh-CN", **MOBILE)
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in(page, ADMIN)
+        page.goto("/demo/rewards/verify")
+        page.get_by_role("button", name="扫码核销（打开摄像头）").click()
+        # read, written into the field and submitted: the server answers for that code
+        expect(page.get_by_label("兑换码")).to_have_value("ABCD2345", timeout=15_000)
+        expect(page.locator(".field.has-error")).to_contain_text("兑换码无效")
+        assert errors == []
+    finally:
+        camera.close()
