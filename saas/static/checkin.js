@@ -1,9 +1,10 @@
-// Staff scanner (签到/签退): the phone camera → jsQR → a queue kept in localStorage → POST when online.
+// Staff scanner (签到/签退): the phone camera (qrscan.js) → a queue kept in localStorage → POST when
+// online. The page itself opens without a network too: checkin-sw.js keeps it and its assets.
 //
 // Every scan gets a random nonce and its scan time, and stays in the queue until the server has
 // answered for it (ok / already / refused), so a dropped connection (a basement, a crowded square)
 // loses nothing, and sending the same scan twice counts it once (the server records each nonce).
-// No inline script, no eval, no worker: the CSP allows only 'self' scripts.
+// No inline script, no eval: the CSP allows only 'self' scripts (the service worker is 'self' too).
 (function () {
   "use strict";
 
@@ -16,18 +17,13 @@
   var RETRY_MS = 15000;
   var SAME_CODE_MS = 4000;
 
-  var video = document.getElementById("scan-video");
-  var startButton = document.getElementById("scan-start");
-  var stopButton = document.getElementById("scan-stop");
-  var cameraMessage = document.getElementById("scan-camera-msg");
   var walkIn = document.getElementById("scan-walk-in");
   var pendingCount = document.getElementById("scan-pending");
+  var pendingLabel = document.getElementById("scan-pending-label");
+  var baseTitle = document.title;
   var onlineTag = document.getElementById("scan-online");
   var message = document.getElementById("scan-message");
   var recentList = document.getElementById("scan-recent");
-  var canvas = document.createElement("canvas");
-  var context = canvas.getContext("2d", { willReadFrequently: true });
-  var stream = null;
   var sending = false;
   var lastCode = "";
   var lastAt = 0;
@@ -103,6 +99,9 @@
         if (response.redirected || response.status === 401 || response.status === 403) {
           throw { text: d.msgLogin };
         }
+        if (response.status === 400 && type.indexOf("application/json") === -1) {
+          throw { text: d.msgError, csrf: true };
+        }
         if (type.indexOf("application/json") === -1) throw { text: d.msgError };
         return response.json().then(function (body) {
           if (!response.ok) throw { text: body.error || d.msgError };
@@ -139,6 +138,32 @@
         sending = false;
         showMessage((error && error.text) || d.msgError);
         render();
+        if (error && error.csrf && !refreshing) freshToken();
+      });
+  }
+
+  // A page opened offline is the copy kept at an earlier visit: its form token may belong to a
+  // session since ended (signed out and in again). Read the current one from the page itself,
+  // once per refusal, and send again; the worker keeps the fresh copy on the way.
+  var refreshing = false;
+  function freshToken() {
+    refreshing = true;
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected || !response.ok) throw { text: d.msgLogin };
+        return response.text();
+      })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var fresh = page.getElementById("scanner");
+        if (!fresh || !fresh.dataset.csrf) throw { text: d.msgError };
+        d.csrf = fresh.dataset.csrf;
+        refreshing = false;
+        send();
+      })
+      .catch(function (error) {
+        refreshing = false;  // tried again at the next send, at most every RETRY_MS
+        showMessage((error && error.text) || d.msgError);
       });
   }
 
@@ -156,7 +181,11 @@
 
   function render() {
     var offline = navigator.onLine === false;
-    pendingCount.textContent = String(load(QUEUE).length);
+    var waiting = load(QUEUE).length;
+    pendingCount.textContent = String(waiting);
+    pendingLabel.classList.toggle("scan-waiting", waiting > 0);
+    // the count in the tab's title too: seen from another tab, or with the phone's screen half off
+    document.title = (waiting ? "(" + waiting + ") " : "") + baseTitle;
     onlineTag.textContent = offline ? d.msgOffline : d.msgOnline;
     onlineTag.className = offline ? "tag tag-warn" : "tag tag-ok";
     root.classList.toggle("scanner-out", currentMode() === "out");
@@ -178,7 +207,7 @@
     });
   }
 
-  // --- the camera ---------------------------------------------------------------------------
+  // --- the camera (qrscan.js) -------------------------------------------------------------
   function onCode(text) {
     var now = Date.now();
     if (!text || (text === lastCode && now - lastAt < SAME_CODE_MS)) return;
@@ -189,59 +218,18 @@
     enqueue(text);
   }
 
-  function tick() {
-    if (!stream) return;
-    if (video.readyState >= 2 && video.videoWidth) {
-      var scale = Math.min(1, 640 / Math.max(video.videoWidth, video.videoHeight));
-      var width = Math.round(video.videoWidth * scale);
-      var height = Math.round(video.videoHeight * scale);
-      canvas.width = width;
-      canvas.height = height;
-      context.drawImage(video, 0, 0, width, height);
-      var found = window.jsQR(context.getImageData(0, 0, width, height).data, width, height,
-                              { inversionAttempts: "dontInvert" });
-      if (found && found.data) onCode(found.data);
-    }
-    window.setTimeout(function () { window.requestAnimationFrame(tick); }, 120);
-  }
-
-  function startCamera() {
-    if (!window.jsQR) {
-      cameraMessage.textContent = d.msgNoDecoder;
-      return;
-    }
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      cameraMessage.textContent = window.isSecureContext === false ? d.msgInsecure : d.msgNoCamera;
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(function (media) {
-        stream = media;
-        video.srcObject = media;
-        video.hidden = false;
-        startButton.hidden = true;
-        stopButton.hidden = false;
-        cameraMessage.textContent = "";
-        return video.play();
-      })
-      .then(function () { window.requestAnimationFrame(tick); })
-      .catch(function () {
-        stopCamera();
-        cameraMessage.textContent = d.msgNoCamera;
-      });
-  }
-
-  function stopCamera() {
-    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-    stream = null;
-    video.hidden = true;
-    startButton.hidden = false;
-    stopButton.hidden = true;
+  if (window.QrScan) {
+    window.QrScan.attach({
+      video: document.getElementById("scan-video"),
+      start: document.getElementById("scan-start"),
+      stop: document.getElementById("scan-stop"),
+      message: document.getElementById("scan-camera-msg"),
+      messages: { noDecoder: d.msgNoDecoder, noCamera: d.msgNoCamera, insecure: d.msgInsecure },
+      onCode: onCode
+    });
   }
 
   // --- wiring -------------------------------------------------------------------------------
-  startButton.addEventListener("click", startCamera);
-  stopButton.addEventListener("click", stopCamera);
   document.getElementById("scan-send").addEventListener("click", send);
   document.getElementById("scan-manual").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -256,11 +244,41 @@
   });
   window.addEventListener("online", send);
   window.addEventListener("offline", render);
-  window.addEventListener("pagehide", stopCamera);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") send();
   });
   window.setInterval(send, RETRY_MS);
   render();
   send();
+
+  // --- opening without a network (templates/checkin/sw.js) ---------------------------------
+  // read now: the new worker may claim this page before the registration below resolves
+  var servedByWorker = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
+
+  function offlineReady() {
+    root.dataset.offlineReady = "1";
+    var note = document.getElementById("scan-offline-ready");
+    if (note) note.hidden = false;
+  }
+
+  function keepThisPage(registration) {
+    if (servedByWorker) offlineReady();  // the worker keeps each copy it serves from the network
+    if (servedByWorker || !registration.active) return;
+    // loaded before the worker ran: ask it to keep this page and what the page loaded
+    var assets = [];
+    document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon]").forEach(
+      function (el) { assets.push(el.src || el.href); }
+    );
+    registration.active.postMessage({ keep: window.location.href, assets: assets });
+  }
+
+  if ("serviceWorker" in navigator && d.swUrl) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.kept === window.location.href) offlineReady();
+    });
+    navigator.serviceWorker.register(d.swUrl, { scope: d.swScope })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(keepThisPage)
+      .catch(function () { /* no worker (an old browser, http): the page still works online */ });
+  }
 })();
