@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, select
 
 from saas.auth.models import User
+from saas.cache import forget as forget_figures
 from saas.extensions import db
 from saas.notify.services import notify
 from tenants.structure.models import Building, Community, Grid
@@ -59,6 +60,10 @@ def _grow(scoped, street, admin_id: int, n: int) -> None:
         session.commit()
 
 
+#: the dashboard computes every module's figures on a view that finds them out of the cache (a
+#: grouped statement per series); a view within the interval reads them back (tests/saas/
+#: test_dashboard.py)
+BUDGET = {"/dashboard": 16}
 PAGES = ["/dashboard", "/structure", "/people", "/inbox", "/inbox/badge", "/audit"]
 
 
@@ -73,8 +78,10 @@ def test_statements_per_page_do_not_grow_with_the_data(app, client, make_street,
     with count_queries(app) as small:
         assert client.get(url).status_code == 200
     _grow(scoped, street, street.admin_id, 12)
+    with app.app_context():
+        forget_figures()  # measure the dashboard computing its figures, not reading them back
     with count_queries(app) as large:
         assert client.get(url).status_code == 200
 
     assert len(large) == len(small), "\n".join(large)
-    assert len(large) <= 12, "\n".join(large)
+    assert len(large) <= BUDGET.get(page, 12), "\n".join(large)
