@@ -274,3 +274,31 @@ def test_statements_per_dashboard_view_do_not_grow_with_the_history(app, street,
             forget()  # measure the view that computes the figures
 
     assert_statements_do_not_grow(app, client, "/alpha/dashboard", grow, more=12, most=16)
+
+
+# Head counts link to the lists they count ---------------------------------------------------------
+
+
+def test_each_head_count_links_to_a_list_of_as_many(app, admin, street, community, make_user):
+    make_user(street, "volunteer", community_id=community, is_party_member=True, name="党员甲")
+    make_user(street, "volunteer", community_id=community, name="群众乙")
+    make_user(street, "staff", community_id=community, name="工作人员丙", is_party_member=True)
+    body = admin.get("/alpha/dashboard").get_data(as_text=True)
+
+    def linked(label):
+        head = body.split(f'<span class="stat-label">{label}</span>')[0]
+        href = head.rsplit('<a class="stat" href="', 1)[1].split('"', 1)[0]
+        return href.replace("&amp;", "&"), int(head.rsplit(">", 2)[-2].split("<")[0])
+
+    for label, names in [
+        ("志愿者", {"党员甲", "群众乙"}),
+        ("党员", {"党员甲", "工作人员丙"}),
+        ("工作人员", {"管理员", "工作人员丙"}),
+    ]:
+        href, n = linked(label)
+        page = admin.get(href).get_data(as_text=True)
+        assert n == len(names), label
+        assert f"共 {n} 人" in page, (label, href)
+        for name in names:
+            assert name in page
+    assert linked("社区")[0] == "/alpha/structure"
