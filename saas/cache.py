@@ -15,7 +15,10 @@ statement and no round trip for its figures. The dict is bounded (``MAX_ENTRIES`
 dropped first) so a process serving thousands of streets does not grow without end.
 
 The clock is a parameter (``now``, seconds on ``time.monotonic``'s scale) so a test drives the
-interval without sleeping. ``FIGURES_CACHE_SECONDS = 0`` turns the cache off.
+interval without sleeping. ``FIGURES_CACHE_SECONDS = 0`` turns the cache off. A module whose
+figures someone expects to see move at once (the admin adds the first community, then opens the
+dashboard) drops them when its rows change in this process (:func:`forget_street`); trends are
+left to the interval.
 """
 
 from __future__ import annotations
@@ -79,6 +82,16 @@ def forget(prefix: Hashable | None = None) -> None:
         entries.clear()
         return
     for key in [k for k in entries if isinstance(k, tuple) and k[:1] == (prefix,)]:
+        del entries[key]
+
+
+def forget_street(panel: str, tenant_id: int) -> None:
+    """Drop ``panel``'s figures of one street, for every community scope: a change this process
+    made is seen on its next view (other processes see it within the interval)."""
+    if not has_app_context():
+        return
+    entries = _entries()
+    for key in [k for k in entries if isinstance(k, tuple) and k[:2] == (panel, tenant_id)]:
         del entries[key]
 
 

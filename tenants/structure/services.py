@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.auth.models import Role, User
-from saas.cache import remember, viewer_key
+from saas.cache import forget_street, remember, viewer_key
 from saas.db import utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
 from tenants.structure.models import Building, Community, Grid
@@ -296,16 +296,43 @@ def street_figures(session: Session, community: int | None = None) -> dict:
     }
 
 
+FIGURES_PANEL = "street-figures"
+
+
 def figures_panel(session: Session, viewer: User) -> dict:
     """The dashboard's panel of structure and people, with volunteers per community (a chart):
     the street's, or the community's of staff limited to one; computed once per interval
     (saas.cache)."""
     community = viewer.limited_to_community
     figures = remember(
-        viewer_key("street-figures", viewer), lambda: street_figures(session, community)
+        viewer_key(FIGURES_PANEL, viewer), lambda: street_figures(session, community)
     )
     chart = {
         "labels": [name for name, _n in figures["by_community"]],
         "values": [n for _name, n in figures["by_community"]],
     }
     return {"figures": figures, "chart_json": json.dumps(chart)}
+
+
+#: the User columns the street figures count by
+_COUNTED = ("role", "community_id", "is_party_member")
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_figures(session: Session, flush_context) -> None:
+    """A community, grid, building or account added, changed or removed in this process: the
+    street's head counts are computed afresh on the next view, not up to an interval later."""
+    streets = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Community | Grid | Building):
+            streets.add(obj.tenant_id)
+        elif isinstance(obj, User):
+            state = inspect(obj)
+            if (
+                obj in session.new
+                or obj in session.deleted
+                or any(state.attrs[name].history.has_changes() for name in _COUNTED)
+            ):
+                streets.add(obj.tenant_id)
+    for tenant_id in streets - {None}:
+        forget_street(FIGURES_PANEL, tenant_id)

@@ -232,22 +232,38 @@ def test_a_cached_figure_is_served_within_the_interval_and_recomputed_after(
         assert remember(key, lambda: volunteers(session), seconds=300, now=1300.0) == 1
 
 
-def test_the_dashboard_reads_its_figures_back_within_the_interval(app, admin, street, make_user):
+def test_the_dashboard_reads_its_figures_back_within_the_interval(app, admin, street, scoped):
     from tests.test_query_counts import count_queries
 
+    with scoped(street) as session:
+        person, passport = _history(session)
+        session.commit()
     with app.app_context():
         forget()
     with count_queries(app) as first:
-        assert "志愿者" in admin.get("/alpha/dashboard").get_data(as_text=True)
-    make_user(street, "volunteer")
+        assert admin.get("/alpha/dashboard").status_code == 200
+    with scoped(street) as session:
+        _entry(session, session.merge(passport), EntryKind.earn, 70, utcnow())
+        session.commit()
     with count_queries(app) as second:
         body = admin.get("/alpha/dashboard").get_data(as_text=True)
 
     # the structure (3 statements), events (2) and passport (2) figures are not computed again,
-    # and the new volunteer is not counted yet
+    # and the 70 points just issued are not counted yet
     assert len(second) == len(first) - 7, "\n".join(second)
     assert not any("GROUP BY" in s for s in second)
-    assert '<span class="stat-value">0</span><span class="stat-label">志愿者</span>' in body
+    assert '<span class="stat-value">0</span><span class="stat-label">发放积分</span>' in body
+
+
+def test_head_counts_follow_a_change_made_in_this_process_at_once(app, admin, street, make_user):
+    assert "还没有社区" in admin.get("/alpha/dashboard").get_data(as_text=True)
+    add_community_page = admin.post("/alpha/structure/communities", data={"name": "朝阳社区"})
+    assert add_community_page.status_code in (200, 302)
+    make_user(street, "volunteer")
+    body = admin.get("/alpha/dashboard").get_data(as_text=True)
+    assert "还没有社区" not in body
+    assert '<span class="stat-value">1</span><span class="stat-label">社区</span>' in body
+    assert '<span class="stat-value">1</span><span class="stat-label">志愿者</span>' in body
 
 
 # Statements per view ------------------------------------------------------------------------------
