@@ -102,6 +102,9 @@ def from_environment() -> dict:
         # How long a process may serve a street's row without reading it again (saas.streets.cache):
         # a suspension or a settings change reaches the other processes within this many seconds.
         "TENANT_CACHE_SECONDS": _int("TENANT_CACHE_SECONDS", 5),
+        # How long the dashboard's figures (head counts, twelve-month trends) are reused before
+        # they are computed again, per process, street and community scope (saas.cache); 0: never.
+        "FIGURES_CACHE_SECONDS": _int("FIGURES_CACHE_SECONDS", 300),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),

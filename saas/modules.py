@@ -80,7 +80,12 @@ class Todo:
 @dataclass(frozen=True)
 class Panel:
     """A block of the dashboard: ``template`` is included with what ``data(session, user)``
-    returns (a dict) as ``panel``."""
+    returns (a dict) as ``panel``.
+
+    ``data`` runs on every view of the dashboard: figures over a street's history (counts,
+    trends) go through ``saas.cache.remember(viewer_key(key, user), …)`` so they are computed once
+    per interval; figures the user acts on (to-dos, today's sign-ups) stay live. Staff limited to
+    a community (``user.limited_to_community``) see that community's figures."""
 
     key: str
     template: str

@@ -147,12 +147,14 @@ def _wipe(app) -> None:
     outbox = Path(app.config["OUTBOX_DIR"])
     if outbox.exists():
         shutil.rmtree(outbox)
+    from saas.cache import forget as forget_figures
     from saas.extensions import limiter
     from saas.streets.cache import forget
 
     with app.app_context():
         limiter.reset()
         forget()  # the rows were deleted behind the app's back
+        forget_figures()
 
 
 @pytest.fixture(params=["sqlite"])

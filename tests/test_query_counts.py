@@ -59,12 +59,20 @@ def _grow(scoped, street, admin_id: int, n: int) -> None:
         session.commit()
 
 
+#: the dashboard computes every module's figures on a view that finds them out of the cache (a
+#: grouped statement per series); a view within the interval reads them back (tests/saas/
+#: test_dashboard.py)
+BUDGET = {"/dashboard": 16}
 PAGES = ["/dashboard", "/structure", "/people", "/inbox", "/inbox/badge", "/audit"]
 
 
 @both_backends
 @pytest.mark.parametrize("page", PAGES)
-def test_statements_per_page_do_not_grow_with_the_data(app, client, make_street, scoped, page):
+def test_statements_per_page_do_not_grow_with_the_data(
+    app, client, make_street, scoped, page, monkeypatch
+):
+    # the dashboard computing its figures on each view, not reading them back (saas.cache)
+    monkeypatch.setitem(app.config, "FIGURES_CACHE_SECONDS", 0)
     street = make_street("alpha")
     login(client, street.slug, street.admin_phone)
     url = f"/{street.slug}{page}"
@@ -79,4 +87,4 @@ def test_statements_per_page_do_not_grow_with_the_data(app, client, make_street,
         assert client.get(url).status_code == 200
 
     assert len(large) == len(small), "\n".join(large)
-    assert len(large) <= 12, "\n".join(large)
+    assert len(large) <= BUDGET.get(page, 12), "\n".join(large)

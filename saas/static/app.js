@@ -11,19 +11,37 @@
   });
 
   // ECharts charts: <div class="chart" data-chart="bar" data-chart-data='{"labels":[],"values":[]}'>
+  // for one series, or data-chart="series" with {"labels":[], "series":[{"name", "type": "bar" or
+  // "line", "values", "axis": 1 for a second y axis on the right}]} for several.
+  var COLOURS = ["#c8161d", "#2f6fb5", "#e08a00", "#2e8b57"];
+  function seriesOption(el, data) {
+    if (el.dataset.chart !== "series") {
+      return [{ type: el.dataset.chart, name: el.dataset.chartName || "", data: data.values || [],
+                itemStyle: { color: COLOURS[0] }, barMaxWidth: 48 }];
+    }
+    return (data.series || []).map(function (s, i) {
+      return { type: s.type || "bar", name: s.name || "", data: s.values || [],
+               yAxisIndex: s.axis ? 1 : 0, itemStyle: { color: COLOURS[i % COLOURS.length] },
+               barMaxWidth: 32, smooth: false };
+    });
+  }
   function drawCharts(root) {
     if (!window.echarts) return;
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       if (el.dataset.drawn) return;
       var data = JSON.parse(el.dataset.chartData || "{}");
+      var series = seriesOption(el, data);
+      var twoAxes = series.some(function (s) { return s.yAxisIndex === 1; });
+      var yAxis = { type: "value", minInterval: 1 };
       var chart = window.echarts.init(el);
       chart.setOption({
-        grid: { left: 40, right: 16, top: 24, bottom: 40 },
+        grid: { left: 48, right: twoAxes ? 48 : 16, top: series.length > 1 ? 40 : 24, bottom: 40 },
         tooltip: { trigger: "axis" },
-        xAxis: { type: "category", data: data.labels || [], axisLabel: { interval: 0 } },
-        yAxis: { type: "value", minInterval: 1 },
-        series: [{ type: el.dataset.chart, name: el.dataset.chartName || "", data: data.values || [],
-                   itemStyle: { color: "#c8161d" }, barMaxWidth: 48 }]
+        legend: series.length > 1 ? { top: 0 } : undefined,
+        xAxis: { type: "category", data: data.labels || [],
+                 axisLabel: { interval: (data.labels || []).length > 8 ? "auto" : 0 } },
+        yAxis: twoAxes ? [yAxis, { type: "value", minInterval: 1, splitLine: { show: false } }] : yAxis,
+        series: series
       });
       window.addEventListener("resize", function () { chart.resize(); });
       el.dataset.drawn = "1";

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import OFFICE, PHONE, DemoSeeder, MenuEntry, MenuGroup, Module, PeriodicJob, Todo
+from saas.modules import (
+    OFFICE,
+    PHONE,
+    DemoSeeder,
+    MenuEntry,
+    MenuGroup,
+    Module,
+    Panel,
+    PeriodicJob,
+    Todo,
+)
 from saas.notify.kinds import EMAIL, SMS, NotificationKind
+from tenants.events.dashboard import trends_panel, upcoming_panel
 from tenants.events.demo import load_demo
 from tenants.events.services import count_awaiting_confirmation
 
@@ -32,6 +43,10 @@ MODULE = Module(
             args={"awaiting": "hours"},
             order=10,
         ),
+    ),
+    panels=(
+        Panel("events-upcoming", "events/_upcoming_panel.html", upcoming_panel, OFFICE, 100),
+        Panel("events-trends", "events/_trends_panel.html", trends_panel, OFFICE, 920),
     ),
     periodic=(
         PeriodicJob("event-reminders", "tenants.events.jobs:send_reminders", 300),

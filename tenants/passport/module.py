@@ -13,10 +13,12 @@ from saas.modules import (
     MenuEntry,
     MenuGroup,
     Module,
+    Panel,
     PeriodicJob,
     Todo,
 )
 from saas.notify.kinds import NotificationKind
+from tenants.passport.dashboard import trends_panel
 from tenants.passport.demo import load_demo, load_settings
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
@@ -49,6 +51,7 @@ MODULE = Module(
             order=20,
         ),
     ),
+    panels=(Panel("passport-trends", "passport/_trends_panel.html", trends_panel, OFFICE, 940),),
     periodic=(PeriodicJob("points-expiry", "tenants.passport.jobs:expire_points", 24 * 3600),),
     demo=(
         DemoSeeder(load_settings, "settings"),

@@ -127,14 +127,24 @@ def create_account(
     )
 
 
+#: the role filter value for admins and staff together
+OFFICE_ROLES = "office"
+
+
 def list_accounts(
-    session: Session, viewer: User, role: str | None = None, query: str = "", page: int = 1
+    session: Session,
+    viewer: User,
+    role: str | None = None,
+    query: str = "",
+    page: int = 1,
+    party: bool = False,
 ) -> tuple[list[User], int]:
     """One page of the accounts ``viewer`` may see, newest first, and how many match in all.
 
     Staff limited to one community see that community's accounts. Only the admin's ``query``
     matches phone numbers: the others see phones masked, and searching a full number would tell
-    them whose it is.
+    them whose it is. ``role`` "office" is admins and staff together (the dashboard's
+    工作人员 count); ``party`` keeps party members only.
     """
     stmt = select(User)
     if viewer.limited_to_community is not None:
@@ -142,6 +152,10 @@ def list_accounts(
     by_phone = viewer.sees_phones
     if role in Role.__members__:
         stmt = stmt.where(User.role == role)
+    elif role == OFFICE_ROLES:
+        stmt = stmt.where(User.role.in_([Role.admin, Role.staff]))
+    if party:
+        stmt = stmt.where(User.is_party_member.is_(True))
     pattern = contains_pattern(query)
     if pattern:
         if by_phone:

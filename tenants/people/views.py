@@ -110,7 +110,8 @@ def accounts_list():
     role = request.args.get("role") or None
     query = request.args.get("q", "")[:50]
     page = parse_page(request.args.get("page"))
-    users, total = services.list_accounts(db.session, current_user, role, query, page)
+    party = request.args.get("party") == "1"
+    users, total = services.list_accounts(db.session, current_user, role, query, page, party)
     return render(
         "people/list.html",
         "rows",
@@ -120,6 +121,7 @@ def accounts_list():
         page_size=services.PAGE,
         role=role,
         q=query,
+        party=party,
         communities=community_names(db.session),
         roles=Role,
     )

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.auth.models import Role, User
+from saas.cache import forget_street, remember, viewer_key
 from saas.db import utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
 from tenants.structure.models import Building, Community, Grid
@@ -246,30 +247,43 @@ def worker_choices(session: Session) -> list[User]:
     return list(session.scalars(stmt.order_by(User.role, User.name).limit(500)))
 
 
-def street_figures(session: Session) -> dict:
+def street_figures(session: Session, community: int | None = None) -> dict:
     """Counts for the dashboard: structure and people, with volunteers per community (three
-    statements: the counts together, volunteers per community, the communities)."""
+    statements: the counts together, volunteers per community, the communities).
+
+    With ``community`` (staff limited to one): that community's grids, buildings and people.
+    """
 
     def count(model, *criteria):
         return select(func.count()).select_from(model).where(*criteria).scalar_subquery()
 
+    people: tuple = ()
+    grids_of: tuple = ()
+    buildings_of: tuple = ()
+    if community is not None:
+        people = (User.community_id == community,)
+        grids_of = (Grid.community_id == community,)
+        in_community = select(Grid.id).where(Grid.community_id == community)
+        buildings_of = (Building.grid_id.in_(in_community),)
     counts = session.execute(
         select(
-            count(Grid, Grid.archived_at.is_(None)),
-            count(Building, Building.archived_at.is_(None)),
-            count(User, User.role == Role.volunteer),
-            count(User, User.is_party_member.is_(True)),
-            count(User, User.role.in_([Role.admin, Role.staff])),
+            count(Grid, Grid.archived_at.is_(None), *grids_of),
+            count(Building, Building.archived_at.is_(None), *buildings_of),
+            count(User, User.role == Role.volunteer, *people),
+            count(User, User.is_party_member.is_(True), *people),
+            count(User, User.role.in_([Role.admin, Role.staff]), *people),
         )
     ).one()
     per_community = dict(
         session.execute(
             select(User.community_id, func.count())
-            .where(User.role == Role.volunteer)
+            .where(User.role == Role.volunteer, *people)
             .group_by(User.community_id)
         ).all()
     )
     communities = active_communities(session)
+    if community is not None:
+        communities = [c for c in communities if c.id == community]
     grids, buildings, volunteers, party_members, staff = (n or 0 for n in counts)
     return {
         "communities": len(communities),
@@ -282,11 +296,43 @@ def street_figures(session: Session) -> dict:
     }
 
 
+FIGURES_PANEL = "street-figures"
+
+
 def figures_panel(session: Session, viewer: User) -> dict:
-    """The dashboard's panel of structure and people, with volunteers per community (a chart)."""
-    figures = street_figures(session)
+    """The dashboard's panel of structure and people, with volunteers per community (a chart):
+    the street's, or the community's of staff limited to one; computed once per interval
+    (saas.cache)."""
+    community = viewer.limited_to_community
+    figures = remember(
+        viewer_key(FIGURES_PANEL, viewer), lambda: street_figures(session, community)
+    )
     chart = {
         "labels": [name for name, _n in figures["by_community"]],
         "values": [n for _name, n in figures["by_community"]],
     }
     return {"figures": figures, "chart_json": json.dumps(chart)}
+
+
+#: the User columns the street figures count by
+_COUNTED = ("role", "community_id", "is_party_member")
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_figures(session: Session, flush_context) -> None:
+    """A community, grid, building or account added, changed or removed in this process: the
+    street's head counts are computed afresh on the next view, not up to an interval later."""
+    streets = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Community | Grid | Building):
+            streets.add(obj.tenant_id)
+        elif isinstance(obj, User):
+            state = inspect(obj)
+            if (
+                obj in session.new
+                or obj in session.deleted
+                or any(state.attrs[name].history.has_changes() for name in _COUNTED)
+            ):
+                streets.add(obj.tenant_id)
+    for tenant_id in streets - {None}:
+        forget_street(FIGURES_PANEL, tenant_id)

@@ -91,7 +91,9 @@ def warm(client, url: str, times: int = PREPARE_THRESHOLD + 3) -> None:
 # --- read-only requests keep their prepared statements -----------------------------------------
 
 
-def test_prepared_statements_survive_read_only_requests(app, client, make_street):
+def test_prepared_statements_survive_read_only_requests(app, client, make_street, monkeypatch):
+    # the dashboard's figures computed on every view, as they are once per interval (saas.cache)
+    monkeypatch.setitem(app.config, "FIGURES_CACHE_SECONDS", 0)
     with app.app_context():
         # one pooled connection, as a sync worker has: earlier tests' threads may have left several,
         # and requests spread over them would not run a statement often enough to prepare it

@@ -1,0 +1,144 @@
+"""The events module's dashboard panels: the events of today and of the rest of this week, and
+the last twelve months of confirmed service hours and events held."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import Session
+
+from saas.auth.models import User
+from saas.cache import remember, viewer_key
+from saas.charts import last_months, street_zone
+from saas.db import utcnow
+from tenants.events.models import Attendance, Event, EventStatus
+from tenants.events.services import _visible
+
+#: events listed per day group; past it the panel links to the filtered list
+UPCOMING_LIMIT = 10
+HELD = (EventStatus.published, EventStatus.finished)
+
+
+@dataclass(frozen=True)
+class UpcomingEvent:
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    seats_taken: int
+    capacity: int | None
+    status: str
+
+
+def _local_day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=street_zone())
+
+
+def upcoming_panel(session: Session, viewer: User, now: datetime | None = None) -> dict:
+    """Published events of today and of the days left in this week (Monday to Sunday, local),
+    those ``viewer`` may manage; one statement, not cached (sign-ups move all day)."""
+    now = now or utcnow()
+    today = now.astimezone(street_zone()).date()
+    tomorrow = today + timedelta(days=1)
+    week_end = today + timedelta(days=7 - today.weekday())  # the Monday after
+    start, middle, end = (_local_day_start(d) for d in (today, tomorrow, week_end))
+    rows = session.execute(
+        select(
+            Event.id,
+            Event.title,
+            Event.starts_at,
+            Event.ends_at,
+            Event.place,
+            Event.seats_taken,
+            Event.capacity,
+            Event.status,
+            Event.starts_at < middle,
+        )
+        .where(
+            Event.status.in_(HELD),
+            _visible(viewer),
+            # an event of several days that began earlier and is still on counts as today's
+            or_(Event.starts_at >= start, Event.ends_at > now),
+            Event.starts_at < end,
+        )
+        .order_by(Event.starts_at, Event.id)
+        .limit(4 * UPCOMING_LIMIT)
+    ).all()
+    today_events = [UpcomingEvent(*row[:-1]) for row in rows if row[-1]]
+    week_events = [UpcomingEvent(*row[:-1]) for row in rows if not row[-1]]
+    return {
+        "today": today_events[:UPCOMING_LIMIT],
+        "today_more": len(today_events) > UPCOMING_LIMIT,
+        "week": week_events[:UPCOMING_LIMIT],
+        "week_more": len(week_events) > UPCOMING_LIMIT,
+        "today_date": today.isoformat(),
+        "tomorrow_date": tomorrow.isoformat(),
+        "week_last_date": (week_end - timedelta(days=1)).isoformat(),
+        "has_rest_of_week": tomorrow < week_end,
+    }
+
+
+def trends(session: Session, viewer: User, now: datetime) -> dict:
+    """Confirmed service hours (by the month they were confirmed) and events held (by the month
+    they started: published or finished, started before ``now``), the last twelve months.
+
+    For staff limited to a community: the hours of that community's volunteers and that
+    community's own events (street-wide events belong to no community). Two grouped statements.
+    """
+    months = last_months(now)
+    community = viewer.limited_to_community
+    bucket = months.bucket(Attendance.confirmed_at)
+    hours = (
+        select(bucket, func.sum(Attendance.hours))
+        .where(
+            Attendance.confirmed_at.is_not(None),
+            Attendance.confirmed_at >= months.start,
+            Attendance.confirmed_at < months.end,
+        )
+        .group_by(bucket)
+    )
+    if community is not None:
+        hours = hours.join(User, User.id == Attendance.user_id).where(
+            User.community_id == community
+        )
+    started = months.bucket(Event.starts_at)
+    held = (
+        select(started, func.count())
+        .where(
+            Event.status.in_(HELD),
+            Event.starts_at >= months.start,
+            Event.starts_at < min(months.end, now),
+            Event.community_id == community if community is not None else true(),
+        )
+        .group_by(started)
+    )
+    hour_series = months.series(session.execute(hours).all())
+    held_series = months.series(session.execute(held).all())
+    return {
+        "labels": list(months.labels),
+        "hours": hour_series,
+        "held": held_series,
+        "hours_total": round(sum(hour_series), 2),
+        "held_total": sum(held_series),
+        "first_day": months.start.astimezone(street_zone()).date().isoformat(),
+        "last_day": now.astimezone(street_zone()).date().isoformat(),
+    }
+
+
+def trends_panel(session: Session, viewer: User, now: datetime | None = None) -> dict:
+    """The trend panel's data, computed once per interval per street and scope (saas.cache)."""
+    now = now or utcnow()
+    figures = remember(viewer_key("events-trends", viewer), lambda: trends(session, viewer, now))
+    chart = {
+        "labels": figures["labels"],
+        "series": [
+            {"name": _("服务时长（小时）"), "type": "bar", "values": figures["hours"]},
+            {"name": _("举办活动（场）"), "type": "line", "values": figures["held"], "axis": 1},
+        ],
+    }
+    return {"figures": figures, "chart_json": json.dumps(chart)}
