@@ -38,6 +38,7 @@ ACTIONS = {
     "event.checkin_reset": _l("重置签到码"),
     "attendance.correct": _l("修改服务时长"),
     "attendance.enter": _l("补录服务时长"),
+    "attendance.correct_confirmed": _l("更正已确认时长"),
 }
 
 
