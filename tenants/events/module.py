@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from saas.modules import OFFICE, PHONE, DemoSeeder, MenuEntry, MenuGroup, Module, PeriodicJob, Todo
 from saas.notify.kinds import EMAIL, SMS, NotificationKind
+from tenants.events import audit
 from tenants.events.demo import load_demo
 from tenants.events.services import count_awaiting_confirmation
 
@@ -45,4 +46,6 @@ MODULE = Module(
         NotificationKind("event.reminder", _l("活动前一天提醒"), (SMS, EMAIL)),
         NotificationKind("event.cancelled", _l("活动取消"), (SMS, EMAIL)),
     ),
+    audit_actions=audit.ACTIONS,
+    audit_targets=audit.TARGETS,
 )

@@ -17,6 +17,7 @@ from saas.modules import (
     Todo,
 )
 from saas.notify.kinds import NotificationKind
+from tenants.passport import audit
 from tenants.passport.demo import load_demo, load_settings
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
@@ -62,4 +63,6 @@ MODULE = Module(
         NotificationKind("reward.issued", _l("兑换码发放")),
         NotificationKind("reward.verified", _l("兑换已核销")),
     ),
+    audit_actions=audit.ACTIONS,
+    audit_targets=audit.TARGETS,
 )
