@@ -43,7 +43,7 @@ MODULE = Module(
         NotificationKind("event.registered", _l("活动报名成功")),
         NotificationKind("event.waitlisted", _l("进入活动候补")),
         NotificationKind("event.promoted", _l("候补转为报名成功"), (SMS, EMAIL)),
-        NotificationKind("event.reminder", _l("活动前一天提醒"), (SMS, EMAIL)),
+        NotificationKind("event.reminder", _l("活动开始前提醒"), (SMS, EMAIL)),
         NotificationKind("event.cancelled", _l("活动取消"), (SMS, EMAIL)),
     ),
     audit_actions=audit.ACTIONS,
