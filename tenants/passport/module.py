@@ -37,6 +37,7 @@ MODULE = Module(
         MenuEntry("passport.passports", _l("志愿护照"), "passport", OFFICE, 10, icon="照"),
         MenuEntry("passport.me", _l("我的志愿护照"), "passport", PHONE, 10, icon="照"),
         MenuEntry("rewards.manage", _l("奖品管理"), "rewards", OFFICE, 10, icon="奖"),
+        MenuEntry("rewards.all_redemptions", _l("兑换记录"), "rewards", OFFICE, 15, icon="兑"),
         MenuEntry("rewards.catalogue", _l("爱心超市"), "rewards", PHONE, 10, icon="市"),
         MenuEntry("rewards.verify", _l("核销兑换码"), "rewards", ORG, 20, icon="核"),
         MenuEntry("passport.point_settings", _l("积分设置"), "settings", ADMIN, 30, icon="分"),
