@@ -118,6 +118,30 @@ class DemoSeeder:
 
 
 @dataclass(frozen=True)
+class AuditAction:
+    """An action a module writes to the audit log (``saas.audit.services.record``) and how the
+    log names it ("event.cancel" → 取消活动)."""
+
+    action: str
+    label: Any
+
+
+@dataclass(frozen=True)
+class AuditTarget:
+    """An audit entry's target ``"<kind>:<id>"``: what it is called, and, where a page shows it,
+    ``link(id, detail) -> url`` (``url_for`` only: it runs once per row, so no query).
+
+    ``names(session, ids) -> {id: name}`` may name the objects of a page of entries in one query
+    (活动 "重阳节敬老探访" rather than 活动 #1234).
+    """
+
+    kind: str
+    label: Any
+    link: Callable[[int, dict], str | None] | None = None
+    names: Callable[[Any, list[int]], dict[int, str]] | None = None
+
+
+@dataclass(frozen=True)
 class Module:
     """One module's whole contribution to the product (see the module docstring)."""
 
@@ -139,6 +163,9 @@ class Module:
     receivers: tuple[str, ...] = ()
     #: what its notifications can be about, with their default channels (saas.notify.kinds)
     notification_kinds: tuple[NotificationKind, ...] = ()
+    #: the labels of the actions it writes to the audit log, and its kinds of targets
+    audit_actions: tuple[AuditAction, ...] = ()
+    audit_targets: tuple[AuditTarget, ...] = ()
 
 
 def _resolve(path: str) -> Any:
@@ -198,6 +225,16 @@ def periodic_jobs(app: Flask | None = None) -> dict[str, tuple[str, int]]:
 
 def commands(app: Flask) -> list:
     return [_resolve(path) for m in installed(app) for path in m.commands]
+
+
+def audit_actions(app: Flask | None = None) -> dict[str, Any]:
+    """Every declared audit action → its label, in module order."""
+    return {a.action: a.label for m in installed(app) for a in m.audit_actions}
+
+
+def audit_targets(app: Flask | None = None) -> dict[str, AuditTarget]:
+    """Every declared kind of audit target → its declaration."""
+    return {t.kind: t for m in installed(app) for t in m.audit_targets}
 
 
 def check(app: Flask) -> list[str]:

@@ -55,3 +55,16 @@ def other_digits(text: str) -> str | None:
     if any(ch.isdecimal() and not ch.isascii() for ch in text):
         return _("请用数字 0–9 填写")
     return None
+
+
+def hours_text(value) -> str:
+    """Hours as people write them: 4, 2.5, 0.25, 10 (not "4.00", nor ``normalize()``'s "1E+1").
+
+    The ``hours`` filter of every template; "" for None.
+    """
+    if value is None:
+        return ""
+    text = f"{value:f}" if not isinstance(value, float) else f"{value:.2f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from saas.auth.phone import mask_phone
 from saas.modules import menu_for
+from saas.text import hours_text
 
 
 def select_locale() -> str:
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     )
     app.context_processor(_context)
     app.jinja_env.filters["localtime"] = _localtime
+    app.jinja_env.filters["hours"] = hours_text
 
 
 def _set_language(code: str):

@@ -33,8 +33,10 @@ def _date(name: str) -> datetime | None:
 @admin_only
 def browse():
     action = request.args.get("action") or None
-    if action not in services.ACTIONS:
+    actions = services.labels()
+    if action not in actions:
         action = None
+    who = request.args.get("who", "")[:50]
     until = _date("until")
     entries = services.browse(
         db.session,
@@ -43,11 +45,17 @@ def browse():
         since=_date("since"),
         until=until + timedelta(days=1) if until else None,
         before_id=parse_id(request.args.get("before")),
+        who=who,
     )
     more_url = None
     if len(entries) == services.PAGE:
         args = {k: v for k, v in request.args.items() if k != "before"}
         more_url = url_for("audit.browse", before=entries[-1].id, **args)
     return render(
-        "audit/list.html", "rows", entries=entries, actions=services.ACTIONS, more_url=more_url
+        "audit/list.html",
+        "rows",
+        lines=services.present(db.session, entries),
+        actions=actions,
+        who=who,
+        more_url=more_url,
     )

@@ -19,7 +19,7 @@ from saas.auth.models import User
 from saas.db import guarded_update, insert_ignoring_conflict, new_id, utcnow
 from saas.errors import ServiceError
 from saas.streets.models import Tenant
-from saas.text import fold, other_digits
+from saas.text import fold, hours_text, other_digits
 from tenants.events.models import (
     Attendance,
     Event,
@@ -28,7 +28,12 @@ from tenants.events.models import (
     Registration,
     RegistrationStatus,
 )
-from tenants.events.signals import attendance_confirmed, attendance_corrected, sentences
+from tenants.events.signals import (
+    attendance_confirmed,
+    attendance_corrected,
+    confirmed_hours_corrected,
+    sentences,
+)
 
 
 @dataclass
@@ -119,7 +124,7 @@ def parse_hours(raw: str | None, event: Event) -> Decimal:
     hours = Decimal(text)
     if hours > event.hours:
         raise ServiceError(
-            _("时长不能超过活动时长（%(n)s 小时）", n=event.hours.normalize()), "hours"
+            _("时长不能超过活动时长（%(n)s 小时）", n=hours_text(event.hours)), "hours"
         )
     return hours
 
@@ -187,6 +192,87 @@ def correct_hours(
     )
     maybe_auto_confirm(session, tenant, attendance)
     return attendance
+
+
+def correct_confirmed_hours(
+    session: Session,
+    actor: User,
+    tenant: Tenant,
+    event: Event,
+    attendance: Attendance,
+    raw_hours: str | None,
+    raw_reason: str | None,
+) -> Correction:
+    """The admin corrects hours already confirmed (and paid for), with a reason.
+
+    The row's hours change; the modules that paid for the old hours settle the difference through
+    :data:`~tenants.events.signals.confirmed_hours_corrected` (the passport reverses and re-awards
+    in its ledger, never editing an entry). Each correction has its own id, so two corrections of
+    one row are two settlements, and a retried one is still one.
+
+    :raise ServiceError: not the admin, not confirmed, the same hours, bad hours, no reason, or a
+        receiver's refusal (the passport's: the points were already spent)
+    """
+    if actor.role != "admin":
+        raise ServiceError(_("只有管理员可以更正已确认的时长"))
+    if event.status == EventStatus.cancelled:
+        raise ServiceError(_("活动已取消，不能记录时长"))
+    if attendance.confirmed_at is None or attendance.hours is None:
+        raise ServiceError(_("时长尚未确认，请直接修改"))
+    hours = parse_hours(raw_hours, event)
+    reason = clean_reason(raw_reason)
+    before = attendance.hours
+    if hours == before:
+        raise ServiceError(_("新时长与原时长相同"), "hours")
+    # only from the hours this admin saw: another correction in between refuses this one
+    if not guarded_update(
+        session,
+        attendance,
+        Attendance.confirmed_at.is_not(None),
+        Attendance.hours == before,
+        hours=hours,
+        reason=reason,
+    ):
+        raise ServiceError(_("时长刚被其他人更正，请刷新后再试"))
+    correction_id = new_id()
+    record(
+        session,
+        "attendance.correct_confirmed",
+        actor.id,
+        target=f"attendance:{attendance.id}",
+        detail={
+            "event_id": event.id,
+            "user_id": attendance.user_id,
+            "correction": correction_id,
+            "from": str(before),
+            "to": str(hours),
+            "reason": reason,
+        },
+    )
+    session.flush()
+    user = session.scalar(select(User).where(User.id == attendance.user_id))
+    answers = confirmed_hours_corrected.send(
+        attendance,
+        session=session,
+        tenant=tenant,
+        event=event,
+        user=user,
+        previous_hours=before,
+        hours=hours,
+        correction_id=correction_id,
+        reason=reason,
+        actor=actor,
+    )
+    return Correction(correction_id, sentences(answers))
+
+
+@dataclass
+class Correction:
+    """A correction of confirmed hours: its id (in the audit log and the ledger's keys) and what
+    the modules that settled it said ("扣回 20 积分，发放 30 积分")."""
+
+    id: int
+    notes: list[str] = field(default_factory=list)
 
 
 def enter_hours(

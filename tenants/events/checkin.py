@@ -44,7 +44,7 @@ from saas.errors import ServiceError
 from saas.forms import MAX_ID
 from saas.streets.models import Tenant, TenantStatus
 from saas.tenancy import current_tenant_id, tenant_scope
-from saas.text import fold
+from saas.text import fold, hours_text
 from tenants.events.models import (
     Attendance,
     Event,
@@ -453,7 +453,7 @@ def check_out(
     _auto_confirm(session, tenant, attendance)
     return Outcome(
         "ok",
-        _("签退成功，服务时长 %(hours)s 小时", hours=attendance.hours),
+        _("签退成功，服务时长 %(hours)s 小时", hours=hours_text(attendance.hours)),
         attendance,
     )
 

@@ -8,8 +8,11 @@ so every row it writes carries the right street and one street's failure does no
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -84,8 +87,24 @@ def send_reminders() -> int:
     return sent
 
 
+def reminder_title(starts_at: datetime, now: datetime, zone: ZoneInfo):
+    """The reminder's title says when the event starts, as the person will read it: in so many
+    minutes, today at, or tomorrow at (local time; the window is 24 hours, so never later)."""
+    minutes = math.ceil((starts_at - now).total_seconds() / 60)
+    if minutes <= 90:
+        return _l("活动将在 %(n)d 分钟后开始", n=max(minutes, 1))
+    start, today = starts_at.astimezone(zone), now.astimezone(zone).date()
+    at = start.strftime("%H:%M")
+    if start.date() == today:
+        return _l("活动今天 %(time)s 开始", time=at)
+    if start.date() == today + timedelta(days=1):
+        return _l("活动明天 %(time)s 开始", time=at)
+    return _l("活动 %(date)s %(time)s 开始", date=start.strftime("%m-%d"), time=at)
+
+
 def _remind_street(slug: str, due: tuple) -> int:
     sent = 0
+    street_zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     for event in db.session.scalars(select(Event).where(*due).order_by(Event.starts_at)):
         claimed = db.session.execute(
             update(Event)
@@ -105,12 +124,13 @@ def _remind_street(slug: str, due: tuple) -> int:
             .order_by(Registration.id)
         ).all()
         place = _l("，地点：%(place)s", place=event.place) if event.place else ""
+        title = reminder_title(event.starts_at, utcnow(), street_zone)
         for person in people:
             notify(
                 db.session,
                 person,
                 "event.reminder",
-                _l("明天的活动提醒"),
+                title,
                 _l(
                     "您报名的“%(title)s”将于 %(when)s 开始%(place)s。",
                     title=event.title,

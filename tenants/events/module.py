@@ -20,6 +20,7 @@ from saas.modules import (
     Todo,
 )
 from saas.notify.kinds import EMAIL, SMS, NotificationKind
+from tenants.events import audit
 from tenants.events.dashboard import trends_panel, upcoming_panel
 from tenants.events.demo import load_demo
 from tenants.events.services import count_awaiting_confirmation
@@ -57,7 +58,9 @@ MODULE = Module(
         NotificationKind("event.registered", _l("活动报名成功")),
         NotificationKind("event.waitlisted", _l("进入活动候补")),
         NotificationKind("event.promoted", _l("候补转为报名成功"), (SMS, EMAIL)),
-        NotificationKind("event.reminder", _l("活动前一天提醒"), (SMS, EMAIL)),
+        NotificationKind("event.reminder", _l("活动开始前提醒"), (SMS, EMAIL)),
         NotificationKind("event.cancelled", _l("活动取消"), (SMS, EMAIL)),
     ),
+    audit_actions=audit.ACTIONS,
+    audit_targets=audit.TARGETS,
 )

@@ -55,6 +55,25 @@ attendance_corrected = _signals.signal(
     """,
 )
 
+confirmed_hours_corrected = _signals.signal(
+    "confirmed-hours-corrected",
+    doc="""The admin corrected the hours of an attendance already confirmed (and paid for), with a
+    reason. Sent once per correction; a row may be corrected again later, each time with a new
+    ``correction_id``.
+
+    The sender is the :class:`~tenants.events.models.Attendance` (with its new ``hours``). Keyword
+    arguments: ``session``; ``tenant``; ``event``; ``user`` (whose attendance it is);
+    ``previous_hours`` and ``hours`` (Decimals: what was confirmed before, what counts now);
+    ``correction_id`` (an int unique to this correction: receivers that pay key their reversal and
+    new award on it, so a retry pays nothing twice and the next correction is not mistaken for
+    this one); ``reason``; ``actor`` (the admin).
+
+    A receiver settles the difference by reversing what it paid and paying again (never editing
+    what it wrote), may return a short sentence for the admin, and raises
+    :class:`saas.errors.ServiceError` to refuse the correction.
+    """,
+)
+
 event_published = _signals.signal(
     "event-published",
     doc="""A draft event went live. The sender is the :class:`~tenants.events.models.Event`.

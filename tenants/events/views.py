@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from saas.auth.access import office, require_role, signed_in
+from saas.auth.access import admin_only, office, require_role, signed_in
 from saas.auth.models import Role
 from saas.db import utcnow
 from saas.errors import ServiceError
@@ -370,6 +370,35 @@ def correct_hours(event_id: int, attendance_id: int):
     except ServiceError as error:
         return _attendance_refused(event_id, error, values)
     return _attendance_done(event_id, _("已修改服务时长"))
+
+
+@bp.route("/events/<int:event_id>/attendance/<int:attendance_id>/confirmed-hours", methods=["POST"])
+@admin_only
+def correct_confirmed_hours(event_id: int, attendance_id: int):
+    event = _managed_event(event_id)
+    row = services.get_attendance_or_404(db.session, event, attendance_id)
+    values = {
+        "attendance_id": attendance_id,
+        "hours": request.form.get("hours", "")[:20],
+        "reason": request.form.get("reason", "")[:300],
+    }
+    try:
+        correction = hours.correct_confirmed_hours(
+            db.session,
+            current_user,
+            g.tenant,
+            event,
+            row,
+            request.form.get("hours"),
+            request.form.get("reason"),
+        )
+    except ServiceError as error:
+        return _attendance_refused(event_id, error, values)
+    if correction.notes:
+        return _attendance_done(
+            event_id, _("已更正服务时长，%(notes)s", notes="，".join(correction.notes))
+        )
+    return _attendance_done(event_id, _("已更正服务时长"))
 
 
 @bp.route("/events/<int:event_id>/attendance/enter", methods=["POST"])

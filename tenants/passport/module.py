@@ -18,6 +18,7 @@ from saas.modules import (
     Todo,
 )
 from saas.notify.kinds import NotificationKind
+from tenants.passport import audit
 from tenants.passport.dashboard import trends_panel
 from tenants.passport.demo import load_demo, load_settings
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
@@ -38,6 +39,7 @@ MODULE = Module(
         MenuEntry("passport.passports", _l("志愿护照"), "passport", OFFICE, 10, icon="照"),
         MenuEntry("passport.me", _l("我的志愿护照"), "passport", PHONE, 10, icon="照"),
         MenuEntry("rewards.manage", _l("奖品管理"), "rewards", OFFICE, 10, icon="奖"),
+        MenuEntry("rewards.all_redemptions", _l("兑换记录"), "rewards", OFFICE, 15, icon="兑"),
         MenuEntry("rewards.catalogue", _l("爱心超市"), "rewards", PHONE, 10, icon="市"),
         MenuEntry("rewards.verify", _l("核销兑换码"), "rewards", ORG, 20, icon="核"),
         MenuEntry("passport.point_settings", _l("积分设置"), "settings", ADMIN, 30, icon="分"),
@@ -65,4 +67,6 @@ MODULE = Module(
         NotificationKind("reward.issued", _l("兑换码发放")),
         NotificationKind("reward.verified", _l("兑换已核销")),
     ),
+    audit_actions=audit.ACTIONS,
+    audit_targets=audit.TARGETS,
 )

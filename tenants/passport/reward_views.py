@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from saas.auth.access import office, require_role, signed_in
 from saas.errors import ServiceError
 from saas.extensions import db
-from saas.forms import attach_error, parse_id
+from saas.forms import attach_error, parse_id, parse_page
 from saas.qr import qr_svg
 from saas.ui import render
 from saas.views import send_upload, submit_form
@@ -140,6 +140,24 @@ def manage():
         community_id=community_id,
         communities=active_communities(db.session),
         manages_all=services.manages_all(current_user),
+    )
+
+
+@bp.route("/rewards/redemptions")
+@office
+def all_redemptions():
+    status = request.args.get("status", "")
+    status = status if status in RedemptionStatus.__members__ else ""
+    page = parse_page(request.args.get("page"))
+    rows, total = services.all_redemptions(db.session, current_user, status, page)
+    return render(
+        "rewards/all_redemptions.html",
+        "rows",
+        rows=rows,
+        total=total,
+        status=status,
+        page=page,
+        page_size=services.REDEMPTIONS_PAGE,
     )
 
 

@@ -434,6 +434,48 @@ def managed_rewards(
     ]
 
 
+#: rows per page of the office's list of redemptions
+REDEMPTIONS_PAGE = 50
+
+
+@dataclass
+class RedemptionRow:
+    redemption: Redemption
+    reward_name: str
+    holder: str
+    passport_number: str
+
+
+def all_redemptions(
+    session: Session, actor: User, status: str = "", page: int = 1
+) -> tuple[list[RedemptionRow], int]:
+    """Every redemption of the items ``actor`` manages, newest first, one page, and the total.
+
+    Staff limited to one community see their community's 爱心超市 only, as in the catalogue.
+    Two statements whatever the page holds: the rows (joined with their reward and holder) and
+    the count.
+
+    :param status: a ``RedemptionStatus`` value, or "" for all
+    """
+    stmt = (
+        select(Redemption, Reward.name, User.name, Passport.number)
+        .join(Reward, Reward.id == Redemption.reward_id)
+        .join(Passport, Passport.id == Redemption.passport_id)
+        .join(User, User.id == Passport.user_id)
+    )
+    if not manages_all(actor):
+        stmt = stmt.where(Reward.community_id == actor.community_id)
+    if status in RedemptionStatus.__members__:
+        stmt = stmt.where(Redemption.status == status)
+    total = session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    rows = session.execute(
+        stmt.order_by(Redemption.created_at.desc(), Redemption.id.desc())
+        .offset((page - 1) * REDEMPTIONS_PAGE)
+        .limit(REDEMPTIONS_PAGE)
+    ).all()
+    return [RedemptionRow(*row) for row in rows], total
+
+
 # --- redeeming -----------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from saas.modules import ADMIN, OFFICE, DemoSeeder, MenuEntry, Module, Panel
+from tenants.structure import audit
 from tenants.structure.demo import load_demo
 from tenants.structure.services import figures_panel
 
@@ -16,4 +17,6 @@ MODULE = Module(
     menu=(MenuEntry("structure.tree", _l("组织架构"), "settings", ADMIN, 10, icon="构"),),
     panels=(Panel("street-figures", "structure/_figures_panel.html", figures_panel, OFFICE, 900),),
     demo=(DemoSeeder(load_demo, "settings"),),
+    audit_actions=audit.ACTIONS,
+    audit_targets=audit.TARGETS,
 )

@@ -240,6 +240,58 @@ def structure_tree(session: Session, include_archived: bool = False) -> list[Com
     return list(rows.values())
 
 
+@dataclass
+class TreeCounts:
+    communities: int
+    grids: int
+    buildings: int
+
+
+def tree_counts(rows: list[CommunityRow]) -> TreeCounts:
+    return TreeCounts(
+        len(rows),
+        sum(len(r.grids) for r in rows),
+        sum(len(g.buildings) for r in rows for g in r.grids),
+    )
+
+
+def search_tree(rows: list[CommunityRow], query: str) -> tuple[list[CommunityRow], int]:
+    """The part of the tree whose names contain ``query``, and how many nodes matched.
+
+    A community or grid that matches keeps everything under it; a node that matches keeps the
+    rows above it, so every match is shown where it sits. The text is compared as typed (ignoring
+    case): "%" and "_" are characters like any other, not wildcards. The tree is already loaded
+    whole (three queries), so this adds none.
+    """
+    needle = query.casefold()
+
+    def hit(name: str) -> bool:
+        return needle in name.casefold()
+
+    found = 0
+    kept: list[CommunityRow] = []
+    for row in rows:
+        if hit(row.community.name):
+            found += 1
+            kept.append(row)
+            found += sum(
+                hit(g.grid.name) + sum(map(hit, (b.name for b in g.buildings))) for g in row.grids
+            )
+            continue
+        grids = []
+        for g in row.grids:
+            buildings = [b for b in g.buildings if hit(b.name)]
+            found += len(buildings)
+            if hit(g.grid.name):
+                found += 1
+                grids.append(g)
+            elif buildings:
+                grids.append(GridRow(g.grid, g.worker, buildings))
+        if grids:
+            kept.append(CommunityRow(row.community, grids))
+    return kept, found
+
+
 def worker_choices(session: Session) -> list[User]:
     stmt = select(User).where(
         User.is_enabled.is_(True), User.role.in_([Role.staff, Role.admin, Role.volunteer])

@@ -28,10 +28,22 @@ def tree():
 
 def _tree_page(error: str | None = None, status: int = 200):
     show_archived = request.values.get("archived") == "1"
+    query = " ".join(request.values.get("q", "").split())[: services.NAME_MAX]
+    rows = services.structure_tree(db.session, include_archived=show_archived)
+    counts = services.tree_counts(rows)
+    found = 0
+    if query:
+        rows, found = services.search_tree(rows, query)
+    # what an htmx action on the tree sends back, so the view it answers with is the same
+    keep = {k: v for k, v in (("archived", "1" if show_archived else ""), ("q", query)) if v}
     return render(
         "structure/tree.html",
         "tree",
-        rows=services.structure_tree(db.session, include_archived=show_archived),
+        rows=rows,
+        counts=counts,
+        found=found,
+        q=query,
+        keep=keep,
         workers=services.worker_choices(db.session),
         show_archived=show_archived,
         error=error,

@@ -62,7 +62,9 @@ APPROVED_EVER = (
     WishStatus.confirmed,
 )
 CLAIMED_EVER = (WishStatus.claimed, WishStatus.fulfilled, WishStatus.confirmed)
-DONE = (WishStatus.fulfilled, WishStatus.confirmed)
+#: 已实现 means what the list calls 已实现: confirmed by staff. One the claimer marked done but
+#: staff have not confirmed is 待确认 on every page, and counts as ``awaiting``, not as fulfilled.
+REALISED = (WishStatus.confirmed,)
 
 
 def wish_points(tenant: Tenant) -> int:
@@ -495,18 +497,22 @@ class WishCounts:
     posted: int = 0
     approved: int = 0
     claimed: int = 0
+    #: 已实现: confirmed by staff (``REALISED``)
     fulfilled: int = 0
+    #: 待确认: marked done by the claimer, not yet confirmed
+    awaiting: int = 0
 
     @property
     def rate(self) -> float | None:
-        """Fulfilled (or confirmed) out of those ever approved; None before any approval."""
+        """已实现 (confirmed) out of those ever approved; None before any approval."""
         return self.fulfilled / self.approved if self.approved else None
 
     def add(self, status: str, n: int) -> None:
         self.posted += n
         self.approved += n if status in APPROVED_EVER else 0
         self.claimed += n if status in CLAIMED_EVER else 0
-        self.fulfilled += n if status in DONE else 0
+        self.fulfilled += n if status in REALISED else 0
+        self.awaiting += n if status == WishStatus.fulfilled else 0
 
 
 @dataclass
@@ -519,7 +525,7 @@ class WishFigures:
 def figures(
     session: Session, actor: User, communities: list[Community] | None = None
 ) -> WishFigures:
-    """Posted, claimed, fulfilled and the fulfilment rate, in all and per community.
+    """Posted, claimed, 已实现 (confirmed), 待确认 and the rate, in all and per community.
 
     :param communities: ``all_communities()``, if the caller has them already
     """

@@ -89,7 +89,7 @@ def _add_community(page, slug: str) -> None:
     assert posted.value.status == 200
     assert posted.value.request.headers.get("hx-request") == "true"
 
-    expect(page.locator("#tree .tree-community h2")).to_have_text("阳光社区")
+    expect(page.locator("#tree .tree-community .tree-name")).to_contain_text("阳光社区")
     expect(page.locator("#tree .empty")).to_have_count(0)
     assert page.evaluate("window.sameDocument") is True, "the page reloaded instead of swapping"
     expect(page).to_have_url(re.compile(rf"/{slug}/structure$"))

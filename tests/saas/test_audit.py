@@ -43,8 +43,8 @@ def test_admin_sees_logins_and_changes(client, make_street, make_user):
     table = rows(body)
     for label in ("登录失败", "登录成功", "停用账号", "创建账号", "开通街道"):
         assert label in table, label
-    assert f"user:{user_id}" in table
-    assert phone not in body  # ids only, never the person's data
+    assert f"user:{user_id}" not in table and "测试用户" in table  # names, not ids
+    assert phone not in body  # the log keeps ids; the page names people, without their phones
 
 
 def test_filter_by_action(client, make_street, make_user):
@@ -162,3 +162,54 @@ def test_the_daily_purge_job_keeps_the_configured_retention(app, make_street, sc
     with scoped(street) as session:
         kept = set(session.scalars(select(AuditEntry.target)))
     assert "kept" in kept and "ancient" not in kept
+
+
+def test_entries_name_people_say_actions_in_words_and_link_their_objects(
+    client, make_street, make_user, scoped
+):
+    from tests.tenants.factories import make_event
+
+    street = make_street("alpha")
+    user_id, _phone = make_user(street, "staff", name="王晓红")
+    event_id = make_event(scoped, street, title="重阳节敬老探访")
+    login(client, "alpha", street.admin_phone)
+    client.post(f"/alpha/people/{user_id}/role", data={"role": "volunteer"})
+    with scoped(street) as session:
+        record(session, "event.cancel", street.admin_id, f"event:{event_id}", {"reason": "下雨"})
+        session.commit()
+    table = rows(client.get("/alpha/audit").get_data(as_text=True))
+    assert "变更角色" in table and "账号：王晓红" in table
+    assert "role=" not in table and "user:" not in table
+    assert f'<a href="/alpha/events/{event_id}">活动：重阳节敬老探访</a>' in table
+    assert "取消活动" in table and "原因：下雨" in table
+    # a module's actions are in the filter too
+    page = client.get("/alpha/audit").get_data(as_text=True)
+    assert 'value="attendance.correct_confirmed"' in page and 'value="structure.change"' in page
+
+
+@both_backends
+def test_filter_by_person_name_or_phone_and_never_another_streets(
+    client, make_street, make_user, scoped
+):
+    alpha, bravo = make_street("alpha"), make_street("bravo")
+    _id, phone = make_user(alpha, "staff", name="李建国")
+    _other_id, other_phone = make_user(bravo, "staff", name="李建国")
+    login(client, "alpha", phone, "wrong-password")
+    login(client, "bravo", other_phone, "wrong-password")
+    login(client, "alpha", alpha.admin_phone)
+
+    def table(who: str) -> str:
+        response = client.get("/alpha/audit", query_string={"who": who})
+        assert response.status_code == 200, who
+        return rows(response.get_data(as_text=True))
+
+    assert "登录失败" in table("李建国") and "开通街道" not in table("李建国")
+    assert "登录失败" in table(phone[-4:]) and "登录成功" not in table(phone)
+    assert "登录失败" in table(
+        "１" + phone[1:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    )
+    nobody = table(other_phone)  # bravo's account: not found in alpha's log
+    assert "没有符合条件的记录" in nobody
+    for typed in ("%", "_", "<b>x</b>"):
+        assert client.get("/alpha/audit", query_string={"who": typed}).status_code == 200
+    assert "没有符合条件的记录" in table("<b>x</b>")

@@ -268,3 +268,23 @@ def test_ids_and_page_numbers_in_full_width():
         assert ascii_digits(other) is None
     assert parse_id("１２３") == 123 and parse_id("١٢٣") is None and parse_id(7) == 7
     assert parse_page("２") == 2 and parse_page("٢") == 1
+
+
+def test_hours_read_as_people_write_them():
+    from decimal import Decimal
+
+    from saas.text import hours_text
+
+    cases = {
+        Decimal("4.00"): "4",
+        Decimal("2.50"): "2.5",
+        Decimal("0.25"): "0.25",
+        Decimal("10"): "10",
+        Decimal("10.00"): "10",
+        Decimal("0.00"): "0",
+        Decimal("1200.5"): "1200.5",
+        3: "3",
+        2.5: "2.5",
+        None: "",
+    }
+    assert {value: hours_text(value) for value in cases} == cases

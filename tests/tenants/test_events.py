@@ -3,6 +3,7 @@ attendance confirmation and entered hours, and the reminder job."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -644,15 +645,30 @@ def test_reminders_go_once_to_the_registered_of_events_within_24_hours(
         notes = session.scalars(
             select(Notification).where(Notification.kind == "event.reminder")
         ).all()
-        assert [(n.user_id, n.title, n.channels) for n in notes] == [
-            (registered, "明天的活动提醒", "sms")
-        ]
+        assert [(n.user_id, n.channels) for n in notes] == [(registered, "sms")]
+        # 20 hours ahead is later today or tomorrow, depending on the hour the test runs
+        assert re.fullmatch(r"活动(今天|明天) \d\d:\d\d 开始", notes[0].title)
         assert "明早义诊" in notes[0].body
         reminded = dict(session.execute(select(Event.id, Event.reminded_at)).all())
         assert reminded[soon] is not None and reminded[later] is None and reminded[draft] is None
     with scoped(b) as session:
         note = session.scalar(select(Notification).where(Notification.kind == "event.reminder"))
         assert note.user_id == b_user and note.tenant_id == b.id
+
+
+def test_a_reminder_says_when_the_event_starts():
+    from tenants.events.jobs import reminder_title
+
+    now = datetime(2030, 5, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+
+    def title(**ahead) -> str:
+        return str(reminder_title(now + timedelta(**ahead), now, SHANGHAI))
+
+    assert title(minutes=30) == "活动将在 30 分钟后开始"
+    assert title(seconds=20) == "活动将在 1 分钟后开始"
+    assert title(hours=5) == "活动今天 14:00 开始"
+    assert title(hours=16) == "活动明天 01:00 开始"  # 01:00 Shanghai the next day
+    assert title(hours=14, minutes=59) == "活动今天 23:59 开始"
 
 
 def test_the_reminder_job_marks_long_ended_events_finished(app, make_street, scoped):

@@ -24,6 +24,7 @@ from tests.tenants.factories import (
 )
 
 pytestmark = pytest.mark.usefixtures("uploads")
+HX = {"HX-Request": "true"}
 
 
 def give_points(scoped, street, user_id, points, key="seed") -> int:
@@ -454,10 +455,12 @@ def _grow(scoped, street, passport_id, community_id, n):
 
 
 @both_backends
-@pytest.mark.parametrize("page", ["/rewards", "/redemptions", "/rewards/manage"])
+@pytest.mark.parametrize(
+    "page", ["/rewards", "/redemptions", "/rewards/manage", "/rewards/redemptions"]
+)
 def test_statements_per_page_do_not_grow(app, volunteer, street, community, scoped, admin, page):
     client, _user_id, passport_id = volunteer
-    viewer = admin if page == "/rewards/manage" else client
+    viewer = admin if page.startswith("/rewards/") else client
     url = f"/alpha{page}"
     grow = partial(_grow, scoped, street, passport_id, community)
     assert_statements_do_not_grow(app, viewer, url, grow, more=10, most=10)
@@ -521,3 +524,38 @@ def test_the_manage_filters_answer_htmx_with_the_rows(admin, street, community, 
     assert "下架的" in body and "上架的" not in body
     # volunteers see only what is on the shelf
     assert "下架的" not in admin.get("/alpha/rewards").get_data(as_text=True)
+
+
+# --- the office's list of redemptions ------------------------------------------------------------
+
+
+@both_backends
+def test_the_office_lists_every_redemption_by_status(
+    app, volunteer, street, community, scoped, admin, make_user
+):
+    client, _user_id, passport_id = volunteer
+    rice = add_reward(scoped, street, community, name="朝阳大米", price=10, stock=5)
+    for _ in range(3):
+        assert client.post(f"/alpha/rewards/{rice}/redeem").status_code in (200, 302)
+    first = the_redemption(scoped, street, passport_id)
+    client.post(f"/alpha/redemptions/{first.id}/cancel")
+    page = admin.get("/alpha/rewards/redemptions").get_data(as_text=True)
+    assert "共 3 条兑换记录" in page and page.count("朝阳大米") == 3 and "张志愿" in page
+    assert "兑换记录" in admin.get("/alpha/rewards/manage").get_data(as_text=True)
+
+    response = admin.get("/alpha/rewards/redemptions?status=cancelled", headers=HX)
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "共 1 条兑换记录" in body and "已取消" in body
+    issued = admin.get("/alpha/rewards/redemptions?status=issued").get_data(as_text=True)
+    assert "共 2 条兑换记录" in issued
+    # a status that does not exist shows all rather than failing
+    odd = admin.get("/alpha/rewards/redemptions?status=<b>").get_data(as_text=True)
+    assert "共 3 条兑换记录" in odd
+    # staff of another community see none of this 爱心超市's; volunteers none at all
+    other = add_community(scoped, street, "清泉社区")
+    _staff_id, phone = make_user(street, "staff", community_id=other)
+    staff = signed_in(app, "alpha", phone)
+    assert "没有符合条件的兑换记录" in staff.get("/alpha/rewards/redemptions").get_data(
+        as_text=True
+    )
+    assert client.get("/alpha/rewards/redemptions").status_code == 403

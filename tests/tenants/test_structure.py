@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -376,3 +378,70 @@ def test_the_archived_view_survives_an_htmx_action(app, make_street):
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
     assert "旧社区" in tree and "已归档" in tree
+
+
+def _street_of(admin, scoped, street, spec: dict) -> None:
+    """Communities → grids → buildings, added through the pages as the admin would."""
+    for community, grids in spec.items():
+        add_community(admin, community)
+        cid = node_id(scoped, street, Community, community)
+        for grid, buildings in grids.items():
+            admin.post(f"/alpha/structure/communities/{cid}/add", data={"name": grid})
+            gid = node_id(scoped, street, Grid, grid)
+            for building in buildings:
+                admin.post(f"/alpha/structure/grids/{gid}/add", data={"name": building})
+
+
+def test_every_row_has_one_menu_and_the_count_of_controls_stays_small(admin, street, scoped):
+    _street_of(
+        admin,
+        scoped,
+        street,
+        {"朝阳社区": {f"第{g}网格": [f"{g}-{b}号楼" for b in range(1, 7)] for g in range(1, 3)}},
+    )
+    page = admin.get("/alpha/structure").get_data(as_text=True)
+    tree = page.split('id="tree"', 1)[1]
+    rows = tree.count('class="tree-row"')
+    assert rows == 1 + 2 + 12
+    assert tree.count('<details class="row-menu">') == rows  # one menu per row, nothing else
+    assert tree.count("<summary") == rows
+    assert "1 个社区，2 个网格，12 个楼栋" in tree
+
+
+@both_backends
+def test_search_shows_matches_where_they_sit(admin, street, scoped):
+    _street_of(
+        admin,
+        scoped,
+        street,
+        {
+            "朝阳社区": {"一网格": ["1号楼", "2号楼"], "二网格": ["3号楼"]},
+            "向阳社区": {"三网格": ["3号楼", "100%楼"]},
+        },
+    )
+    response = admin.get("/alpha/structure?q=3号", headers=HX)
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "找到 2 项" in body
+    assert "朝阳社区" in body and "二网格" in body and "向阳社区" in body
+    assert "一网格" not in body and "1号楼" not in body
+    assert "<mark>3号</mark>楼" in body
+    # a grid that matches keeps its buildings
+    body = admin.get("/alpha/structure?q=三网格", headers=HX).get_data(as_text=True)
+    assert "100%楼" in body and "朝阳社区" not in body
+    # an action on a searched tree answers with the same search
+    assert json.loads(body.split("hx-vals='", 1)[1].split("'", 1)[0]) == {"q": "三网格"}
+
+
+def test_search_text_is_literal(admin, street, scoped):
+    _street_of(admin, scoped, street, {"朝阳社区": {"一网格": ["100%楼", "A_1楼"]}})
+
+    def search(q: str) -> str:
+        response = admin.get("/alpha/structure", query_string={"q": q}, headers=HX)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    assert "找到 1 项" in search("%") and "100%楼" in search("%") and "A_1楼" not in search("%")
+    assert "找到 1 项" in search("_") and "100%楼" not in search("_")
+    evil = search("<script>alert(1)</script>")
+    assert "<script>alert" not in evil and "&lt;script&gt;" in evil
+    assert "没有名称包含" in evil and "朝阳社区" not in evil
