@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import OFFICE, PHONE, DemoSeeder, MenuEntry, MenuGroup, Module, PeriodicJob, Todo
+from saas.modules import (
+    OFFICE,
+    PHONE,
+    VOLUNTEER,
+    DemoSeeder,
+    MenuEntry,
+    MenuGroup,
+    Module,
+    PeriodicJob,
+    Tab,
+    Todo,
+)
 from saas.notify.kinds import EMAIL, SMS, NotificationKind
 from tenants.events.demo import load_demo
 from tenants.events.services import count_awaiting_confirmation
@@ -21,7 +32,15 @@ MODULE = Module(
     menu_groups=(MenuGroup("events", _l("活动"), 100),),
     menu=(
         MenuEntry("events.event_list", _l("活动管理"), "events", OFFICE, 10, icon="活"),
-        MenuEntry("events.activities", _l("活动报名"), "events", PHONE, 10, icon="活"),
+        MenuEntry(
+            "events.activities",
+            _l("活动报名"),
+            "events",
+            PHONE,
+            10,
+            icon="活",
+            tab=Tab(20, VOLUNTEER, _l("活动")),
+        ),
     ),
     todos=(
         Todo(
