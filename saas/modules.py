@@ -132,6 +132,8 @@ class Module:
 
     name: str
     label: Any
+    #: one sentence saying what a street does with it (a lazy string), shown on the landing page
+    summary: Any = None
     #: modules to import so their tables are in the metadata (and Alembic sees them)
     models: tuple[str, ...] = ()
     #: "pkg.views:bp" paths of the module's blueprints
@@ -182,6 +184,7 @@ def init_app(app: Flask, packages: Iterable[str], platform: Module | None = None
     """
     modules = ([platform] if platform else []) + load(packages)
     app.extensions["modules"] = modules
+    app.extensions["platform_module"] = platform
     for module in modules:
         for path in module.blueprints:
             app.register_blueprint(_resolve(path))
@@ -293,6 +296,13 @@ def tabs_for(user) -> list[MenuEntry]:
     ]
     tabs.sort(key=lambda e: (e.tab.order, e.endpoint))
     return tabs
+
+
+def offered(app: Flask | None = None) -> list[Module]:
+    """What a street gets, as the landing page lists it: the installed modules in the order of
+    ``MODULES``, without the platform's own declaration (sign-in, inbox … are no selling point)."""
+    app = app or current_app
+    return [m for m in installed(app) if m is not app.extensions.get("platform_module")]
 
 
 @dataclass(frozen=True)

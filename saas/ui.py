@@ -13,7 +13,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from saas.auth.phone import mask_phone
-from saas.modules import menu_for, tabs_for
+from saas.modules import menu_for, offered, tabs_for
 
 
 def select_locale() -> str:
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         _=_gettext,
         menu_for=menu_for,
         tabs_for=tabs_for,
+        offered_modules=offered,
     )
     app.context_processor(_context)
     app.jinja_env.filters["localtime"] = _localtime

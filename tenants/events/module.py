@@ -27,6 +27,7 @@ from tenants.events.services import count_awaiting_confirmation
 MODULE = Module(
     name="events",
     label=_l("活动"),
+    summary=_l("发布活动，志愿者在手机上报名、候补，到场扫码签到签退，服务时长经确认后记入护照。"),
     models=("tenants.events.models",),
     blueprints=("tenants.events.views:bp", "tenants.events.checkin_views:bp"),
     menu_groups=(MenuGroup("events", _l("活动"), 100),),

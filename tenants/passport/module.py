@@ -28,6 +28,7 @@ ORG = frozenset({"org"})
 MODULE = Module(
     name="passport",
     label=_l("志愿护照与积分"),
+    summary=_l("服务时长按规则换成积分，流水可查，积分在爱心超市兑换礼品，可开具志愿服务证明。"),
     models=("tenants.passport.models",),
     blueprints=("tenants.passport.views:bp", "tenants.passport.reward_views:bp"),
     menu_groups=(

@@ -32,6 +32,7 @@ def _to_confirm(session, user) -> int:
 MODULE = Module(
     name="wishes",
     label=_l("微心愿"),
+    summary=_l("居民发布微心愿，经审核后由党员和志愿者认领、帮助实现，完成后获得积分。"),
     models=("tenants.wishes.models",),
     blueprints=("tenants.wishes.views:bp",),
     menu_groups=(MenuGroup("wishes", _l("微心愿"), 400),),
