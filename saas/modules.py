@@ -33,6 +33,7 @@ ADMIN = frozenset({"admin"})
 PHONE = frozenset({"org", "volunteer"})
 SIGNED_IN = OFFICE | PHONE
 GUEST = frozenset({"guest"})
+VOLUNTEER = frozenset({"volunteer"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,17 @@ class MenuGroup:
     key: str
     label: Any
     order: int
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A menu entry that is also a tab of the phone's bottom bar for ``roles``: the few places a
+    person on a phone goes every time, one tap away (the ☰ keeps the rest). Tabs are shown by
+    ``order``, across modules, under ``label`` (short: four tabs share 375 px) or the entry's."""
+
+    order: int
+    roles: frozenset[str]
+    label: Any = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class MenuEntry:
     icon: str = ""
     #: a further test of the signed-in user (e.g. only unit accounts of kind merchant)
     visible: Callable[[Any], bool] | None = None
+    #: also a tab of the phone's bottom bar (see :class:`Tab`)
+    tab: Tab | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,8 @@ class Module:
 
     name: str
     label: Any
+    #: one sentence saying what a street does with it (a lazy string), shown on the landing page
+    summary: Any = None
     #: modules to import so their tables are in the metadata (and Alembic sees them)
     models: tuple[str, ...] = ()
     #: "pkg.views:bp" paths of the module's blueprints
@@ -200,6 +216,7 @@ def init_app(app: Flask, packages: Iterable[str], platform: Module | None = None
     """
     modules = ([platform] if platform else []) + load(packages)
     app.extensions["modules"] = modules
+    app.extensions["platform_module"] = platform
     for module in modules:
         for path in module.blueprints:
             app.register_blueprint(_resolve(path))
@@ -251,6 +268,8 @@ def check(app: Flask) -> list[str]:
                 problems.append(f"{module.name}: menu group {entry.group} is not declared")
             if not entry.roles or not entry.roles <= ROLES:
                 problems.append(f"{module.name}: menu entry {entry.endpoint} roles {entry.roles}")
+            if entry.tab is not None and not entry.tab.roles <= entry.roles:
+                problems.append(f"{module.name}: tab {entry.endpoint} for roles without the entry")
         for todo in module.todos:
             if todo.endpoint not in endpoints:
                 problems.append(f"{module.name}: to-do endpoint {todo.endpoint} does not exist")
@@ -305,6 +324,27 @@ def menu_for(user) -> list[MenuSection]:
         if entries:
             shown.append(MenuSection(section.group, entries))
     return shown
+
+
+def tabs_for(user) -> list[MenuEntry]:
+    """The entries of ``user``'s menu that are tabs of the phone's bottom bar for their role, by
+    the tabs' order (empty for a role without tabs: no bar)."""
+    role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else "guest"
+    tabs = [
+        entry
+        for section in menu_for(user)
+        for entry in section.entries
+        if entry.tab is not None and role in entry.tab.roles
+    ]
+    tabs.sort(key=lambda e: (e.tab.order, e.endpoint))
+    return tabs
+
+
+def offered(app: Flask | None = None) -> list[Module]:
+    """What a street gets, as the landing page lists it: the installed modules in the order of
+    ``MODULES``, without the platform's own declaration (sign-in, inbox … are no selling point)."""
+    app = app or current_app
+    return [m for m in installed(app) if m is not app.extensions.get("platform_module")]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from saas.auth.phone import mask_phone
-from saas.modules import menu_for
+from saas.modules import menu_for, offered, tabs_for
 from saas.text import hours_text
 
 
@@ -46,7 +46,12 @@ def render(template: str, block: str | None = None, **context) -> str:
 def init_app(app: Flask) -> None:
     app.add_url_rule("/lang/<code>", "set_language", _set_language)
     app.jinja_env.globals.update(
-        mask_phone=mask_phone, gettext=_gettext, _=_gettext, menu_for=menu_for
+        mask_phone=mask_phone,
+        gettext=_gettext,
+        _=_gettext,
+        menu_for=menu_for,
+        tabs_for=tabs_for,
+        offered_modules=offered,
     )
     app.context_processor(_context)
     app.jinja_env.filters["localtime"] = _localtime

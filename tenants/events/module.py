@@ -11,12 +11,14 @@ from flask_babel import lazy_gettext as _l
 from saas.modules import (
     OFFICE,
     PHONE,
+    VOLUNTEER,
     DemoSeeder,
     MenuEntry,
     MenuGroup,
     Module,
     Panel,
     PeriodicJob,
+    Tab,
     Todo,
 )
 from saas.notify.kinds import EMAIL, SMS, NotificationKind
@@ -28,12 +30,21 @@ from tenants.events.services import count_awaiting_confirmation
 MODULE = Module(
     name="events",
     label=_l("活动"),
+    summary=_l("发布活动，志愿者在手机上报名、候补，到场扫码签到签退，服务时长经确认后记入护照。"),
     models=("tenants.events.models",),
     blueprints=("tenants.events.views:bp", "tenants.events.checkin_views:bp"),
     menu_groups=(MenuGroup("events", _l("活动"), 100),),
     menu=(
         MenuEntry("events.event_list", _l("活动管理"), "events", OFFICE, 10, icon="活"),
-        MenuEntry("events.activities", _l("活动报名"), "events", PHONE, 10, icon="活"),
+        MenuEntry(
+            "events.activities",
+            _l("活动报名"),
+            "events",
+            PHONE,
+            10,
+            icon="活",
+            tab=Tab(20, VOLUNTEER, _l("活动")),
+        ),
     ),
     todos=(
         Todo(

@@ -9,12 +9,14 @@ from saas.modules import (
     ADMIN,
     OFFICE,
     PHONE,
+    VOLUNTEER,
     DemoSeeder,
     MenuEntry,
     MenuGroup,
     Module,
     Panel,
     PeriodicJob,
+    Tab,
     Todo,
 )
 from saas.notify.kinds import NotificationKind
@@ -29,6 +31,7 @@ ORG = frozenset({"org"})
 MODULE = Module(
     name="passport",
     label=_l("志愿护照与积分"),
+    summary=_l("服务时长按规则换成积分，流水可查，积分在爱心超市兑换礼品，可开具志愿服务证明。"),
     models=("tenants.passport.models",),
     blueprints=("tenants.passport.views:bp", "tenants.passport.reward_views:bp"),
     menu_groups=(
@@ -37,10 +40,26 @@ MODULE = Module(
     ),
     menu=(
         MenuEntry("passport.passports", _l("志愿护照"), "passport", OFFICE, 10, icon="照"),
-        MenuEntry("passport.me", _l("我的志愿护照"), "passport", PHONE, 10, icon="照"),
+        MenuEntry(
+            "passport.me",
+            _l("我的志愿护照"),
+            "passport",
+            PHONE,
+            10,
+            icon="照",
+            tab=Tab(10, VOLUNTEER, _l("护照")),
+        ),
         MenuEntry("rewards.manage", _l("奖品管理"), "rewards", OFFICE, 10, icon="奖"),
         MenuEntry("rewards.all_redemptions", _l("兑换记录"), "rewards", OFFICE, 15, icon="兑"),
-        MenuEntry("rewards.catalogue", _l("爱心超市"), "rewards", PHONE, 10, icon="市"),
+        MenuEntry(
+            "rewards.catalogue",
+            _l("爱心超市"),
+            "rewards",
+            PHONE,
+            10,
+            icon="市",
+            tab=Tab(30, VOLUNTEER),
+        ),
         MenuEntry("rewards.verify", _l("核销兑换码"), "rewards", ORG, 20, icon="核"),
         MenuEntry("passport.point_settings", _l("积分设置"), "settings", ADMIN, 30, icon="分"),
     ),

@@ -10,6 +10,7 @@ from tenants.people.demo import load_demo
 MODULE = Module(
     name="people",
     label=_l("人员账号"),
+    summary=_l("管理员为工作人员和单位开设账号，志愿者用手机号自行注册。"),
     blueprints=("tenants.people.views:bp",),
     menu=(
         MenuEntry("people.accounts_list", _l("人员账号"), "settings", OFFICE, 20, icon="人"),

@@ -12,6 +12,7 @@ from tenants.structure.services import figures_panel
 MODULE = Module(
     name="structure",
     label=_l("组织架构"),
+    summary=_l("街道、社区、网格、楼栋逐级建档，每个网格指定网格员。"),
     models=("tenants.structure.models",),
     blueprints=("tenants.structure.views:bp",),
     menu=(MenuEntry("structure.tree", _l("组织架构"), "settings", ADMIN, 10, icon="构"),),

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import OFFICE, PHONE, DemoSeeder, MenuEntry, MenuGroup, Module, Todo
+from saas.modules import (
+    OFFICE,
+    PHONE,
+    VOLUNTEER,
+    DemoSeeder,
+    MenuEntry,
+    MenuGroup,
+    Module,
+    Tab,
+    Todo,
+)
 from saas.notify.kinds import NotificationKind
 from tenants.wishes.demo import load_demo
 from tenants.wishes.models import WishStatus
@@ -22,12 +32,21 @@ def _to_confirm(session, user) -> int:
 MODULE = Module(
     name="wishes",
     label=_l("微心愿"),
+    summary=_l("居民发布微心愿，经审核后由党员和志愿者认领、帮助实现，完成后获得积分。"),
     models=("tenants.wishes.models",),
     blueprints=("tenants.wishes.views:bp",),
     menu_groups=(MenuGroup("wishes", _l("微心愿"), 400),),
     menu=(
         MenuEntry("wishes.review", _l("心愿审核"), "wishes", OFFICE, 10, icon="愿"),
-        MenuEntry("wishes.index", _l("微心愿"), "wishes", PHONE, 10, icon="愿"),
+        MenuEntry(
+            "wishes.index",
+            _l("微心愿"),
+            "wishes",
+            PHONE,
+            10,
+            icon="愿",
+            tab=Tab(40, VOLUNTEER, _l("心愿")),
+        ),
     ),
     todos=(
         Todo(

@@ -31,9 +31,12 @@ def _no_sideways_scroll(page, width: int = 375) -> None:
     assert scroll_width <= width, f"{page.url} scrolls sideways at {width}px: {scroll_width}px wide"
 
 
-def _open_menu_link(page, name: str) -> None:
-    page.get_by_label("菜单").click()  # the ☰ <summary>
-    page.locator(".menu-items").get_by_role("link", name=name, exact=True).click()
+def _open_sidebar_link(page, name: str) -> None:
+    """An office page on a desktop: the sidebar is the menu, and it marks where one is."""
+    sidebar = page.get_by_role("navigation", name="导航")
+    link = sidebar.get_by_role("link", name=name, exact=True)
+    link.click()
+    expect(link).to_have_attribute("aria-current", "page")
 
 
 def _wait_for_htmx(page) -> None:
@@ -76,7 +79,7 @@ def _sign_up_street(page, slug: str) -> None:
 
 
 def _add_community(page, slug: str) -> None:
-    _open_menu_link(page, "组织架构")
+    _open_sidebar_link(page, "组织架构")
     expect(page).to_have_url(re.compile(rf"/{slug}/structure$"))
     expect(page.locator("#tree .empty")).to_be_visible()
 
@@ -126,13 +129,13 @@ def _admin_sees_volunteer_and_welcome(page, slug: str) -> None:
     data = json.loads(chart.get_attribute("data-chart-data"))
     assert data == {"labels": ["阳光社区"], "values": [1]}
 
-    _open_menu_link(page, "人员账号")
+    _open_sidebar_link(page, "人员账号")
     row = page.locator("#people-rows tr", has_text="王小明")
     expect(row.locator(".tag-party")).to_have_text("党员")
     expect(row).to_contain_text("阳光社区")
     expect(row).to_contain_text("志愿者")
 
-    _open_menu_link(page, "我的通知")
+    _open_sidebar_link(page, "我的通知")
     expect(page).to_have_url(re.compile(rf"/{slug}/inbox$"))
     expect(page.locator(".inbox-title", has_text="欢迎使用联建通")).to_have_text(
         "欢迎使用联建通，向阳街道已开通"

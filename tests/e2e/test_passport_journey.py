@@ -84,7 +84,9 @@ def test_a_volunteer_earns_points_at_an_event_and_spends_them(make_page, browser
     sign_in(phone, VOLUNTEER)
     expect(phone).to_have_url(re.compile(r"/demo/me$"))
     start_points = int(phone.locator(".passport-points").inner_text())
-    phone.goto("/demo/activities")
+    tabs = phone.get_by_role("navigation", name="常用")
+    tabs.get_by_role("link", name="活动").click()
+    expect(tabs.get_by_role("link", name="活动")).to_have_attribute("aria-current", "page")
     card = phone.locator(".card", has_text=TITLE).first
     card.get_by_role("button", name="报名").click()
     expect(phone.locator(".card", has_text=TITLE).first).to_contain_text("已报名")
@@ -105,7 +107,7 @@ def test_a_volunteer_earns_points_at_an_event_and_spends_them(make_page, browser
     expect(phone.locator(".ledger")).to_contain_text(TITLE)
 
     # and spends some on a reward from the street's 爱心超市
-    phone.goto("/demo/rewards")
+    phone.get_by_role("navigation", name="常用").get_by_role("link", name="爱心超市").click()
     phone.once("dialog", lambda dialog: dialog.accept())
     phone.get_by_role("button", name="兑换").first.click()
     expect(phone).to_have_url(re.compile(r"/demo/redemptions/\d+$"))

@@ -50,6 +50,7 @@ def hello() -> None:
 MODULE = Module(
     name="sample",
     label="样例",
+    summary="样例模块的一句话介绍。",
     blueprints=("tests.saas.sample_module.views:bp",),
     menu_groups=(MenuGroup("sample", "样例分组", 500),),
     menu=(
