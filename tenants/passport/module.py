@@ -10,6 +10,7 @@ from saas.modules import (
     OFFICE,
     PHONE,
     DemoSeeder,
+    Home,
     MenuEntry,
     MenuGroup,
     Module,
@@ -22,6 +23,7 @@ from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
 
 ORG = frozenset({"org"})
+VOLUNTEER = frozenset({"volunteer"})
 
 MODULE = Module(
     name="passport",
@@ -34,12 +36,13 @@ MODULE = Module(
     ),
     menu=(
         MenuEntry("passport.passports", _l("志愿护照"), "passport", OFFICE, 10, icon="照"),
-        MenuEntry("passport.me", _l("我的志愿护照"), "passport", PHONE, 10, icon="照"),
+        MenuEntry("passport.me", _l("我的志愿护照"), "passport", VOLUNTEER, 10, icon="照"),
         MenuEntry("rewards.manage", _l("奖品管理"), "rewards", OFFICE, 10, icon="奖"),
         MenuEntry("rewards.catalogue", _l("爱心超市"), "rewards", PHONE, 10, icon="市"),
         MenuEntry("rewards.verify", _l("核销兑换码"), "rewards", ORG, 20, icon="核"),
         MenuEntry("passport.point_settings", _l("积分设置"), "settings", ADMIN, 30, icon="分"),
     ),
+    homes=(Home("passport.me", VOLUNTEER),),
     todos=(
         Todo(
             "redemptions-to-hand-over",
@@ -55,7 +58,11 @@ MODULE = Module(
         DemoSeeder(load_demo),
         DemoSeeder(load_rewards_demo),
     ),
-    receivers=("tenants.passport.receivers", "tenants.passport.community"),
+    receivers=(
+        "tenants.passport.receivers",
+        "tenants.passport.community",
+        "tenants.passport.event_points",
+    ),
     notification_kinds=(
         NotificationKind("points.awarded", _l("获得积分")),
         NotificationKind("points.adjusted", _l("积分调整")),
