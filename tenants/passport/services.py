@@ -496,7 +496,8 @@ def list_passports(
 
     :param query: part of the holder's name, or of the passport number
     """
-    stmt = _passport_rows()
+    # passports the old /me issued to admins, staff and units are nobody's volunteer record
+    stmt = _passport_rows().where(User.role == Role.volunteer)
     if viewer.limited_to_community is not None:
         stmt = stmt.where(User.community_id == viewer.limited_to_community)
     pattern = contains_pattern(query)

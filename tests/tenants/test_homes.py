@@ -237,3 +237,18 @@ def test_the_card_says_what_the_event_earns(client, street, make_user, scoped):
     assert "每小时 20 积分（全程约 60 积分）" in card("自定每小时")
     assert "每小时 15 积分（全程约 45 积分）" in card("街道规则")
     assert "每小时 10 积分（全程约 30 积分）" in card("默认规则")
+
+
+def test_passports_issued_to_the_office_before_are_not_listed(app, street, make_user, scoped):
+    from saas.streets.models import Tenant
+    from tenants.passport.services import passport_for
+
+    _vid, _vphone = make_user(street, "volunteer", name="张志愿")
+    with scoped(street) as session:
+        tenant = session.get(Tenant, street.id)
+        for user in session.scalars(select(User).order_by(User.id)):
+            passport_for(session, user, tenant)  # as /me did for everyone
+        session.commit()
+    page = text(signed_in(app, "alpha", street.admin_phone).get("/alpha/passports"))
+    assert "张志愿" in page and "ALPHA-000002" in page
+    assert "ALPHA-000001" not in page  # the admin's, issued first
