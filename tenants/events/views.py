@@ -458,9 +458,13 @@ def _visible_event(event_id: int) -> Event:
 
 
 def _card_response(event_id: int, message: str = "", error: str = "", form=None, status=200):
-    """htmx gets the event's card swapped in place; a plain form post goes back to the list."""
+    """htmx gets the event's card swapped in place; a plain form post goes back to the list, or
+    to the event's own page when it came from there."""
+    single = request.form.get("single") == "1"
     if not _is_htmx():
         flash(error or message, "error" if error else "success")
+        if single:
+            return redirect(url_for("events.activity", event_id=event_id))
         return redirect(url_for("events.activities") + f"#event-{event_id}")
     cards, _more = services.activity_cards(db.session, current_user, event_id=event_id)
     return render_template(
@@ -471,6 +475,7 @@ def _card_response(event_id: int, message: str = "", error: str = "", form=None,
         error=error,
         now=utcnow(),
         points_rules=street_points_rules(db.session, g.tenant),
+        single=single,
     ), status
 
 

@@ -252,3 +252,19 @@ def test_passports_issued_to_the_office_before_are_not_listed(app, street, make_
     page = text(signed_in(app, "alpha", street.admin_phone).get("/alpha/passports"))
     assert "张志愿" in page and "ALPHA-000002" in page
     assert "ALPHA-000001" not in page  # the admin's, issued first
+
+
+def test_signing_up_on_the_event_page_comes_back_to_it(client, street, make_user, scoped):
+    _uid, phone = make_user(street, "volunteer")
+    event_id = make_event(scoped, street, title="周末义诊")
+    login(client, "alpha", phone)
+    assert 'name="single" value="1"' in text(client.get(f"/alpha/activities/{event_id}"))
+    response = client.post(f"/alpha/events/{event_id}/register", data={"single": "1"})
+    assert response.headers["Location"] == f"/alpha/activities/{event_id}"
+    assert "报名成功" in text(client.get(response.headers["Location"]))
+    swapped = client.post(
+        f"/alpha/events/{event_id}/cancel-registration",
+        data={"single": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert "已取消报名" in text(swapped) and '<h1 class="activity-title">' in text(swapped)
