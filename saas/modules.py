@@ -74,6 +74,21 @@ class MenuEntry:
 
 
 @dataclass(frozen=True)
+class Home:
+    """Where ``roles`` land after signing in and at the street's front door: ``endpoint``.
+
+    The first home (by ``order``, then module order) whose roles hold the user's and whose
+    ``visible`` test passes is theirs; so a later module can give merchants a home of their own
+    without the platform knowing either.
+    """
+
+    endpoint: str
+    roles: frozenset[str]
+    order: int = 100
+    visible: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
 class Todo:
     """A count with a link on the dashboard: "3 个心愿待审核".
 
@@ -169,6 +184,8 @@ class Module:
     blueprints: tuple[str, ...] = ()
     menu_groups: tuple[MenuGroup, ...] = ()
     menu: tuple[MenuEntry, ...] = ()
+    #: the landing page of a role (see :class:`Home`)
+    homes: tuple[Home, ...] = ()
     todos: tuple[Todo, ...] = ()
     panels: tuple[Panel, ...] = ()
     periodic: tuple[PeriodicJob, ...] = ()
@@ -270,6 +287,11 @@ def check(app: Flask) -> list[str]:
                 problems.append(f"{module.name}: menu entry {entry.endpoint} roles {entry.roles}")
             if entry.tab is not None and not entry.tab.roles <= entry.roles:
                 problems.append(f"{module.name}: tab {entry.endpoint} for roles without the entry")
+        for home in module.homes:
+            if home.endpoint not in endpoints:
+                problems.append(f"{module.name}: home endpoint {home.endpoint} does not exist")
+            if not home.roles or not home.roles <= ROLES - GUEST:
+                problems.append(f"{module.name}: home {home.endpoint} roles {home.roles}")
         for todo in module.todos:
             if todo.endpoint not in endpoints:
                 problems.append(f"{module.name}: to-do endpoint {todo.endpoint} does not exist")
@@ -345,6 +367,22 @@ def offered(app: Flask | None = None) -> list[Module]:
     ``MODULES``, without the platform's own declaration (sign-in, inbox … are no selling point)."""
     app = app or current_app
     return [m for m in installed(app) if m is not app.extensions.get("platform_module")]
+
+
+#: where a signed-in user whose role no module gives a home lands: their inbox is everyone's
+FALLBACK_HOME = "notify.inbox"
+
+
+def home_endpoint(user) -> str:
+    """The endpoint of ``user``'s home page (see :class:`Home`)."""
+    homes = current_app.extensions.get("homes")
+    if homes is None:
+        homes = sorted((h for m in installed() for h in m.homes), key=lambda h: h.order)
+        current_app.extensions["homes"] = homes
+    for home in homes:
+        if user.role in home.roles and (home.visible is None or home.visible(user)):
+            return home.endpoint
+    return FALLBACK_HOME
 
 
 @dataclass(frozen=True)

@@ -15,4 +15,5 @@ MODULES = [
     "tenants.events",
     "tenants.passport",
     "tenants.wishes",
+    "tenants.orgs",
 ]

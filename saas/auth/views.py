@@ -32,6 +32,7 @@ from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import attach_error, parse_id
+from saas.modules import home_endpoint
 from saas.streets import privacy
 from saas.ui import render
 from saas.views import code_button
@@ -48,9 +49,8 @@ def safe_next(default: str) -> str:
 
 
 def home_for(user) -> str:
-    if user.role in ("admin", "staff"):
-        return url_for("console.dashboard")
-    return url_for("passport.me")  # the volunteer's (and unit's) home on the phone
+    """Where ``user`` lands: their role's home, as the modules declare it."""
+    return url_for(home_endpoint(user))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from saas.modules import (
     GUEST,
     OFFICE,
     SIGNED_IN,
+    Home,
     MenuEntry,
     MenuGroup,
     Module,
@@ -45,6 +46,7 @@ PLATFORM = Module(
         MenuEntry("auth.change_password", _l("修改密码"), "account", SIGNED_IN, 20, icon="密"),
         MenuEntry("auth.login", _l("登录"), "account", GUEST, 10, icon="登"),
     ),
+    homes=(Home("console.dashboard", OFFICE),),
     todos=(
         Todo(
             "failed-notifications",

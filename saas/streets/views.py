@@ -23,6 +23,7 @@ from saas.auth.sessions import sign_in
 from saas.errors import ServiceError
 from saas.extensions import db, limiter
 from saas.forms import MAX_INT32, attach_error, parse_id
+from saas.modules import home_endpoint
 from saas.notify.preferences import request_language
 from saas.streets import privacy, services
 from saas.streets.forms import PrivacyNoticeForm, SignupForm
@@ -99,9 +100,7 @@ def slug_check():
 @bp.route("/<slug:tenant>/")
 def street_home():
     if current_user.is_authenticated:
-        if current_user.role in ("admin", "staff"):
-            return redirect(url_for("console.dashboard"))
-        return redirect(url_for("passport.me"))
+        return redirect(url_for(home_endpoint(current_user)))
     return render("streets/home.html")
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, true, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.auth.models import Role, User
@@ -39,6 +39,7 @@ from tenants.events.registration import (
     signup_deadline,
 )
 from tenants.events.signals import event_cancelled, event_finished, event_published
+from tenants.events.signups import place_in_line
 from tenants.structure.models import Community
 
 #: rows on one page of the staff list; cards on one page of the volunteers' list
@@ -805,32 +806,16 @@ def activity_cards(
     return cards, more
 
 
-#: the two sides of the waitlist count, made once: a new alias per request made SQLAlchemy build
-#: its columns (and their event listeners) again to apply the street's criteria to it
-_ME, _OTHER = aliased(Registration, name="me"), aliased(Registration, name="other")
-
-
 def _places_in_line(session: Session, user: User, event_ids: list[int]) -> dict[int, int]:
-    """For each event where ``user`` waits: how many wait ahead of them, plus one (one query)."""
+    """For each event where ``user`` waits: their place in line now (one query)."""
     if not event_ids:
         return {}
-    me, other = _ME, _OTHER
     return dict(
         session.execute(
-            select(me.event_id, func.count(other.id))
-            .join(
-                other,
-                and_(
-                    other.event_id == me.event_id,
-                    other.status == RegistrationStatus.waitlisted,
-                    other.waitlist_position <= me.waitlist_position,
-                ),
+            select(Registration.event_id, place_in_line(Registration)).where(
+                Registration.user_id == user.id,
+                Registration.event_id.in_(event_ids),
+                Registration.status == RegistrationStatus.waitlisted,
             )
-            .where(
-                me.user_id == user.id,
-                me.event_id.in_(event_ids),
-                me.status == RegistrationStatus.waitlisted,
-            )
-            .group_by(me.event_id)
         ).all()
     )

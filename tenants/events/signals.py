@@ -106,6 +106,17 @@ resolve_scanned_code = _signals.signal(
     """,
 )
 
+points_rules = _signals.signal(
+    "points-rules",
+    doc="""A page is about to say what events earn (the event cards): what is an hour worth at an
+    event that sets no points of its own?
+
+    The sender is the street (:class:`~saas.streets.models.Tenant`). Keyword arguments:
+    ``session``. The module that pays for attendance returns a dict: event kind → points per
+    hour, with ``""`` for every kind it has no rule for. Sent once per page, never per card.
+    """,
+)
+
 
 def sentences(results: list[tuple[object, object]]) -> list[str]:
     """The non-empty string answers of a ``send`` (what receivers had to say)."""

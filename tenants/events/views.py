@@ -2,7 +2,8 @@
 
 Staff (admin, staff):  /events (list), /events/new, /events/<id> (detail, attendance),
                        /events/<id>/edit, …/publish, …/cancel, …/finish, …/attendance/…
-Volunteers and org accounts:  /activities, /events/<id>/register, …/cancel-registration
+Volunteers and org accounts:  /activities, /activities/<id> (an event's own page, the link to
+                              share), /events/<id>/register, …/cancel-registration
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from saas.auth.access import admin_only, office, require_role, signed_in
+from saas.auth.access import admin_only, office, signed_in
 from saas.auth.models import Role
 from saas.db import utcnow
 from saas.errors import ServiceError
@@ -32,6 +33,7 @@ from tenants.events.forms import (
 )
 from tenants.events.models import Event, EventStatus, Registration, RegistrationStatus
 from tenants.events.registration import cancel_registration, register
+from tenants.events.signups import points_text, street_points_rules
 from tenants.structure.services import active_communities
 
 bp = Blueprint("events", __name__, url_prefix="/<slug:tenant>")
@@ -44,6 +46,7 @@ def _labels() -> dict:
         "status_labels": services.STATUS_LABELS,
         "audience_labels": services.AUDIENCE_LABELS,
         "points_mode_labels": services.POINTS_MODE_LABELS,
+        "points_text": points_text,
     }
 
 
@@ -430,9 +433,19 @@ def enter_hours(event_id: int):
 # Volunteers and organisations -------------------------------------------------------------------
 
 
+def _is_office() -> bool:
+    return current_user.role in (Role.admin, Role.staff)
+
+
 @bp.route("/activities")
-@require_role(Role.volunteer, Role.org)
+@signed_in
 def activities():
+    if _is_office():
+        # the sign-up list is the volunteers' and units' view: staff manage events elsewhere
+        flash(
+            _("“活动报名”是志愿者和单位在手机上看到的页面；全部活动请在“活动管理”中查看"), "warning"
+        )
+        return redirect(url_for("events.event_list"))
     page = parse_page(request.args.get("page"))
     cards, more = services.activity_cards(db.session, current_user, page)
     return render(
@@ -443,6 +456,24 @@ def activities():
         page=page,
         form=SignupForm(formdata=None),
         now=utcnow(),
+        points_rules=street_points_rules(db.session, g.tenant),
+    )
+
+
+@bp.route("/activities/<int:event_id>")
+@signed_in
+def activity(event_id: int):
+    """One event's own page: the link staff paste into a WeChat group; sign-up happens here."""
+    event = _visible_event(event_id)
+    cards, _more = services.activity_cards(db.session, current_user, event_id=event.id)
+    return render(
+        "events/activity.html",
+        card=cards[0],
+        form=SignupForm(formdata=None),
+        now=utcnow(),
+        points_rules=street_points_rules(db.session, g.tenant),
+        share_url=url_for("events.activity", event_id=event.id, _external=True),
+        manages=_is_office(),
     )
 
 
@@ -456,9 +487,13 @@ def _visible_event(event_id: int) -> Event:
 
 
 def _card_response(event_id: int, message: str = "", error: str = "", form=None, status=200):
-    """htmx gets the event's card swapped in place; a plain form post goes back to the list."""
+    """htmx gets the event's card swapped in place; a plain form post goes back to the list, or
+    to the event's own page when it came from there."""
+    single = request.form.get("single") == "1"
     if not _is_htmx():
         flash(error or message, "error" if error else "success")
+        if single:
+            return redirect(url_for("events.activity", event_id=event_id))
         return redirect(url_for("events.activities") + f"#event-{event_id}")
     cards, _more = services.activity_cards(db.session, current_user, event_id=event_id)
     return render_template(
@@ -468,6 +503,8 @@ def _card_response(event_id: int, message: str = "", error: str = "", form=None,
         message=message,
         error=error,
         now=utcnow(),
+        points_rules=street_points_rules(db.session, g.tenant),
+        single=single,
     ), status
 
 

@@ -11,6 +11,7 @@ from saas.modules import (
     PHONE,
     VOLUNTEER,
     DemoSeeder,
+    Home,
     MenuEntry,
     MenuGroup,
     Module,
@@ -44,7 +45,7 @@ MODULE = Module(
             "passport.me",
             _l("我的志愿护照"),
             "passport",
-            PHONE,
+            VOLUNTEER,
             10,
             icon="照",
             tab=Tab(10, VOLUNTEER, _l("护照")),
@@ -63,6 +64,7 @@ MODULE = Module(
         MenuEntry("rewards.verify", _l("核销兑换码"), "rewards", ORG, 20, icon="核"),
         MenuEntry("passport.point_settings", _l("积分设置"), "settings", ADMIN, 30, icon="分"),
     ),
+    homes=(Home("passport.me", VOLUNTEER),),
     todos=(
         Todo(
             "redemptions-to-hand-over",
@@ -79,7 +81,11 @@ MODULE = Module(
         DemoSeeder(load_demo),
         DemoSeeder(load_rewards_demo),
     ),
-    receivers=("tenants.passport.receivers", "tenants.passport.community"),
+    receivers=(
+        "tenants.passport.receivers",
+        "tenants.passport.community",
+        "tenants.passport.event_points",
+    ),
     notification_kinds=(
         NotificationKind("points.awarded", _l("获得积分")),
         NotificationKind("points.adjusted", _l("积分调整")),

@@ -31,10 +31,8 @@ from tenants.events.models import (
     Attendance,
     Event,
     EventKind,
-    EventStatus,
-    Registration,
-    RegistrationStatus,
 )
+from tenants.events.signups import upcoming_signups
 from tenants.passport import ledger
 from tenants.passport.models import EntryKind, Passport, PointEntry, PointRule
 from tenants.structure.models import Community
@@ -42,8 +40,6 @@ from tenants.structure.models import Community
 #: entries on /me, and per page of the history
 RECENT_ENTRIES = 5
 HISTORY_PAGE = 20
-#: upcoming sign-ups on /me
-UPCOMING = 5
 #: passports per page of the staff list
 PASSPORTS_PAGE = 50
 #: the largest adjustment an admin may make at once, either way
@@ -127,6 +123,12 @@ class Home:
     upcoming: list = field(default_factory=list)
     #: the passport was issued just now (the caller commits it)
     issued: bool = False
+    now: datetime | None = None
+
+    @property
+    def next(self):
+        """The sign-up the first screen shows: the soonest."""
+        return self.upcoming[0] if self.upcoming else None
 
 
 def _hours_this_year(passport, year: int):
@@ -204,42 +206,8 @@ def home(session: Session, user: User, tenant: Tenant, now: datetime | None = No
         expiring_at=soonest,
         recent=recent,
         upcoming=upcoming_signups(session, user, now),
+        now=now,
         issued=issued,
-    )
-
-
-def upcoming_signups(session: Session, user: User, now: datetime, limit: int = UPCOMING):
-    """The user's sign-ups for events not over yet and not cancelled, soonest first."""
-    return session.execute(
-        _upcoming_statement(), {"user_id": user.id, "now": now, "limit": limit}
-    ).all()
-
-
-# Hot statements are put together once, with bind parameters: on /me building a SELECT in Python
-# costs about as much as PostgreSQL takes to run it.
-
-
-@cache
-def _upcoming_statement():
-    return (
-        select(
-            Event.id.label("event_id"),
-            Event.title,
-            Event.starts_at,
-            Event.ends_at,
-            Event.place,
-            Registration.status,
-            Registration.waitlist_position,
-        )
-        .join(Event, Event.id == Registration.event_id)
-        .where(
-            Registration.user_id == bindparam("user_id", type_=BigInteger),
-            Registration.status != RegistrationStatus.cancelled,
-            Event.status != EventStatus.cancelled,
-            Event.ends_at > bindparam("now", type_=Event.ends_at.type),
-        )
-        .order_by(Event.starts_at, Event.id)
-        .limit(bindparam("limit", type_=Integer))
     )
 
 
@@ -528,7 +496,8 @@ def list_passports(
 
     :param query: part of the holder's name, or of the passport number
     """
-    stmt = _passport_rows()
+    # passports the old /me issued to admins, staff and units are nobody's volunteer record
+    stmt = _passport_rows().where(User.role == Role.volunteer)
     if viewer.limited_to_community is not None:
         stmt = stmt.where(User.community_id == viewer.limited_to_community)
     pattern = contains_pattern(query)

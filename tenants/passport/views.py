@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, flash, g, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from saas.auth.access import admin_only, office, signed_in
+from saas.auth.models import Role
 from saas.errors import ServiceError
 from saas.extensions import db
 from saas.forms import attach_error, parse_id, parse_page
+from saas.modules import home_endpoint
 from saas.qr import qr_svg
 from saas.ui import render
 from tenants.passport import ledger, services
@@ -31,6 +33,10 @@ bp = Blueprint("passport", __name__, url_prefix="/<slug:tenant>")
 @bp.route("/me")
 @signed_in
 def me():
+    if current_user.role != Role.volunteer:
+        # a passport is a volunteer's: opening /me issued one to admins and units, who then
+        # showed up in the passport list and the ranks
+        return redirect(url_for(home_endpoint(current_user)))
     home = services.home(db.session, current_user, g.tenant)
     if home.issued:  # a first visit: the new passport is kept
         db.session.commit()
@@ -42,6 +48,8 @@ def me():
 def qr():
     """The passport's QR code as an image of its own: drawing it costs more than the whole page,
     and the code never changes, so the phone keeps it (ETag; a day's private caching)."""
+    if current_user.role != Role.volunteer:
+        abort(404)
     passport = services.passport_for(db.session, current_user, g.tenant)
     db.session.commit()
     token = passport_token(g.tenant.id, passport.id)

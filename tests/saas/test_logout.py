@@ -30,7 +30,8 @@ def copy_of(app, client):
 
 
 def home(client, slug: str = "alpha") -> int:
-    return client.get(f"/{slug}/me").status_code
+    """A page every signed-in role opens (a unit's /me sends it to its own home)."""
+    return client.get(f"/{slug}/inbox").status_code
 
 
 @both_backends

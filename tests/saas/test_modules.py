@@ -39,7 +39,7 @@ def page(client, url: str) -> str:
 def test_the_declarations_are_consistent(app):
     assert check(app) == []
     names = [m.name for m in installed(app)]
-    assert names == ["platform", "structure", "people", "events", "passport", "wishes"]
+    assert names == ["platform", "structure", "people", "events", "passport", "wishes", "orgs"]
 
 
 def test_every_periodic_job_comes_from_a_declaration(app):
@@ -72,8 +72,9 @@ def test_each_role_sees_its_own_menu(app, make_street, make_user, scoped):
     assert volunteer_links[:4] == ["活动报名", "我的志愿护照", "爱心超市", "微心愿"]
     assert "核销兑换码" not in volunteer_links and "工作台" not in volunteer_links
 
-    org_links = links(page(signed_in(app, "alpha", org), "/alpha/me"))
-    assert "核销兑换码" in org_links
+    org_links = links(page(signed_in(app, "alpha", org), "/alpha/org"))
+    assert "核销兑换码" in org_links and "单位首页" in org_links
+    assert "我的志愿护照" not in org_links
 
     guest_links = links(page(app.test_client(), "/alpha/login"))
     assert guest_links[:2] == ["登录", "志愿者注册"]

@@ -188,7 +188,14 @@ NOT_BUILT = ["双报到", "三项清单", "联席会议", "事项上报", "督�
 def test_the_landing_page_lists_the_installed_modules(app, client):
     html = page(client, "/")
     modules = offered(app)
-    assert [m.name for m in modules] == ["structure", "people", "events", "passport", "wishes"]
+    assert [m.name for m in modules] == [
+        "structure",
+        "people",
+        "events",
+        "passport",
+        "wishes",
+        "orgs",
+    ]
     for module in modules:
         assert f"<h2>{module.label}</h2>" in html
         assert module.summary and f"<p>{module.summary}</p>" in html

@@ -327,13 +327,13 @@ def test_an_account_made_by_the_admin_is_asked_at_its_first_login(app, street, m
     user_id, phone = make_user(street, role="org", consented=False)
     client = app.test_client()
     login(client, "alpha", phone)
-    response = client.get("/alpha/me")
+    response = client.get("/alpha/org")
     assert asked_to_agree(response)
     page = text(client.get(response.headers["Location"]))
     assert "请阅读并同意甲街道的《隐私政策》" in page and "第 1 版" in page
     assert client.post("/alpha/privacy/agree", data={"version": "1"}).status_code == 302
     assert consents(scoped, street)[-1] == (user_id, 1, "login")
-    assert client.get("/alpha/me").status_code == 200
+    assert client.get("/alpha/org").status_code == 200
 
 
 def test_agreeing_to_a_version_no_longer_in_force_asks_again(app, admin, street, make_user, scoped):

@@ -97,9 +97,12 @@ def test_org_accounts_see_events_for_units_and_the_public(client, street, make_u
     assert "参加人数" in page
 
 
-def test_staff_are_not_sent_to_the_volunteers_list(client, street):
+def test_staff_opening_the_volunteers_list_are_sent_to_theirs_with_a_word(client, street):
     login(client, "alpha", street.admin_phone)
-    assert client.get("/alpha/activities").status_code == 403
+    response = client.get("/alpha/activities")
+    assert response.status_code == 302 and response.headers["Location"] == "/alpha/events"
+    page = client.get("/alpha/events").get_data(as_text=True)
+    assert "志愿者和单位在手机上看到的页面" in page and "联系管理员" not in page
 
 
 def test_more_activities_load_as_a_fragment(client, street, volunteer, scoped):

@@ -179,7 +179,8 @@ def test_me_shows_balance_entries_signups_and_expiring_points(
     page = text(client.get("/alpha/me"))
     assert re.search(r'class="passport-points">\s*91\s*<', page)  # 10 + 11 + … + 16
     assert "活动6号" in page and "活动2号" in page and "活动1号" not in page  # the 5 most recent
-    assert "敬老院探访" in page and "河道清理" in page and "候补第 2 位" in page
+    # stored position 2, but nobody waits ahead: the place shown is counted, not read
+    assert "敬老院探访" in page and "河道清理" in page and "候补第 1 位" in page
     assert "上月义诊" not in page and "已取消的活动" not in page and "停办的活动" not in page
     assert page.index("敬老院探访") < page.index("河道清理")
     next_year = utcnow().year + 1
