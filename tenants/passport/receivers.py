@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from saas.auth.models import User
+from saas.auth.models import Role, User
 from saas.errors import ServiceError
 from saas.notify.services import notify
 from saas.streets.models import Tenant
@@ -74,7 +74,12 @@ def pay_for_attendance(
     actor: User | None = None,
     **_kwargs,
 ) -> str | None:
-    """The hours on the passport, and the points they earn, once. Says what was paid."""
+    """The hours on the passport, and the points they earn, once. Says what was paid.
+
+    Only volunteers hold passports: a unit's attendance (an org account) is the alliance's to
+    credit, and an office account's is nobody's."""
+    if user.role != Role.volunteer:
+        return None
     passport = passport_for(session, user, tenant)
     _add_hours(session, passport, hours, _local_year(event))
     earns = _earns(tenant, source)

@@ -48,10 +48,10 @@ def listening(signal, answer=None):
         yield heard
 
 
-def attended(scoped, street, make_user, hours="2") -> tuple[int, int, int]:
+def attended(scoped, street, make_user, hours="2", role="volunteer") -> tuple[int, int, int]:
     """A 3-hour event that started 4 hours ago with one registered volunteer checked out."""
     event_id = make_event(scoped, street, starts_at=utcnow() - timedelta(hours=4))
-    user_id = make_user(street)[0]
+    user_id = make_user(street, role)[0]
     with scoped(street) as session:
         session.add(Registration(event_id=event_id, user_id=user_id, status="registered"))
         row = Attendance(
@@ -236,3 +236,16 @@ def test_a_scanned_code_is_resolved_by_the_modules(app, street, make_user, scope
 )
 def test_every_signal_documents_its_sender_and_arguments(signal):
     assert "sender" in signal.__doc__ and "session" in signal.__doc__
+
+
+def test_a_units_confirmed_attendance_issues_it_no_passport(admin, street, make_user, scoped):
+    """Only volunteers hold passports: a unit account's hours are the alliance's to credit."""
+    from tenants.passport.models import Passport
+
+    event_id, user_id, attendance_id = attended(scoped, street, make_user, role="org")
+    response = admin.post(confirm_url(event_id, attendance_id), headers={"HX-Request": "true"})
+    assert "已确认" in response.get_data(as_text=True)
+    with scoped(street) as session:
+        assert session.scalar(select(Attendance.confirmed_at)) is not None
+        assert session.scalar(select(func.count()).select_from(Passport)) == 0
+        assert session.scalar(select(func.count()).select_from(PointEntry)) == 0
