@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // Signed out on this browser: the scanner pages the check-in service worker kept (they list
+  // attendees' names) go too. Scans still waiting to be sent stay in their queue.
+  if (document.body.hasAttribute("data-signed-out") && window.caches) {
+    window.caches.delete("ljt-scanner-pages");
+  }
+
   // <button data-confirm="…"> on a plain (non-htmx) form asks before submitting.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");

@@ -108,6 +108,18 @@ def test_the_scanner_opens_offline_and_sends_a_queued_scan_once(make_page, brows
     expect(staff.locator("#attendees tbody tr", has_text=name)).to_have_count(1)
     assert len(posts) == 3
 
+    # signing out leaves no copy of the scanner (with its attendees' names) on the phone
+    has_pages = "() => caches.has('ljt-scanner-pages')"
+    assert staff.evaluate(has_pages) is True
+    staff.evaluate("document.querySelector(\"form[action$='/logout']\").submit()")
+    staff.wait_for_url(lambda url: "/login" in url or url.endswith("/demo/"))
+    # (caches.delete is asynchronous: poll the answer, evaluate awaits each one)
+    for _ in range(50):
+        if staff.evaluate(has_pages) is False:
+            break
+        staff.wait_for_timeout(100)
+    assert staff.evaluate(has_pages) is False
+
     assert browser_log.page_errors == [] and browser_log.server_errors == []
     assert browser_log.csp_violations() == []
 
