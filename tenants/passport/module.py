@@ -18,6 +18,7 @@ from saas.modules import (
 )
 from saas.notify.kinds import NotificationKind
 from tenants.passport.demo import load_demo, load_settings
+from tenants.passport.history_demo import load_history
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
 
@@ -54,6 +55,7 @@ MODULE = Module(
         DemoSeeder(load_settings, "settings"),
         DemoSeeder(load_demo),
         DemoSeeder(load_rewards_demo),
+        DemoSeeder(load_history),  # buys the rewards: after them
     ),
     receivers=("tenants.passport.receivers", "tenants.passport.community"),
     notification_kinds=(
