@@ -133,7 +133,13 @@ def test_generated_volunteers_are_valid_and_the_fixed_logins_keep_their_history(
         )
         assert titles <= {e[0] for e in EVENTS}
         # the points of an attendance carry the time it was confirmed, not the seeding's
-        confirmed = dict(session.execute(select(Attendance.id, Attendance.confirmed_at)).all())
+        confirmed = dict(
+            session.execute(
+                select(Attendance.id, Attendance.confirmed_at).where(
+                    Attendance.confirmed_at.is_not(None)
+                )
+            ).all()
+        )
         entries = session.execute(
             select(PointEntry.source_key, PointEntry.created_at).where(
                 PointEntry.source_key.like("attendance:%")
@@ -161,3 +167,13 @@ def test_every_demo_reward_has_a_picture_of_its_own(app, client, scoped):
     client.post("/demo/privacy/agree", data={"version": "1"})
     page = client.get(f"/demo/rewards/{rewards[0].id}/picture")
     assert page.status_code == 200 and page.mimetype == "image/png"
+
+
+def test_the_command_takes_a_scale(app, scoped):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--scale", "0.01"])
+    assert result.exit_code == 0, result.output
+    with scoped(_load(app, 0)) as session:  # and a smaller one later adds nothing
+        volunteers = session.scalar(
+            select(func.count()).where(User.role == "volunteer", User.phone.not_in(fixed_phones()))
+        )
+        assert volunteers == 20
