@@ -65,16 +65,31 @@ def _date_attendance_entries(session: Session, tenant: Tenant) -> None:
             )
         ).all()
     )
-    entries = session.scalars(
-        select(PointEntry).where(PointEntry.source_key.like("attendance:%"))
-    ).all()
-    lots = {lot.entry_id: lot for lot in session.scalars(select(PointLot))} if entries else {}
-    for entry in entries:
-        when = confirmed.get(int(entry.source_key.split(":", 1)[1]))
-        if when is None or entry.created_at == when:
-            continue
-        entry.created_at = when
-        lot = lots.get(entry.id)
+    # read as plain rows: on a second run thousands are dated already and nothing is loaded
+    undated = [
+        (entry_id, confirmed[int(key.split(":", 1)[1])])
+        for entry_id, key, created_at in session.execute(
+            select(PointEntry.id, PointEntry.source_key, PointEntry.created_at).where(
+                PointEntry.source_key.like("attendance:%")
+            )
+        )
+        if confirmed.get(int(key.split(":", 1)[1])) not in (None, created_at)
+    ]
+    if not undated:
+        return
+    entries = {
+        e.id: e
+        for e in session.scalars(
+            select(PointEntry).where(PointEntry.id.in_([i for i, _ in undated]))
+        )
+    }
+    lots = {
+        lot.entry_id: lot
+        for lot in session.scalars(select(PointLot).where(PointLot.entry_id.in_(list(entries))))
+    }
+    for entry_id, when in undated:
+        entries[entry_id].created_at = when
+        lot = lots.get(entry_id)
         if lot is not None:
             lot.created_at = when
             lot.expires_at = expiry_for(tenant, when)
