@@ -47,6 +47,10 @@ def _base_config(tmp: Path) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "OUTBOX_DIR": str(tmp / "outbox"),
         "SERVER_NAME": None,
+        # the fixed demo street only: the generated 2,000 volunteers would slow every test that
+        # loads it (tests/test_demo.py loads a small generated street on purpose)
+        "DEMO_SCALE": 0,
+        "UPLOAD_DIR": str(tmp / "uploads"),
     }
 
 

@@ -17,6 +17,7 @@ from tenants.events.models import EventKind
 from tenants.passport.ledger import post_entry
 from tenants.passport.models import EntryKind, PointRule
 from tenants.passport.services import SETTINGS_DEFAULTS, passport_for
+from tenants.people.demo import fixed_phones
 
 DEMO_VOLUNTEER = "13900000005"
 DEMO_ADMIN = "13900000001"
@@ -50,11 +51,14 @@ def load_settings(session: Session, tenant: Tenant) -> None:
 
 
 def load_demo(session: Session, tenant: Tenant) -> None:
-    """A passport for every volunteer and the admin's awards. The caller commits."""
+    """A passport for every fixed demo volunteer and the admin's awards (the generated
+    volunteers get theirs with their history: history_demo). The caller commits."""
     with tenant_scope(tenant.id):
         admin = session.scalar(select(User).where(User.phone == DEMO_ADMIN))
         volunteers = session.scalars(
-            select(User).where(User.role == Role.volunteer).order_by(User.phone)
+            select(User)
+            .where(User.role == Role.volunteer, User.phone.in_(sorted(fixed_phones())))
+            .order_by(User.phone)
         ).all()
         passports = {user.phone: passport_for(session, user, tenant) for user in volunteers}
         for phone, key, points, reason in AWARDS:

@@ -24,6 +24,7 @@ from saas.notify.kinds import NotificationKind
 from tenants.passport import audit
 from tenants.passport.dashboard import trends_panel
 from tenants.passport.demo import load_demo, load_settings
+from tenants.passport.history_demo import load_history
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
 
@@ -80,6 +81,7 @@ MODULE = Module(
         DemoSeeder(load_settings, "settings"),
         DemoSeeder(load_demo),
         DemoSeeder(load_rewards_demo),
+        DemoSeeder(load_history),  # buys the rewards: after them
     ),
     receivers=(
         "tenants.passport.receivers",
