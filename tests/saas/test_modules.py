@@ -131,7 +131,7 @@ def test_the_dashboard_lists_the_modules_to_dos(app, make_street, make_user, sco
 
     html = page(signed_in(app, "alpha", street.admin_phone), "/alpha/dashboard")
     assert '<a href="/alpha/events?awaiting=hours">1 条服务时长待确认</a>' in html
-    assert '<a href="/alpha/rewards/manage">1 份兑换待领取</a>' in html
+    assert '<a href="/alpha/rewards/redemptions?status=issued">1 份兑换待领取</a>' in html
     assert '<a href="/alpha/wishes/review?status=pending">2 个心愿待审核</a>' in html
     assert '<a href="/alpha/wishes/review?status=fulfilled">1 个心愿待确认完成</a>' in html
     assert "通知发送失败" not in html  # a count of 0 is not a to-do
