@@ -1,10 +1,11 @@
 """``make bench``: our phone pages against the stack's ceiling, on PostgreSQL, with gunicorn and wrk.
 
 Builds ``ljt_bench`` (dropped and made anew), grows it from 1 street (20 thousand ledger entries)
-to 10 and 100 (2 million), and at each size drives ``/<slug>/me``, its history fragment and
-``/<slug>/activities`` with 16 concurrent clients, next to a bare Flask route doing one indexed
-query under the same gunicorn settings. At 100× it runs the pages again with Row-Level Security switched off. Writes the table
-to docs/performance.md. Needs PostgreSQL (trust auth for postgres on 127.0.0.1) and wrk.
+to 10 and 100 (2 million), and at each size drives ``/<slug>/me``, its history fragment,
+``/<slug>/activities`` and an event's page with 16 concurrent clients, next to a bare Flask route
+doing one indexed query under the same gunicorn settings. At 100× it runs the pages again with
+Row-Level Security switched off. Writes the table to docs/performance.md. Needs PostgreSQL (trust
+auth for postgres on 127.0.0.1) and wrk.
 """
 
 from __future__ import annotations
@@ -263,6 +264,11 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
     activities = [
         (f"/{slug}/activities", c, False) for (_t, slug, *_), c in zip(users, cookies, strict=True)
     ]
+    # an event's own page, the link staff paste into a WeChat group (each user a different event)
+    event_page = [
+        (f"/{slug}/activities/{data.event_id(t, i % data.EVENTS)}", c, False)
+        for i, ((t, slug, *_), c) in enumerate(zip(users, cookies, strict=True))
+    ]
     ceiling = [(f"/ceiling?t={t}&p={p}", "", False) for t, _s, _u, p, _n in users]
     with gunicorn("bench.ceiling:app", ceiling[0][0]) as base:
         top = drive(base, ceiling, seconds)
@@ -278,6 +284,7 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
             ("/<slug>/me", me),
             ("history fragment", history),
             ("/<slug>/activities", activities),
+            ("/<slug>/activities/<id>", event_page),
         )
         for name, targets in pages:
             result = drive(base, targets, seconds)

@@ -273,3 +273,8 @@ def sample_users(conn, streets: int, n: int) -> list[tuple[int, str, int, int]]:
             newest = _ids(k, 6) + i * ENTRIES + ENTRIES - 1
             rows.append((100_000 + k, street_slug(k), _ids(k, 2) + i, passport_id, newest))
     return rows
+
+
+def event_id(tenant_id: int, e: int = 0) -> int:
+    """The id of upcoming event ``e`` of the street whose tenant id is ``tenant_id``."""
+    return _ids(tenant_id - 100_000, 3) + e
