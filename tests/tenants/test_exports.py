@@ -288,3 +288,28 @@ def test_statements_per_export_do_not_grow(app, admin, street, scoped, make_user
         more=12,
         most=12,
     )
+
+
+# --- the shared helper ----------------------------------------------------------------------
+
+
+def test_a_cut_export_says_so_in_its_last_row(app):
+    from saas.xlsx import workbook_response
+
+    with app.test_request_context():
+        response = workbook_response("名单.xlsx", ["姓名"], [("甲",), ("乙",)], total=30_000)
+    rows = sheet_rows(response)
+    assert rows[:3] == [["姓名"], ["甲"], ["乙"]]
+    assert "共 30000 行" in rows[-1][0] and len(rows) == 4
+
+
+def test_a_title_cannot_break_the_download_header(app):
+    from saas.xlsx import workbook_response
+
+    with app.test_request_context():
+        response = workbook_response('a/b"\r\nX-Evil: 1;活动.xlsx', ["姓名"], [])
+    disposition = response.headers["Content-Disposition"]
+    assert "\n" not in disposition and "X-Evil: 1" not in disposition.split(";")[1]
+    ascii_name = disposition.split('filename="')[1].split('"')[0]
+    assert ascii_name.isascii() and "/" not in ascii_name
+    assert unquote(disposition.split("''")[1]) == "a_b_X-Evil_ 1;活动.xlsx"
