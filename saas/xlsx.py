@@ -75,15 +75,20 @@ def _width(value) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
+def _cell(sheet, value, bold: bool = False):
+    """``value`` as the sheet stores it; a styled cell only where one is needed (a plain value
+    is several times cheaper to write)."""
     if isinstance(value, Decimal):
         value = float(value)
     elif isinstance(value, datetime):
         value = _local(value)
+    plain_text = not (isinstance(value, str) and value.startswith(_FORMULA_START))
+    if not bold and plain_text and not isinstance(value, datetime | date):
+        return value
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, datetime | date):
         cell.number_format = _DATE_FORMAT
-    elif isinstance(value, str) and value.startswith(_FORMULA_START):
+    elif not plain_text:
         cell.data_type = "s"
     if bold:
         cell.font = _BOLD
