@@ -552,6 +552,8 @@ class DetailQuery:
     by_phone: bool = False
     #: the person picked before a refused 补录: listed first, so the picker keeps them
     chosen: int | None = None
+    #: rows a page of each list holds (the export asks for one page of all it may write)
+    size: int = DETAIL_PAGE
 
 
 @dataclass
@@ -648,7 +650,8 @@ def event_detail(
         (detail.waitlisted, query.waitlist_page),
         (detail.attendances, query.attendance_page),
     ):
-        page.page = _page_within(wanted, page.total)
+        page.size = query.size
+        page.page = _page_within(wanted, page.total, query.size)
 
     if "registered" in parts:
         _fill_registrations(

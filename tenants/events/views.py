@@ -22,6 +22,7 @@ from saas.extensions import db
 from saas.forms import attach_error, parse_id, parse_page
 from saas.ui import render
 from saas.views import submit_form
+from saas.xlsx import EXPORT_LIMIT, shown_phone, workbook_response
 from tenants.events import attendance as hours
 from tenants.events import services
 from tenants.events.forms import (
@@ -241,6 +242,114 @@ def event_detail(event_id: int):
     gets that part alone."""
     block = _TARGET_BLOCKS.get(request.headers.get("HX-Target", "")) if _is_htmx() else None
     return _detail_page(_managed_event(event_id), block)
+
+
+def _export_detail(event: Event, parts: frozenset[str]) -> services.EventDetail:
+    """The detail page's lists ``parts`` whole (up to the export's cap): the same service, one
+    page as long as the cap."""
+    query = services.DetailQuery(by_phone=current_user.sees_phones, size=EXPORT_LIMIT)
+    return services.event_detail(db.session, event, query, parts)
+
+
+@bp.route("/events/<int:event_id>/signups.xlsx")
+@office
+def export_signups(event_id: int):
+    """Who signed up: the registered, then the waitlist in the order it will be promoted."""
+    event = _managed_event(event_id)
+    detail = _export_detail(event, frozenset({"registered", "waitlisted"}))
+    registered, waitlisted = _("已报名"), _("候补")
+    promoted = _("候补转正")
+    rows = [
+        (
+            registered,
+            None,
+            p.user.name,
+            shown_phone(current_user, p.user.phone),
+            p.registration.headcount,
+            p.registration.member_names or "",
+            p.registration.created_at,
+            promoted if p.registration.promoted_at else "",
+        )
+        for p in detail.registered.rows
+    ] + [
+        (
+            waitlisted,
+            place,
+            p.user.name,
+            shown_phone(current_user, p.user.phone),
+            p.registration.headcount,
+            p.registration.member_names or "",
+            p.registration.created_at,
+            "",
+        )
+        for place, p in enumerate(detail.waitlisted.rows, start=1)
+    ]
+    return workbook_response(
+        _("%(title)s-报名名单", title=event.title) + ".xlsx",
+        [
+            _("状态"),
+            _("候补顺位"),
+            _("姓名"),
+            _("手机号"),
+            _("人数"),
+            _("参加人员"),
+            _("报名时间"),
+            _("备注"),
+        ],
+        rows,
+        detail.registered.total + detail.waitlisted.total,
+    )
+
+
+@bp.route("/events/<int:event_id>/attendance.xlsx")
+@office
+def export_attendance(event_id: int):
+    """Check-ins and service hours, as the attendance table lists them."""
+    event = _managed_event(event_id)
+    detail = _export_detail(event, frozenset({"attendances"}))
+    entered, recorded = _("补录"), _("记录")
+    confirmed, open_, waiting = _("已确认"), _("未签退"), _("待确认")
+    auto_closed = _("未签退，系统已关闭")
+
+    def state(a) -> str:
+        if a.confirmed_at:
+            return confirmed
+        return open_ if a.hours is None else waiting
+
+    return workbook_response(
+        _("%(title)s-签到与服务时长", title=event.title) + ".xlsx",
+        [
+            _("姓名"),
+            _("手机号"),
+            _("签到"),
+            _("签退"),
+            _("时长（小时）"),
+            _("来源"),
+            _("说明"),
+            _("状态"),
+        ],
+        (
+            (
+                p.user.name,
+                shown_phone(current_user, p.user.phone),
+                p.attendance.checked_in_at,
+                p.attendance.checked_out_at,
+                p.attendance.hours,
+                entered if p.attendance.source == "entered" else recorded,
+                "；".join(
+                    text
+                    for text in (
+                        auto_closed if p.attendance.auto_closed else "",
+                        p.attendance.reason,
+                    )
+                    if text
+                ),
+                state(p.attendance),
+            )
+            for p in detail.attendances.rows
+        ),
+        detail.attendances.total,
+    )
 
 
 def _status_action(event_id: int, change):

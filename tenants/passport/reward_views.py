@@ -14,6 +14,7 @@ from saas.forms import attach_error, parse_id, parse_page
 from saas.qr import qr_svg
 from saas.ui import render
 from saas.views import send_upload, submit_form
+from saas.xlsx import EXPORT_LIMIT, download, workbook_response
 from tenants.passport import rewards as services
 from tenants.passport.models import RedemptionStatus, Reward
 from tenants.passport.reward_forms import NewRewardForm, RestockForm, RewardForm, VerifyForm
@@ -143,11 +144,16 @@ def manage():
     )
 
 
+def _status_filter() -> str:
+    """The list's status filter; anything unknown is "all", as on the page."""
+    status = request.args.get("status", "")
+    return status if status in RedemptionStatus.__members__ else ""
+
+
 @bp.route("/rewards/redemptions")
 @office
 def all_redemptions():
-    status = request.args.get("status", "")
-    status = status if status in RedemptionStatus.__members__ else ""
+    status = _status_filter()
     page = parse_page(request.args.get("page"))
     rows, total = services.all_redemptions(db.session, current_user, status, page)
     return render(
@@ -158,6 +164,42 @@ def all_redemptions():
         status=status,
         page=page,
         page_size=services.REDEMPTIONS_PAGE,
+    )
+
+
+@bp.route("/rewards/redemptions/export.xlsx")
+@office
+@download
+def export_redemptions():
+    """The redemptions as the list filters them, every row (up to the export's cap)."""
+    rows, total = services.all_redemptions(
+        db.session, current_user, _status_filter(), 1, EXPORT_LIMIT
+    )
+    labels = {"issued": _("待领取"), "verified": _("已领取"), "cancelled": _("已取消")}
+    return workbook_response(
+        _("兑换记录") + ".xlsx",
+        [
+            _("状态"),
+            _("奖品"),
+            _("兑换人"),
+            _("护照编号"),
+            _("积分"),
+            _("兑换时间"),
+            _("领取或取消时间"),
+        ],
+        (
+            (
+                labels.get(row.redemption.status, row.redemption.status),
+                row.reward_name,
+                row.holder,
+                row.passport_number,
+                row.redemption.points,
+                row.redemption.created_at,
+                row.redemption.verified_at or row.redemption.cancelled_at,
+            )
+            for row in rows
+        ),
+        total,
     )
 
 

@@ -447,7 +447,7 @@ class RedemptionRow:
 
 
 def all_redemptions(
-    session: Session, actor: User, status: str = "", page: int = 1
+    session: Session, actor: User, status: str = "", page: int = 1, size: int = REDEMPTIONS_PAGE
 ) -> tuple[list[RedemptionRow], int]:
     """Every redemption of the items ``actor`` manages, newest first, one page, and the total.
 
@@ -456,6 +456,7 @@ def all_redemptions(
     the count.
 
     :param status: a ``RedemptionStatus`` value, or "" for all
+    :param size: rows a page holds (the export asks for one page of all it may write)
     """
     stmt = (
         select(Redemption, Reward.name, User.name, Passport.number)
@@ -470,8 +471,8 @@ def all_redemptions(
     total = session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
     rows = session.execute(
         stmt.order_by(Redemption.created_at.desc(), Redemption.id.desc())
-        .offset((page - 1) * REDEMPTIONS_PAGE)
-        .limit(REDEMPTIONS_PAGE)
+        .offset((page - 1) * size)
+        .limit(size)
     ).all()
     return [RedemptionRow(*row) for row in rows], total
 

@@ -489,12 +489,13 @@ def _passport_rows():
 
 
 def list_passports(
-    session: Session, viewer: User, query: str = "", page: int = 1
+    session: Session, viewer: User, query: str = "", page: int = 1, size: int = PASSPORTS_PAGE
 ) -> tuple[list, int]:
     """One page of the passports ``viewer`` may see with their holders, and how many match
     (staff limited to one community see that community's holders).
 
     :param query: part of the holder's name, or of the passport number
+    :param size: rows a page holds (the export asks for one page of all it may write)
     """
     # passports the old /me issued to admins, staff and units are nobody's volunteer record
     stmt = _passport_rows().where(User.role == Role.volunteer)
@@ -504,9 +505,7 @@ def list_passports(
     if pattern:
         stmt = stmt.where(User.name.like(pattern) | Passport.number.like(pattern.upper()))
     total = count_rows(session, stmt)
-    rows = session.execute(
-        one_page(stmt.order_by(Passport.number, Passport.id), page, PASSPORTS_PAGE)
-    ).all()
+    rows = session.execute(one_page(stmt.order_by(Passport.number, Passport.id), page, size)).all()
     return list(rows), total
 
 

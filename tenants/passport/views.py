@@ -18,6 +18,7 @@ from saas.forms import attach_error, parse_id, parse_page
 from saas.modules import home_endpoint
 from saas.qr import qr_svg
 from saas.ui import render
+from saas.xlsx import EXPORT_LIMIT, download, workbook_response
 from tenants.passport import ledger, services
 from tenants.passport.codes import passport_token
 from tenants.passport.forms import KIND_LABELS, AdjustForm, PointSettingsForm
@@ -184,8 +185,12 @@ def point_settings():
 # --- the staff's list of passports, and adjustments --------------------------------------------
 
 
+def _list_query() -> str:
+    return request.values.get("q", "")[:50]
+
+
 def _list_page(adjust_error: dict | None = None, status: int = 200):
-    query = request.values.get("q", "")[:50]
+    query = _list_query()
     page = parse_page(request.values.get("page"))
     rows, total = services.list_passports(db.session, current_user, query, page)
     return render(
@@ -205,6 +210,42 @@ def _list_page(adjust_error: dict | None = None, status: int = 200):
 @office
 def passports():
     return _list_page()
+
+
+@bp.route("/passports/export.xlsx")
+@office
+@download
+def export_passports():
+    """The list as the page filters it, every row (up to the export's cap)."""
+    query = _list_query()
+    rows, total = services.list_passports(db.session, current_user, query, 1, EXPORT_LIMIT)
+    communities = community_names(db.session)
+    yes = _("是")
+    return workbook_response(
+        _("志愿护照") + ".xlsx",
+        [
+            _("护照编号"),
+            _("姓名"),
+            _("党员"),
+            _("社区"),
+            _("积分"),
+            _("累计时长（小时）"),
+            _("今年时长（小时）"),
+        ],
+        (
+            (
+                p.number,
+                p.name,
+                yes if p.is_party_member else "",
+                communities.get(p.community_id, ""),
+                p.balance,
+                p.hours_total,
+                p.hours_year,
+            )
+            for p in rows
+        ),
+        total,
+    )
 
 
 @bp.route("/passports/<int:passport_id>/adjust", methods=["POST"])
