@@ -6,7 +6,7 @@ Beyond axe, every page walked has exactly one ``<h1>`` and no empty header cell,
 pages every visible control is a tap target of at least 44×44 px (WCAG 2.5.5; 适老化 asks the
 same). Links inside running text (a ``<p>``) are exempt, as WCAG 2.5.8 exempts inline targets: a
 sentence's line height sets their size. A checkbox or radio counts by its label, the thing a
-finger actually taps; a text field's label is not a target of its own (the field is)."""
+finger actually taps; a text field's label is not a target of its own (the field is). 长辈模式 is walked again with the same checks."""
 
 from __future__ import annotations
 
@@ -23,10 +23,23 @@ WALKS = {
     "visitor": (None, ["/", "/signup", "/demo/login", "/demo/join", "/demo/privacy"], True),
     "volunteer": (
         VOLUNTEER,
-        ["/demo/me", "/demo/activities", "/demo/rewards", "/demo/wishes", "/demo/inbox"],
+        [
+            "/demo/me",
+            "/demo/activities",
+            "/demo/rewards",
+            "/demo/wishes",
+            "/demo/wishes/new",
+            "/demo/me/history",
+            "/demo/me/certificate",
+            "/demo/inbox",
+        ],
         True,
     ),
-    "merchant": (MERCHANT, ["/demo/rewards/verify", "/demo/inbox"], True),
+    "merchant": (
+        MERCHANT,
+        ["/demo/org", "/demo/activities", "/demo/rewards/verify", "/demo/inbox"],
+        True,
+    ),
     "admin": (
         ADMIN,
         [
@@ -82,17 +95,21 @@ def walk(page, role: str, paths: list[str], signed_in: bool, on_phone: bool) -> 
     for path in paths:
         page.goto(path)
         assert "/login" not in page.url or not signed_in, f"{role} was sent to log in at {path}"
-        faults = [(v["id"], v["nodes"], v["targets"]) for v in severe(page)]
-        structure = page.evaluate(STRUCTURE)
-        if structure["h1"] != 1:
-            faults.append(("h1 count", structure["h1"]))
-        if structure["emptyTh"]:
-            faults.append(("empty th", structure["emptyTh"]))
-        if on_phone and (small := page.evaluate(SMALL_TARGETS, MIN_TARGET)):
-            faults.append(("tap targets", small))
-        if faults:
+        if faults := faults_here(page, on_phone):
             found[path] = faults
     return found
+
+
+def faults_here(page, on_phone: bool) -> list:
+    faults = [(v["id"], v["nodes"], v["targets"]) for v in severe(page)]
+    structure = page.evaluate(STRUCTURE)
+    if structure["h1"] != 1:
+        faults.append(("h1 count", structure["h1"]))
+    if structure["emptyTh"]:
+        faults.append(("empty th", structure["emptyTh"]))
+    if on_phone and (small := page.evaluate(SMALL_TARGETS, MIN_TARGET)):
+        faults.append(("tap targets", small))
+    return faults
 
 
 @pytest.mark.parametrize("role", list(WALKS))
@@ -103,3 +120,48 @@ def test_no_serious_accessibility_fault_on_a_roles_pages(make_page, role):
         sign_in(page, phone)
     found = walk(page, role, paths, bool(phone), on_phone)
     assert found == {}
+
+
+def base_font_px(page) -> float:
+    return page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+
+
+def test_elder_mode_is_chosen_once_and_kept_across_logins(make_page):
+    """A retired volunteer turns on 长辈模式 on the login page: bigger type and targets on every
+    page after, the axe walk as clean, and still on after signing out and back in."""
+    page = make_page("elder", **MOBILE)
+    page.goto("/demo/login")
+    standard = base_font_px(page)
+    page.get_by_role("link", name="长辈模式").click()
+    page.wait_for_url(lambda url: url.endswith("/demo/login"))
+    assert "elder" in page.get_attribute("body", "class")
+    assert base_font_px(page) >= 20 > standard
+
+    sign_in(page, VOLUNTEER)
+    phone_pages = WALKS["volunteer"][1]
+    found = walk(page, "volunteer", phone_pages, True, True)
+    assert found == {}
+    assert "elder" in page.get_attribute("body", "class")
+
+    # the balance and the next event are the first screen of /me; the event is one tap away
+    page.goto("/demo/me")
+    assert page.locator(".passport-points").is_visible()
+    page.locator(".next-signup-title a").click()
+    page.wait_for_url(lambda url: "/demo/activities/" in url)
+    assert faults_here(page, on_phone=True) == []
+
+    page.goto("/demo/me")
+    page.locator("details.menu summary").click()
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_load_state()
+    page.goto("/demo/login")
+    assert "elder" in page.get_attribute("body", "class"), "长辈模式 was lost at logout"
+
+    # and off again from the ☰ menu of a page
+    sign_in(page, VOLUNTEER)
+    page.goto("/demo/activities")
+    page.locator("details.menu summary").click()
+    page.get_by_role("link", name="退出长辈模式").click()
+    page.wait_for_url(lambda url: url.endswith("/demo/activities"))
+    assert "elder" not in (page.get_attribute("body", "class") or "")
+    assert base_font_px(page) == standard
