@@ -45,6 +45,7 @@ def render(template: str, block: str | None = None, **context) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_url_rule("/lang/<code>", "set_language", _set_language)
+    app.add_url_rule("/elder-mode", "set_elder_mode", _set_elder_mode)
     app.jinja_env.globals.update(
         mask_phone=mask_phone,
         gettext=_gettext,
@@ -61,6 +62,16 @@ def init_app(app: Flask) -> None:
 def _set_language(code: str):
     if code in ("zh_Hans_CN", "en"):
         session["lang"] = code
+    return redirect(local_path(request.args.get("next", "/")))
+
+
+def _set_elder_mode():
+    """长辈模式 on (``?on=1``) or off: kept in the session like the language, so it is the
+    phone's setting and survives signing in and out; CSS on ``body.elder`` does the rest."""
+    if request.args.get("on") == "1":
+        session["elder"] = True
+    else:
+        session.pop("elder", None)
     return redirect(local_path(request.args.get("next", "/")))
 
 
@@ -93,6 +104,7 @@ def _context() -> dict:
         "tenant": g.get("tenant"),
         "current_user": current_user._get_current_object(),
         "lang": str(get_locale() or "zh_Hans_CN"),
+        "elder": bool(session.get("elder")),
     }
 
 

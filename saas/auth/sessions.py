@@ -33,11 +33,12 @@ TOUCH_EVERY = MINUTE
 
 
 #: what outlives a login or logout: the visitor's choices, nothing about who they are
-KEPT_ACROSS_LOGINS = ("lang",)
+KEPT_ACROSS_LOGINS = ("lang", "elder")
 
 
 def renew_session(session: SessionMixin) -> None:
-    """Empty the session at login, logout or expiry, keeping only the chosen language."""
+    """Empty the session at login, logout or expiry, keeping only the chosen language and
+    长辈模式 (a person's way of reading, not their account)."""
     kept = {key: session[key] for key in KEPT_ACROSS_LOGINS if key in session}
     session.clear()
     session.update(kept)

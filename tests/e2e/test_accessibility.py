@@ -1,6 +1,12 @@
 """axe-core on every role's main pages of the demo street: no critical or serious violation
 (WCAG 2.1 A and AA). A regression — a colour that loses contrast, a control without a name —
-fails here. Volunteers and merchants are checked on a phone, the office on a desktop."""
+fails here. Volunteers and merchants are checked on a phone, the office on a desktop.
+
+Beyond axe, every page walked has exactly one ``<h1>`` and no empty header cell, and on the phone
+pages every visible control is a tap target of at least 44×44 px (WCAG 2.5.5; 适老化 asks the
+same). Links inside running text (a ``<p>``) are exempt, as WCAG 2.5.8 exempts inline targets: a
+sentence's line height sets their size. A checkbox or radio counts by its label, the thing a
+finger actually taps; a text field's label is not a target of its own (the field is). 长辈模式 is walked again with the same checks."""
 
 from __future__ import annotations
 
@@ -17,10 +23,23 @@ WALKS = {
     "visitor": (None, ["/", "/signup", "/demo/login", "/demo/join", "/demo/privacy"], True),
     "volunteer": (
         VOLUNTEER,
-        ["/demo/me", "/demo/activities", "/demo/rewards", "/demo/wishes", "/demo/inbox"],
+        [
+            "/demo/me",
+            "/demo/activities",
+            "/demo/rewards",
+            "/demo/wishes",
+            "/demo/wishes/new",
+            "/demo/me/history",
+            "/demo/me/certificate",
+            "/demo/inbox",
+        ],
         True,
     ),
-    "merchant": (MERCHANT, ["/demo/rewards/verify", "/demo/inbox"], True),
+    "merchant": (
+        MERCHANT,
+        ["/demo/org", "/demo/activities", "/demo/rewards/verify", "/demo/inbox"],
+        True,
+    ),
     "admin": (
         ADMIN,
         [
@@ -38,17 +57,111 @@ WALKS = {
 }
 
 
+MIN_TARGET = 44
+
+#: the page's headings and empty header cells, what a screen reader's outline is built from
+STRUCTURE = """() => ({
+  h1: document.querySelectorAll('h1').length,
+  emptyTh: [...document.querySelectorAll('th')].filter(th => !th.textContent.trim()).length,
+})"""
+
+#: visible controls smaller than MIN_TARGET either way, as "tag.class 'text' w×h"
+SMALL_TARGETS = """(min) => {
+  const out = [];
+  for (const el of document.querySelectorAll('a, button, input, select, summary, label[for]')) {
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
+    if (el.type === 'hidden') continue;
+    // a text field's label only moves the focus to the field, itself the (large) target
+    if (el.tagName === 'LABEL' && !['checkbox', 'radio'].includes(el.control?.type)) continue;
+    if (el.tagName === 'A' && el.closest('p')) continue;  // inline in running text: exempt
+    let box = el;
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      box = el.closest('label') || document.querySelector(`label[for="${el.id}"]`) || el;
+    }
+    const r = box.getBoundingClientRect();
+    if (r.width < min || r.height < min) {
+      const name = (el.textContent || el.value || el.getAttribute('aria-label') || '').trim();
+      out.push(`${el.tagName.toLowerCase()}.${el.className} '${name.slice(0, 12)}' ` +
+               `${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+  }
+  return out;
+}"""
+
+
+def walk(page, role: str, paths: list[str], signed_in: bool, on_phone: bool) -> dict:
+    """Each path's faults: axe's severe ones, the heading outline, small tap targets."""
+    found = {}
+    for path in paths:
+        page.goto(path)
+        assert "/login" not in page.url or not signed_in, f"{role} was sent to log in at {path}"
+        if faults := faults_here(page, on_phone):
+            found[path] = faults
+    return found
+
+
+def faults_here(page, on_phone: bool) -> list:
+    faults = [(v["id"], v["nodes"], v["targets"]) for v in severe(page)]
+    structure = page.evaluate(STRUCTURE)
+    if structure["h1"] != 1:
+        faults.append(("h1 count", structure["h1"]))
+    if structure["emptyTh"]:
+        faults.append(("empty th", structure["emptyTh"]))
+    if on_phone and (small := page.evaluate(SMALL_TARGETS, MIN_TARGET)):
+        faults.append(("tap targets", small))
+    return faults
+
+
 @pytest.mark.parametrize("role", list(WALKS))
 def test_no_serious_accessibility_fault_on_a_roles_pages(make_page, role):
     phone, paths, on_phone = WALKS[role]
     page = make_page(role, **MOBILE) if on_phone else make_page(role)
     if phone:
         sign_in(page, phone)
-    found = {}
-    for path in paths:
-        page.goto(path)
-        assert "/login" not in page.url or phone is None, f"{role} was sent to log in at {path}"
-        faults = severe(page)
-        if faults:
-            found[path] = [(v["id"], v["nodes"], v["targets"]) for v in faults]
+    found = walk(page, role, paths, bool(phone), on_phone)
     assert found == {}
+
+
+def base_font_px(page) -> float:
+    return page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+
+
+def test_elder_mode_is_chosen_once_and_kept_across_logins(make_page):
+    """A retired volunteer turns on 长辈模式 on the login page: bigger type and targets on every
+    page after, the axe walk as clean, and still on after signing out and back in."""
+    page = make_page("elder", **MOBILE)
+    page.goto("/demo/login")
+    standard = base_font_px(page)
+    page.get_by_role("link", name="长辈模式").click()
+    page.wait_for_url(lambda url: url.endswith("/demo/login"))
+    assert "elder" in page.get_attribute("body", "class")
+    assert base_font_px(page) >= 20 > standard
+
+    sign_in(page, VOLUNTEER)
+    phone_pages = WALKS["volunteer"][1]
+    found = walk(page, "volunteer", phone_pages, True, True)
+    assert found == {}
+    assert "elder" in page.get_attribute("body", "class")
+
+    # the balance and the next event are the first screen of /me; the event is one tap away
+    page.goto("/demo/me")
+    assert page.locator(".passport-points").is_visible()
+    page.locator(".next-signup-title a").click()
+    page.wait_for_url(lambda url: "/demo/activities/" in url)
+    assert faults_here(page, on_phone=True) == []
+
+    page.goto("/demo/me")
+    page.locator("details.menu summary").click()
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_load_state()
+    page.goto("/demo/login")
+    assert "elder" in page.get_attribute("body", "class"), "长辈模式 was lost at logout"
+
+    # and off again from the ☰ menu of a page
+    sign_in(page, VOLUNTEER)
+    page.goto("/demo/activities")
+    page.locator("details.menu summary").click()
+    page.get_by_role("link", name="退出长辈模式").click()
+    page.wait_for_url(lambda url: url.endswith("/demo/activities"))
+    assert "elder" not in (page.get_attribute("body", "class") or "")
+    assert base_font_px(page) == standard
