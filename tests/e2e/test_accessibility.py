@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.axe import severe
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_passport_journey import ADMIN, MOBILE, VOLUNTEER, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -89,6 +90,13 @@ SMALL_TARGETS = """(min) => {
 }"""
 
 
+#: pages whose full-page screenshot every run keeps in test-artifacts/, to look at
+KEPT_SCREENSHOTS = {
+    ("admin", "/demo/dashboard"): "admin-dashboard",
+    ("volunteer", "/demo/me"): "me",
+}
+
+
 def walk(page, role: str, paths: list[str], signed_in: bool, on_phone: bool) -> dict:
     """Each path's faults: axe's severe ones, the heading outline, small tap targets."""
     found = {}
@@ -97,6 +105,9 @@ def walk(page, role: str, paths: list[str], signed_in: bool, on_phone: bool) -> 
         assert "/login" not in page.url or not signed_in, f"{role} was sent to log in at {path}"
         if faults := faults_here(page, on_phone):
             found[path] = faults
+        if name := KEPT_SCREENSHOTS.get((role, path)):
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
     return found
 
 
