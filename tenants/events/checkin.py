@@ -13,8 +13,9 @@ Two ways in, both ending in :func:`check_in` / :func:`check_out`:
   queues scans in the browser, each with a nonce, and sends them when it is online: :func:`record_scans` counts each nonce once (``ScanNonce``), so a
   queue replayed twice checks a person in once.
 
-Hours are check-out minus check-in, capped at the event's length, rounded to 0.01. A check-in left
-open is closed at the event's end by :func:`close_open_checkins` and flagged (``auto_closed``).
+Hours are the part of the event between check-in and check-out (time before the start or after
+the end does not count), rounded to 0.01. A check-in left open is closed at the event's end by
+:func:`close_open_checkins` and flagged (``auto_closed``).
 
 Every write is a conditional statement the database decides (``INSERT … ON CONFLICT DO NOTHING``,
 ``UPDATE … WHERE checked_out_at IS NULL``): two phones scanning the same person at once, or a double
@@ -268,8 +269,11 @@ def reset_checkin_secret(session: Session, actor: User, event: Event) -> None:
 
 
 def recorded_hours(event: Event, checked_in_at: datetime, checked_out_at: datetime) -> Decimal:
-    """Check-out minus check-in, capped at the event's length, rounded to 0.01 hour."""
-    seconds = max(0.0, (checked_out_at - checked_in_at).total_seconds())
+    """The part of the event the person was there for: check-in to check-out within the event's
+    start and end, rounded to 0.01 hour. Check-in opens two hours early so people can queue;
+    waiting for the start, or staying on after the end, is not service."""
+    start, end = max(checked_in_at, event.starts_at), min(checked_out_at, event.ends_at)
+    seconds = max(0.0, (end - start).total_seconds())
     hours = (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return min(hours, event.hours)
 

@@ -354,6 +354,21 @@ def test_hours_are_capped_at_the_event_length_and_rounded(street, scoped, make_u
     assert attendance(scoped, street, event_id, long_id).hours == Decimal("2.00")
 
 
+def test_waiting_for_the_start_is_not_service(street, scoped, make_user):
+    """Check-in opens two hours early to let people queue; the hours start with the event."""
+    starts = utcnow() - timedelta(minutes=30)
+    event_id = make_event(scoped, street, starts=starts, hours=2)
+    user_id, *_ = make_volunteer(scoped, make_user, street, event_id)
+    with scoped(street) as session:
+        tenant = session.get(Tenant, street.id)
+        event = session.scalar(select(Event).where(Event.id == event_id))
+        person = session.scalar(select(User).where(User.id == user_id))
+        checkin.check_in(session, person, event, starts - timedelta(hours=1))
+        out = checkin.check_out(session, tenant, person, event, starts + timedelta(minutes=30))
+        # an hour and a half on the clock, of which half an hour at the event
+        assert out.attendance.hours == Decimal("0.50")
+
+
 def test_check_out_asks_the_street_for_auto_confirm(street, scoped, make_user, monkeypatch):
     from tenants.events import attendance as attendance_rules
 
