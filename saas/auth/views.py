@@ -35,7 +35,7 @@ from saas.forms import attach_error, parse_id
 from saas.modules import home_endpoint
 from saas.streets import privacy
 from saas.ui import render
-from saas.views import code_button
+from saas.views import code_button, submit_form
 
 bp = Blueprint("auth", __name__, url_prefix="/<slug:tenant>")
 
@@ -165,31 +165,24 @@ def forgot_password():
     if request.method == "GET" and request.headers.get("HX-Target") == CODE_BLOCK:
         # the button coming back on once the resend gap is over
         return render("auth/forgot.html", "code_send", form=form, **_reset_code_state())
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = recovery.reset_password(
-                db.session,
-                g.tenant,
-                session,
-                phone=form.phone.data,
-                code=form.code.data,
-                password=form.password.data,
-                password_confirm=form.password_confirm.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            # the earlier wrong passwords were someone failing to remember this one
-            login_succeeded(str(g.tenant.id), user.phone)
-            flash(_("密码已重置，其他设备上的登录已退出。请用新密码登录"), "success")
-            return redirect(url_for("auth.login"))
-    elif request.method == "POST":
-        status = 422
-    return render("auth/forgot.html", form=form, **_reset_code_state()), status
+    submitted = submit_form(
+        form,
+        lambda: recovery.reset_password(
+            db.session,
+            g.tenant,
+            session,
+            phone=form.phone.data,
+            code=form.code.data,
+            password=form.password.data,
+            password_confirm=form.password_confirm.data,
+        ),
+    )
+    if submitted.done:
+        # the earlier wrong passwords were someone failing to remember this one
+        login_succeeded(str(g.tenant.id), submitted.result.phone)
+        flash(_("密码已重置，其他设备上的登录已退出。请用新密码登录"), "success")
+        return redirect(url_for("auth.login"))
+    return render("auth/forgot.html", form=form, **_reset_code_state()), submitted.status
 
 
 def _sent_message(masked: str) -> str:

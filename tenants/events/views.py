@@ -459,16 +459,21 @@ def confirm_all_attendance(event_id: int):
     return _attendance_done(event_id, _("已确认 %(n)d 条签到记录", n=count))
 
 
+def _posted_hours(attendance_id: int) -> dict:
+    """What was typed into an attendance's hours form, to show back if it is refused."""
+    return {
+        "attendance_id": attendance_id,
+        "hours": request.form.get("hours", "")[:20],
+        "reason": request.form.get("reason", "")[:300],
+    }
+
+
 @bp.route("/events/<int:event_id>/attendance/<int:attendance_id>/hours", methods=["POST"])
 @office
 def correct_hours(event_id: int, attendance_id: int):
     event = _managed_event(event_id)
     row = services.get_attendance_or_404(db.session, event, attendance_id)
-    values = {
-        "attendance_id": attendance_id,
-        "hours": request.form.get("hours", "")[:20],
-        "reason": request.form.get("reason", "")[:300],
-    }
+    values = _posted_hours(attendance_id)
     try:
         hours.correct_hours(
             db.session,
@@ -489,11 +494,7 @@ def correct_hours(event_id: int, attendance_id: int):
 def correct_confirmed_hours(event_id: int, attendance_id: int):
     event = _managed_event(event_id)
     row = services.get_attendance_or_404(db.session, event, attendance_id)
-    values = {
-        "attendance_id": attendance_id,
-        "hours": request.form.get("hours", "")[:20],
-        "reason": request.form.get("reason", "")[:300],
-    }
+    values = _posted_hours(attendance_id)
     try:
         correction = hours.correct_confirmed_hours(
             db.session,
