@@ -13,19 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import has_app_context
 from sqlalchemy import case
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-
-
-def street_zone() -> ZoneInfo:
-    name = DEFAULT_TIMEZONE
-    if has_app_context():
-        from flask_babel import get_timezone
-
-        name = str(get_timezone()) or DEFAULT_TIMEZONE
-    return ZoneInfo(name)
+from saas.ui import street_zone
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from flask import (
     Flask,
     current_app,
     g,
+    has_app_context,
     has_request_context,
     redirect,
     render_template,
@@ -125,7 +126,18 @@ def _localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return ""
     if value.tzinfo is None:  # SQLite hands back naive UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(_zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).strftime(fmt)
+    return value.astimezone(street_zone()).strftime(fmt)
+
+
+#: the zone outside an app (a script, a test helper without one)
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def street_zone() -> ZoneInfo:
+    """The streets' local time zone (``BABEL_DEFAULT_TIMEZONE``), made once per process: every
+    time on a page, in an export, a chart or a reminder is shown in it."""
+    name = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else DEFAULT_TIMEZONE
+    return _zone(name)
 
 
 @lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import wraps
 from urllib.parse import quote
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from saas.auth.phone import mask_phone
-from saas.ui import _zone
+from saas.ui import street_zone
 
 #: the most rows one export holds; past it the file says it was cut (a list that long is
 #: filtered, not read whole, and the workbook is built in one request's memory)
@@ -61,7 +61,7 @@ def _local(value: datetime) -> datetime:
     """A stored (UTC) time as a naive time in the street's zone: Excel dates have no zone."""
     if value.tzinfo is None:  # SQLite hands back naive UTC
         value = value.replace(tzinfo=UTC)
-    zone = _zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = street_zone()
     return value.astimezone(zone).replace(tzinfo=None)
 
 

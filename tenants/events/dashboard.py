@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.cache import remember, viewer_key
-from saas.charts import last_months, street_zone
+from saas.charts import last_months
 from saas.db import utcnow
+from saas.ui import street_zone
 from tenants.events.models import Attendance, Event, EventStatus
 from tenants.events.services import _visible
 

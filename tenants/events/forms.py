@@ -6,7 +6,6 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
@@ -14,6 +13,7 @@ from wtforms.widgets import DateTimeLocalInput
 
 from saas.forms import parse_id
 from saas.text import fold, other_digits
+from saas.ui import street_zone
 from tenants.events.models import Audience, EventKind, PointsMode
 from tenants.events.services import (
     AUDIENCE_LABELS,
@@ -32,7 +32,7 @@ _INTEGER = re.compile(r"-?[0-9]+")
 
 def local_zone() -> ZoneInfo:
     """The street's local time zone (Asia/Shanghai unless configured otherwise)."""
-    return ZoneInfo(str(get_timezone()))
+    return street_zone()
 
 
 def to_local(value: datetime) -> datetime:

@@ -12,7 +12,6 @@ import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -22,6 +21,7 @@ from saas.extensions import db
 from saas.notify.services import notify
 from saas.streets.models import Tenant, TenantStatus
 from saas.tenancy import tenant_scope
+from saas.ui import street_zone
 from tenants.events.checkin import close_open_checkins  # noqa: F401 (a scheduled job)
 from tenants.events.models import Event, EventStatus, Registration, RegistrationStatus
 from tenants.events.registration import activity_link
@@ -104,7 +104,7 @@ def reminder_title(starts_at: datetime, now: datetime, zone: ZoneInfo):
 
 def _remind_street(slug: str, due: tuple) -> int:
     sent = 0
-    street_zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = street_zone()
     for event in db.session.scalars(select(Event).where(*due).order_by(Event.starts_at)):
         claimed = db.session.execute(
             update(Event)
@@ -124,7 +124,7 @@ def _remind_street(slug: str, due: tuple) -> int:
             .order_by(Registration.id)
         ).all()
         place = _l("，地点：%(place)s", place=event.place) if event.place else ""
-        title = reminder_title(event.starts_at, utcnow(), street_zone)
+        title = reminder_title(event.starts_at, utcnow(), zone)
         for person in people:
             notify(
                 db.session,

@@ -29,8 +29,9 @@ from saas.counters import Counter, next_value
 from saas.db import new_id, utcnow
 from saas.demo import bulk_insert
 from saas.streets.models import Tenant
+from saas.ui import street_zone
 from tenants.events.models import Attendance, Event, PointsMode
-from tenants.passport.ledger import expiry_for, local_today, street_zone
+from tenants.passport.ledger import expiry_for, local_today
 from tenants.passport.models import (
     EntryKind,
     Passport,

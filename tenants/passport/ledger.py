@@ -36,7 +36,6 @@ from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
@@ -45,10 +44,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from saas.db import utcnow
 from saas.errors import ServiceError
 from saas.streets.models import Tenant
+from saas.ui import street_zone
 from tenants.passport.models import EntryKind, Passport, PointEntry, PointLot
 
-#: the time zone of the streets when no app is around to say otherwise
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: the longest expiry period an admin may choose, in months
 MAX_EXPIRY_MONTHS = 120
 
@@ -66,16 +64,6 @@ class Expiring(NamedTuple):
 
     points: int
     expires_at: datetime
-
-
-def street_zone() -> ZoneInfo:
-    """The streets' local time zone (``BABEL_DEFAULT_TIMEZONE``, Asia/Shanghai by default)."""
-    name = DEFAULT_TIMEZONE
-    if has_app_context():
-        from flask_babel import get_timezone
-
-        name = str(get_timezone()) or DEFAULT_TIMEZONE
-    return ZoneInfo(name)
 
 
 def _end_of_local_day(day: date, zone: ZoneInfo) -> datetime:
