@@ -1,9 +1,9 @@
 """Where a page's time goes, without gunicorn or wrk: the request through the WSGI app in-process.
 
-``python -m bench.profile`` (after ``make bench`` built ``ljt_bench``) reports, for ``/<slug>/me``
-and the history fragment, the wall time and the CPU time of this process per request (best and
+``python -m bench.profile`` (after ``make bench`` built ``ljt_bench``) reports, for ``/<slug>/me``,
+the history fragment, ``/<slug>/activities`` and an event's page, the wall time and the CPU time of this process per request (best and
 median of five rounds of 200 requests, 50 volunteers of the 100 streets), then a cProfile of one
-more round summed by package. ``--page me|history`` narrows it; ``--top N`` also lists the N
+more round summed by package. ``--page me|history|activities|activity`` narrows it; ``--top N`` also lists the N
 functions with the most time of their own.
 """
 
@@ -24,6 +24,7 @@ from bench import data
 from bench.__main__ import OWNER_URL, app_env, session_cookies
 
 ROUNDS, REQUESTS = 5, 200
+PAGES = ["me", "history", "activities", "activity"]
 
 
 def environs(page: str, users, cookies) -> list[dict]:
@@ -34,6 +35,10 @@ def environs(page: str, users, cookies) -> list[dict]:
         path = f"/{slug}/me"
         if page == "history":
             path, headers["HX-Request"] = f"/{slug}/me/history?before={newest}", "true"
+        elif page == "activities":
+            path = f"/{slug}/activities"
+        elif page == "activity":
+            path = f"/{slug}/activities/{data.event_id(_tenant, i % data.EVENTS)}"
         # as wrk sends it: from 127.0.0.1 with no User-Agent, which the cookie's login had too
         builder = EnvironBuilder(
             path=path, headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"}
@@ -90,7 +95,7 @@ def by_package(app, requests: list[dict], top: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("--page", choices=["me", "history"], action="append")
+    parser.add_argument("--page", choices=PAGES, action="append")
     parser.add_argument("--top", type=int, default=0)
     args = parser.parse_args()
     import os
@@ -102,7 +107,7 @@ def main() -> None:
     from saas import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_env()["DATABASE_URL"]})
-    for page in args.page or ["me", "history"]:
+    for page in args.page or PAGES:
         requests = environs(page, users, cookies)
         for environ in requests[:20]:  # warm: first-request work is not per-request work
             call(app, environ)

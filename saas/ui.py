@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -120,13 +120,18 @@ def _gettext(context, message: str, /, **variables) -> str:
 
 
 def _localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored (UTC) time in the street's time zone. Every time on a page goes through here, so
-    the zone is looked up once per process, not through Flask-Babel's context on each call."""
+    """A stored (UTC) time in the street's time zone, as text (the ``|localtime`` filter)."""
     if value is None:
         return ""
+    return local(value).strftime(fmt)
+
+
+def local(value: datetime) -> datetime:
+    """A stored (UTC) time in the street's time zone. Every time on a page goes through here, so
+    the zone is looked up once per process, not through Flask-Babel's context on each call."""
     if value.tzinfo is None:  # SQLite hands back naive UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(street_zone()).strftime(fmt)
+    return value.astimezone(street_zone())
 
 
 #: the zone outside an app (a script, a test helper without one)

@@ -43,9 +43,11 @@ from tenants.events.signals import event_cancelled, event_finished, event_publis
 from tenants.events.signups import place_in_line
 from tenants.structure.models import Community
 
-#: rows on one page of the staff list; cards on one page of the volunteers' list
+#: rows on one page of the staff list
 PAGE = 30
-ACTIVITY_PAGE = 20
+#: cards on one page of the volunteers' list: three screens of a phone; the next ten load as the
+#: last comes into view, so a page of twenty only made the first screen wait for cards unseen
+ACTIVITY_PAGE = 10
 #: rows on one page of each list of an event's detail page (registered, waitlist, attendance)
 DETAIL_PAGE = 50
 #: people the 补录 picker lists at once; a search by name narrows them down

@@ -25,6 +25,7 @@ from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, shown_phone, workbook_response
 from tenants.events import attendance as hours
 from tenants.events import services
+from tenants.events.cards import CardWriter
 from tenants.events.forms import (
     EventForm,
     SignupForm,
@@ -34,7 +35,7 @@ from tenants.events.forms import (
 )
 from tenants.events.models import Event, EventStatus, Registration, RegistrationStatus
 from tenants.events.registration import cancel_registration, register
-from tenants.events.signups import points_text, street_points_rules
+from tenants.events.signups import street_points_rules
 from tenants.structure.services import active_communities
 
 bp = Blueprint("events", __name__, url_prefix="/<slug:tenant>")
@@ -47,7 +48,6 @@ def _labels() -> dict:
         "status_labels": services.STATUS_LABELS,
         "audience_labels": services.AUDIENCE_LABELS,
         "points_mode_labels": services.POINTS_MODE_LABELS,
-        "points_text": points_text,
     }
 
 
@@ -566,7 +566,7 @@ def activities():
         page=page,
         form=SignupForm(formdata=None),
         now=utcnow(),
-        points_rules=street_points_rules(db.session, g.tenant),
+        write_card=CardWriter(street_points_rules(db.session, g.tenant)),
     )
 
 
@@ -581,7 +581,7 @@ def activity(event_id: int):
         card=cards[0],
         form=SignupForm(formdata=None),
         now=utcnow(),
-        points_rules=street_points_rules(db.session, g.tenant),
+        write_card=CardWriter(street_points_rules(db.session, g.tenant)),
         share_url=url_for("events.activity", event_id=event.id, _external=True),
         manages=_is_office(),
     )
@@ -613,7 +613,7 @@ def _card_response(event_id: int, message: str = "", error: str = "", form=None,
         message=message,
         error=error,
         now=utcnow(),
-        points_rules=street_points_rules(db.session, g.tenant),
+        write_card=CardWriter(street_points_rules(db.session, g.tenant)),
         single=single,
     ), status
 
