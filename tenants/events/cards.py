@@ -8,7 +8,6 @@ the links are cut from one ``url_for`` per endpoint (built with a stand-in id, t
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import UTC, datetime
 
 from flask import url_for
