@@ -19,7 +19,12 @@ from saas.db import guarded_update, utcnow
 from saas.errors import ServiceError
 from saas.notify.services import notify
 from tenants.events.models import Audience, Event, EventStatus, Registration, RegistrationStatus
-from tenants.events.signals import registration_changed
+from tenants.events.signals import (
+    account_audiences,
+    first_answer,
+    registration_changed,
+    registration_requested,
+)
 
 #: who may sign up for an audience
 AUDIENCE_ROLES = {
@@ -34,19 +39,30 @@ def signup_deadline(event: Event):
     return event.signup_deadline or event.starts_at
 
 
-def may_join(user: User, event: Event) -> bool:
+def audiences_of(session: Session, user: User) -> list[str]:
+    """The audiences ``user``'s account may join: those of its role, narrowed by the module that
+    knows the account better (an org account is an alliance unit or a merchant: the
+    ``account_audiences`` signal)."""
+    by_role = [str(a) for a, roles in AUDIENCE_ROLES.items() if user.role in roles]
+    narrowed = first_answer(account_audiences.send(user, session=session))
+    if narrowed is None:
+        return by_role
+    return [audience for audience in by_role if audience in narrowed]
+
+
+def may_join(session: Session, user: User, event: Event) -> bool:
     """Whether ``user``'s kind of account is in the event's audience."""
-    return user.role in AUDIENCE_ROLES.get(event.audience, set())
+    return event.audience in audiences_of(session, user)
 
 
-def _check_open(event: Event, user: User) -> None:
+def _check_open(session: Session, event: Event, user: User) -> None:
     if event.status == EventStatus.cancelled:
         raise ServiceError(_("活动已取消，不能报名"))
     if event.status == EventStatus.finished:
         raise ServiceError(_("活动已结束，不能报名"))
     if event.status != EventStatus.published:
         raise ServiceError(_("该活动未开放报名"))
-    if not may_join(user, event):
+    if not may_join(session, user, event):
         raise ServiceError(_("该活动不面向您的账号类型开放报名"))
     if utcnow() > signup_deadline(event):
         raise ServiceError(_("报名已截止"))
@@ -113,7 +129,7 @@ def register(
     :raise ServiceError: closed, past the deadline, wrong audience, already signed up, or full
         with no waitlist.
     """
-    _check_open(event, user)
+    _check_open(session, event, user)
     if user.role == Role.org:
         if headcount is None or not 1 <= headcount <= 500:
             raise ServiceError(_("人数需在 1–500 之间"), "headcount")
@@ -128,7 +144,7 @@ def register(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    _check_open(event, user)
+    _check_open(session, event, user)
     existing = session.scalar(
         select(Registration).where(
             Registration.event_id == event.id, Registration.user_id == user.id
@@ -138,6 +154,8 @@ def register(
         raise ServiceError(_("您已在候补名单中"))
     if existing is not None and existing.status != RegistrationStatus.cancelled:
         raise ServiceError(_("您已报名该活动"))
+    # the modules' own conditions (an alliance event only for units whose agreement is in force…)
+    registration_requested.send(event, session=session, user=user, headcount=headcount)
 
     someone_waiting = session.scalar(
         select(Registration.id)

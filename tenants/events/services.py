@@ -34,8 +34,8 @@ from tenants.events.models import (
     RegistrationStatus,
 )
 from tenants.events.registration import (
-    AUDIENCE_ROLES,
     activity_link,
+    audiences_of,
     promote_waitlist,
     signup_deadline,
 )
@@ -756,10 +756,6 @@ class ActivityCard:
         return self.seats_left == 0
 
 
-def _joinable_audiences(user: User) -> list[str]:
-    return [str(audience) for audience, roles in AUDIENCE_ROLES.items() if user.role in roles]
-
-
 #: the sign-ups a card counts, and the viewer's own: aliases made once (see _cards_statement)
 _WAITING = aliased(Registration, name="waiting")
 _MINE = aliased(Registration, name="mine")
@@ -818,7 +814,7 @@ def activity_cards(
     else:
         params = {
             "user_id": user.id,
-            "audiences": _joinable_audiences(user),
+            "audiences": audiences_of(session, user),
             "now": utcnow(),
             "offset": (page - 1) * ACTIVITY_PAGE,
             "limit": ACTIVITY_PAGE + 1,

@@ -28,6 +28,29 @@ registration_changed = _signals.signal(
     """,
 )
 
+registration_requested = _signals.signal(
+    "registration-requested",
+    doc="""Someone asks to sign up, and the engine's own checks passed (open, in the audience,
+    not yet signed up): may they? Sent with the event's row locked, before a seat is taken.
+
+    The sender is the :class:`~tenants.events.models.Event`. Keyword arguments: ``session``;
+    ``user`` (the account signing up: a volunteer, or an org account for its unit);
+    ``headcount``. A receiver refuses by raising :class:`saas.errors.ServiceError` with the
+    reason the person reads ("贵单位的联建协议已到期…"); it returns nothing otherwise.
+    """,
+)
+
+account_audiences = _signals.signal(
+    "account-audiences",
+    doc="""Which audiences may this account join? The engine knows roles only: an org account
+    is, for it, both an alliance unit and a merchant.
+
+    The sender is the :class:`~saas.auth.models.User`. Keyword arguments: ``session``. The module
+    that knows the account better returns the audiences (``Audience`` values) it may join, which
+    narrow the role's; the others return None. Sent once per page or sign-up.
+    """,
+)
+
 attendance_confirmed = _signals.signal(
     "attendance-confirmed",
     doc="""Staff (or the street's auto-confirm) confirmed an attendance's hours. Sent once per

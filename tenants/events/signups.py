@@ -26,7 +26,7 @@ from tenants.events.models import (
     Registration,
     RegistrationStatus,
 )
-from tenants.events.registration import AUDIENCE_ROLES
+from tenants.events.registration import audiences_of
 from tenants.events.signals import first_answer, points_rules
 
 #: sign-ups a home page lists
@@ -174,7 +174,7 @@ def points_text(event: Event, rules: dict[str, int]) -> str:
 def open_to(session: Session, user: User, now: datetime, limit: int = UPCOMING) -> list[Event]:
     """Published events ``user``'s role may join whose sign-up is still open and that they have
     not signed up for, soonest first (one statement)."""
-    audiences = [str(a) for a, roles in AUDIENCE_ROLES.items() if user.role in roles]
+    audiences = audiences_of(session, user)
     signed_up = (
         select(Registration.id)
         .where(
