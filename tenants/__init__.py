@@ -16,4 +16,5 @@ MODULES = [
     "tenants.passport",
     "tenants.wishes",
     "tenants.orgs",
+    "tenants.alliance",
 ]

@@ -1,0 +1,17 @@
+"""Party alliance (党建联盟): built on organisation records (tenants.orgs) and the events engine."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from saas.modules import Module
+
+MODULE = Module(
+    name="alliance",
+    label=_l("党建联盟"),
+    summary=_l(
+        "共建单位签订联建协议、用自己的账号报名活动；在职党员双报到、认领先锋岗位；"
+        "需求、资源、项目三项清单对接；联席会议决议跟踪到期；年度考评。"
+    ),
+    models=("tenants.alliance.models",),
+)
