@@ -5,15 +5,20 @@ a phone's width (375 px, where its sidebar folds into the ☰ menu), with the sa
 
 Beyond axe, every page walked has exactly one ``<h1>`` and no empty header cell, and on the phone
 pages every visible control is a tap target of at least 44×44 px (WCAG 2.5.5; 适老化 asks the
-same), with every disclosure (row menu, ☰ menu, 更多) opened, since what it shows is tapped too. Links inside running text (a ``<p>``) are exempt, as WCAG 2.5.8 exempts inline targets: a
+same), with every disclosure (row menu, ☰ menu, 更多) opened, since what it shows is tapped too.
+Links inside running text (a ``<p>``) are exempt, as WCAG 2.5.8 exempts inline targets: a
 sentence's line height sets their size. A checkbox or radio counts by its label, the thing a
-finger actually taps; a text field's label is not a target of its own (the field is). 长辈模式 is walked again with the same checks."""
+finger actually taps; a text field's label is not a target of its own (the field is).
+
+长辈模式 is walked again with the same checks, and as the high-contrast scheme it is: axe's AAA
+contrast rule (7:1) on every phone page, disabled buttons marked by more than colour, a thick
+focus ring."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.axe import severe
+from tests.e2e.axe import enhanced_contrast, severe
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_passport_journey import ADMIN, MOBILE, VOLUNTEER, sign_in
 
@@ -199,3 +204,52 @@ def test_elder_mode_is_chosen_once_and_kept_across_logins(make_page):
     page.wait_for_url(lambda url: url.endswith("/demo/activities"))
     assert "elder" not in (page.get_attribute("body", "class") or "")
     assert base_font_px(page) == standard
+
+
+def turn_on_elder_mode(page) -> None:
+    page.goto("/demo/login")
+    page.get_by_role("link", name="长辈模式").click()
+    page.wait_for_url(lambda url: url.endswith("/demo/login"))
+
+
+@pytest.mark.parametrize("role", [role for role, walk in WALKS.items() if walk[2] == (PHONE,)])
+def test_elder_mode_is_a_high_contrast_scheme(make_page, role):
+    """长辈模式 is a high-contrast scheme: on every phone page of the walk, all text — tags,
+    badges, points, muted lines, links, buttons — stands at 7:1 against its background (axe's
+    ``color-contrast-enhanced``, WCAG AAA, which axe leaves off by default)."""
+    phone, paths, _ = WALKS[role]
+    page = make_page(f"elder-{role}", **MOBILE)
+    turn_on_elder_mode(page)
+    if phone:
+        sign_in(page, phone)
+    found, disabled = {}, 0
+    for path in paths:
+        page.goto(path)
+        assert "elder" in page.get_attribute("body", "class"), path
+        opened = page.evaluate(OPEN_DISCLOSURES)  # what a tap shows is read too
+        if faults := enhanced_contrast(page):
+            found[path] = [(v["nodes"], v["targets"], v["contrast"]) for v in faults]
+        page.evaluate(CLOSE_DISCLOSURES, opened)
+        # a button that cannot be pressed says so by more than a paler colour: a dashed border
+        for style in page.evaluate(DISABLED_BORDERS):
+            disabled += 1
+            assert style == "dashed", (path, style)
+    assert found == {}
+    if role == "volunteer":
+        assert disabled, "no disabled button (积分不足, 已兑完) was walked"
+
+    # the keyboard's focus: a thick ring, not the browser's thin default
+    page.keyboard.press("Tab")
+    ring = page.evaluate(FOCUS_RING)
+    assert ring["style"] == "solid" and ring["width"] >= 3, ring
+
+
+#: the border style of every visible disabled button
+DISABLED_BORDERS = """() => [...document.querySelectorAll('button:disabled')]
+  .filter(b => b.checkVisibility())
+  .map(b => getComputedStyle(b).borderTopStyle)"""
+#: the focused element's outline
+FOCUS_RING = """() => {
+  const s = getComputedStyle(document.activeElement);
+  return {tag: document.activeElement.tagName, style: s.outlineStyle, width: parseFloat(s.outlineWidth)};
+}"""
