@@ -16,12 +16,11 @@ from saas.cache import remember, viewer_key
 from saas.charts import last_months
 from saas.db import utcnow
 from saas.ui import street_zone
-from tenants.events.models import Attendance, Event, EventStatus
-from tenants.events.services import _visible
+from tenants.events.models import Attendance, Event
+from tenants.events.services import HELD, TAKING_PLACE, _visible, held
 
 #: events listed per day group; past it the panel links to the filtered list
 UPCOMING_LIMIT = 10
-HELD = (EventStatus.published, EventStatus.finished)
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def upcoming_panel(session: Session, viewer: User, now: datetime | None = None) 
             Event.starts_at < middle,
         )
         .where(
-            Event.status.in_(HELD),
+            Event.status.in_(TAKING_PLACE),
             _visible(viewer),
             # an event of several days that began earlier and is still on counts as today's
             or_(Event.starts_at >= start, Event.ends_at > now),
@@ -86,10 +85,11 @@ def upcoming_panel(session: Session, viewer: User, now: datetime | None = None) 
 
 def trends(session: Session, viewer: User, now: datetime) -> dict:
     """Confirmed service hours (by the month they were confirmed) and events held (by the month
-    they started: published or finished, started before ``now``), the last twelve months.
+    they started; ``services.held``, the event list's 已举办 filter), the last twelve months.
 
     For staff limited to a community: the hours of that community's volunteers and that
-    community's own events (street-wide events belong to no community). Two grouped statements.
+    community's own events (street-wide events belong to no community; the figure's link
+    filters the list by the community too). Two grouped statements.
     """
     months = last_months(now)
     community = viewer.limited_to_community
@@ -108,18 +108,18 @@ def trends(session: Session, viewer: User, now: datetime) -> dict:
             User.community_id == community
         )
     started = months.bucket(Event.starts_at)
-    held = (
+    events_held = (
         select(started, func.count())
         .where(
-            Event.status.in_(HELD),
+            held(now),
             Event.starts_at >= months.start,
-            Event.starts_at < min(months.end, now),
+            Event.starts_at < months.end,
             Event.community_id == community if community is not None else true(),
         )
         .group_by(started)
     )
     hour_series = months.series(session.execute(hours).all())
-    held_series = months.series(session.execute(held).all())
+    held_series = months.series(session.execute(events_held).all())
     return {
         "labels": list(months.labels),
         "hours": hour_series,
@@ -142,4 +142,9 @@ def trends_panel(session: Session, viewer: User, now: datetime | None = None) ->
             {"name": _("举办活动（场）"), "type": "line", "values": figures["held"], "axis": 1},
         ],
     }
-    return {"figures": figures, "chart_json": json.dumps(chart)}
+    # the figure links to the list's 已举办 filter over the same days (the same rule, ``held``),
+    # for a community's staff to that community's events
+    held_args = {"from": figures["first_day"], "to": figures["last_day"], "status": HELD}
+    if viewer.limited_to_community is not None:
+        held_args["community"] = viewer.limited_to_community
+    return {"figures": figures, "chart_json": json.dumps(chart), "held_args": held_args}

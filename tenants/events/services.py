@@ -79,6 +79,11 @@ AUDIENCE_LABELS = {
     Audience.merchants: _l("商户"),
     Audience.public: _l("公众"),
 }
+#: an event that takes place: published or finished (not a draft, not cancelled)
+TAKING_PLACE = (EventStatus.published, EventStatus.finished)
+#: the list's status filter for the events held (已举办), offered beside the statuses themselves
+HELD = "held"
+HELD_LABEL = _l("已举办")
 POINTS_MODE_LABELS = {
     PointsMode.per_hour: _l("按小时计分"),
     PointsMode.fixed: _l("固定积分"),
@@ -112,6 +117,15 @@ def _visible(actor: User):
     if community is None:
         return true()
     return or_(Event.community_id.is_(None), Event.community_id == community)
+
+
+def held(now: datetime):
+    """Events held (已举办) by ``now``: taking place and started before ``now``.
+
+    The one definition behind the dashboard's 举办活动 figure and the event list's 已举办 filter,
+    so the figure and the list it links to count the same events.
+    """
+    return and_(Event.status.in_(TAKING_PLACE), Event.starts_at < now)
 
 
 def get_event_or_404(session: Session, event_id: int) -> Event:
@@ -434,6 +448,7 @@ class EventFilters:
     #: a community id, or "street" for street-wide events only
     community: int | str | None = None
     kind: str | None = None
+    #: an event status, or HELD for the events held (see ``held``)
     status: str | None = None
     #: only events with hours waiting for staff to confirm them
     awaiting_hours: bool = False
@@ -447,11 +462,16 @@ class EventRow:
 
 
 def list_events(
-    session: Session, actor: User, filters: EventFilters, page: int = 1
+    session: Session,
+    actor: User,
+    filters: EventFilters,
+    page: int = 1,
+    now: datetime | None = None,
 ) -> tuple[list[EventRow], int]:
     """One page of the events ``actor`` may manage, newest start first, and how many match.
 
-    Three statements whatever the page holds: the rows, the count, the waitlists.
+    Three statements whatever the page holds: the rows, the count, the waitlists. ``now`` (the
+    present by default) is when the HELD filter counts events held by.
     """
     stmt = (
         select(Event, Community.name)
@@ -468,7 +488,9 @@ def list_events(
         stmt = stmt.where(Event.community_id == filters.community)
     if filters.kind in EventKind.__members__.values():
         stmt = stmt.where(Event.kind == filters.kind)
-    if filters.status in EventStatus.__members__.values():
+    if filters.status == HELD:
+        stmt = stmt.where(held(now or utcnow()))
+    elif filters.status in EventStatus.__members__.values():
         stmt = stmt.where(Event.status == filters.status)
     if filters.awaiting_hours:
         stmt = stmt.where(Event.id.in_(_awaiting_confirmation().with_only_columns(Event.id)))

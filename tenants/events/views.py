@@ -46,6 +46,8 @@ def _labels() -> dict:
     return {
         "kind_labels": services.KIND_LABELS,
         "status_labels": services.STATUS_LABELS,
+        "held_filter": services.HELD,
+        "held_label": services.HELD_LABEL,
         "audience_labels": services.AUDIENCE_LABELS,
         "points_mode_labels": services.POINTS_MODE_LABELS,
     }

@@ -14,22 +14,32 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SEVERE = ("critical", "serious")
 
 
-def violations(page) -> list[dict]:
-    """Every axe violation on the page as it is now: id, impact, how many nodes, help text."""
+def violations(page, run_only: dict | None = None) -> list[dict]:
+    """Every axe violation on the page as it is now: id, impact, how many nodes, help text.
+
+    ``run_only`` is axe.run's option of that name: WCAG 2.1 A and AA (``TAGS``) unless given.
+    """
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
     return page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+        """async (runOnly) => {
+            const result = await axe.run(document, {runOnly});
             return result.violations.map(v => ({
                 id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
                 targets: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+                contrast: v.nodes.slice(0, 3).map(n => (n.any[0] || {}).message || ""),
             }));
         }""",
-        TAGS,
+        run_only or {"type": "tag", "values": TAGS},
     )
 
 
 def severe(page) -> list[dict]:
     """The critical and serious ones: what a page may not have."""
     return [v for v in violations(page) if v["impact"] in SEVERE]
+
+
+def enhanced_contrast(page) -> list[dict]:
+    """axe's ``color-contrast-enhanced`` (WCAG 1.4.6, AAA: 7:1 for text, 4.5:1 for large text),
+    not among axe's defaults; every violation of it, whatever its impact."""
+    return violations(page, {"type": "rule", "values": ["color-contrast-enhanced"]})

@@ -318,3 +318,51 @@ def test_each_head_count_links_to_a_list_of_as_many(app, admin, street, communit
         for name in names:
             assert name in page
     assert linked("社区")[0] == "/alpha/structure"
+
+
+def test_the_events_held_figure_links_to_a_list_of_as_many(app, admin, street, scoped, make_user):
+    """举办活动 counts the events held (published or finished, begun) of the twelve months; its
+    link is the event list's 已举办 filter over those days, which shows those events and no other:
+    not a draft or a cancelled event of the same days, nor one still to come."""
+    mine = add_community(scoped, street, "朝阳社区")
+    theirs = add_community(scoped, street, "清泉社区")
+    now = utcnow()
+    for title, status, starts_at, community_id in [
+        ("全街道义诊", EventStatus.published, now - timedelta(days=3), None),
+        ("朝阳清洁日", EventStatus.finished, now - timedelta(days=40), mine),
+        ("清泉探访", EventStatus.finished, now - timedelta(days=100), theirs),
+        ("草稿讲座", EventStatus.draft, now - timedelta(days=2), None),
+        ("取消的讲座", EventStatus.cancelled, now - timedelta(days=5), mine),
+        ("稍后开始", EventStatus.published, now + timedelta(minutes=30), mine),
+        ("一年多以前", EventStatus.finished, now - timedelta(days=400), mine),
+    ]:
+        make_event(
+            scoped,
+            street,
+            title=title,
+            status=status,
+            starts_at=starts_at,
+            community_id=community_id,
+        )
+    _, staff_phone = make_user(street, "staff", community_id=mine)
+    staff = signed_in(app, "alpha", staff_phone)
+    with app.app_context():
+        forget()
+
+    for client, shown in [
+        (admin, {"全街道义诊", "朝阳清洁日", "清泉探访"}),
+        (staff, {"朝阳清洁日"}),  # a community's staff: their community's own events
+    ]:
+        body = client.get("/alpha/dashboard").get_data(as_text=True)
+        head = body.split('<span class="stat-label">举办活动（场）</span>')[0]
+        href = head.rsplit('<a class="stat" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        n = int(head.rsplit('<span class="stat-value">', 1)[1].split("<")[0])
+        page = client.get(href).get_data(as_text=True)
+        rows = page.count('<tr id="event-')
+
+        assert n == rows == len(shown), (href, n, rows)
+        assert f"共 {n} 个活动" in page
+        for title in shown:
+            assert title in page
+        for title in {"草稿讲座", "取消的讲座", "稍后开始", "一年多以前"}:
+            assert title not in page, (href, title)
