@@ -14,6 +14,7 @@ MODULE = Module(
     label=_l("单位与商户"),
     summary=_l("共建单位和商户的账号有自己的首页：已报名和可参加的活动、核销兑换码、通知。"),
     models=("tenants.orgs.models",),
+    receivers=("tenants.orgs.receivers",),
     blueprints=("tenants.orgs.views:bp",),
     menu=(MenuEntry("orgs.home", _l("单位首页"), "home", ORG, 5, icon="首"),),
     homes=(Home("orgs.home", ORG),),

@@ -1,0 +1,30 @@
+"""What organisation records tell the events engine: an org account linked to an alliance unit
+joins alliance events, one linked to a merchant joins merchants' events; both join public ones.
+An org account not linked to a record keeps what its role allows (both)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from saas.auth.models import Role, User
+from tenants.events.models import Audience
+from tenants.events.signals import account_audiences
+from tenants.orgs.models import OrgAccount, Organisation, OrgKind
+
+AUDIENCES = {
+    OrgKind.alliance: {Audience.alliance, Audience.public},
+    OrgKind.merchant: {Audience.merchants, Audience.public},
+}
+
+
+@account_audiences.connect
+def audiences_of_kind(user: User, *, session: Session, **_kwargs) -> set[str] | None:
+    if user.role != Role.org:
+        return None
+    kind = session.scalar(
+        select(Organisation.kind)
+        .join(OrgAccount, OrgAccount.organisation_id == Organisation.id)
+        .where(OrgAccount.user_id == user.id)
+    )
+    return {str(a) for a in AUDIENCES[kind]} if kind in AUDIENCES else None

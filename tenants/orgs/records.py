@@ -1,0 +1,50 @@
+"""What the modules built on organisation records share: the organisation an account acts for,
+and tags as people type them."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from saas.auth.models import Role, User
+from saas.errors import ServiceError
+from tenants.orgs.models import OrgAccount, Organisation
+
+#: tags on one record, and the longest tag
+TAGS_MAX, TAG_MAX = 10, 12
+_TAG_SPLIT = re.compile(r"[、,，;；/\s]+")
+
+
+def organisation_of(session: Session, user: User) -> Organisation | None:
+    """The organisation an org account acts for; None for other accounts and unlinked ones."""
+    if user.role != Role.org:
+        return None
+    return session.scalar(
+        select(Organisation)
+        .join(OrgAccount, OrgAccount.organisation_id == Organisation.id)
+        .where(OrgAccount.user_id == user.id)
+    )
+
+
+def clean_tags(raw: str | None, field: str = "tags") -> str:
+    """Tags as typed ("政策宣讲, 医疗义诊；法律咨询") → "政策宣讲、医疗义诊、法律咨询": split on
+    any usual separator, blanks and repeats dropped, order kept.
+
+    :raise ServiceError: more than ``TAGS_MAX`` tags, or one longer than ``TAG_MAX``
+    """
+    tags: list[str] = []
+    for tag in _TAG_SPLIT.split(raw or ""):
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > TAGS_MAX:
+        raise ServiceError(_("标签最多 %(n)d 个", n=TAGS_MAX), field)
+    if any(len(tag) > TAG_MAX for tag in tags):
+        raise ServiceError(_("每个标签不超过 %(n)d 个字", n=TAG_MAX), field)
+    return "、".join(tags)
+
+
+def tag_set(tags: str) -> set[str]:
+    return {tag for tag in tags.split("、") if tag}
