@@ -188,20 +188,15 @@ NOT_BUILT = ["双报到", "三项清单", "联席会议", "事项上报", "督�
 def test_the_landing_page_lists_the_installed_modules(app, client):
     html = page(client, "/")
     modules = offered(app)
-    assert [m.name for m in modules] == [
-        "structure",
-        "people",
-        "events",
-        "passport",
-        "wishes",
-        "orgs",
-    ]
+    assert [m.name for m in modules] == [path.rsplit(".", 1)[1] for path in MODULES]
     for module in modules:
         assert f"<h2>{module.label}</h2>" in html
         assert module.summary and f"<p>{module.summary}</p>" in html
     assert "<h2>平台</h2>" not in html  # the platform's own declaration is no module on offer
+    # a promise may be made only by the summary of a module that is installed
+    summaries = "".join(str(module.summary) for module in modules)
     for promise in NOT_BUILT:
-        assert promise not in html, promise
+        assert promise not in html or promise in summaries, promise
     assert "样例" not in html
 
 
