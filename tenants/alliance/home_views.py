@@ -8,7 +8,7 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from saas.auth.access import admin_only, require_role
+from saas.auth.access import admin_only, require_role, signed_in
 from saas.auth.models import Role
 from saas.db import utcnow
 from saas.errors import NotFound, ServiceError
@@ -21,6 +21,9 @@ from tenants.events.models import RegistrationStatus
 
 bp = Blueprint("alliance_home", __name__, url_prefix="/<slug:tenant>", template_folder="templates")
 unit_only = require_role(Role.org)
+#: pages with an id: anyone signed in who is not an alliance unit's account gets the 404 the
+#: service gives (as for another street's id), not a 403 that would tell the id exists
+unit_id_page = signed_in
 
 
 @bp.route("/alliance/unit")
@@ -53,7 +56,7 @@ def _members_context(form: JoinForm, source) -> dict:
 
 
 @bp.route("/alliance/unit/events/<int:event_id>/join", methods=["GET", "POST"])
-@unit_only
+@unit_id_page
 def join(event_id: int):
     """The join form. A GET with ``q`` (the search button, or htmx as one types) shows the
     volunteers found; ticking one moves it to the picked list (htmx asks again with the form)."""
@@ -106,8 +109,9 @@ def join(event_id: int):
 
 
 @bp.route("/alliance/unit/signups/<int:registration_id>/cancel", methods=["POST"])
-@unit_only
+@unit_id_page
 def cancel(registration_id: int):
+    home.unit_or_404(db.session, current_user)
     form = JoinForm()  # the CSRF token
     if not form.validate():
         flash(_("页面已过期，请刷新后重试"), "error")

@@ -446,3 +446,26 @@ def test_the_home_runs_the_same_statements_at_1x_and_10x(app, client, street, ma
 
     page = assert_statements_do_not_grow(app, client, HOME, grow, 10, 20)
     assert "共建活动" in page and "可报名" in page and "成员" in page
+
+
+@both_backends
+def test_another_streets_unit_gets_404_for_this_streets_ids(
+    app, client, street, make_user, scoped, make_street
+):
+    event = make_event(scoped, street, audience="alliance")
+    _mine, me, phone = _unit(scoped, street, make_user)
+    assert (
+        signed_in(app, "alpha", phone).post(join_url(event), data={"headcount": "1"}).status_code
+        == 302
+    )
+    registration = _registration(scoped, street, event, me)
+    beta = make_street("beta")
+    _theirs, _them, their_phone = _unit(scoped, beta, make_user, "乙街道单位")
+    login(client, "beta", their_phone)
+    assert client.get(f"/beta/alliance/unit/events/{event}/join").status_code == 404
+    assert (
+        client.post(f"/beta/alliance/unit/events/{event}/join", data={"headcount": "1"}).status_code
+        == 404
+    )
+    assert client.post(f"/beta/alliance/unit/signups/{registration.id}/cancel").status_code == 404
+    assert _registration(scoped, street, event, me).status == RegistrationStatus.registered
