@@ -46,6 +46,17 @@ TENANT_TABLES = [
     "notifications",
     "audit_entries",
     "counters",
+    # the party alliance's unit home (area "home")
+    "organisations",
+    "org_accounts",
+    "alliance_agreements",
+    "alliance_unit_members",
+    "alliance_resources",
+    "alliance_needs",
+    "alliance_meetings",
+    "alliance_meeting_invites",
+    "alliance_resolutions",
+    "attendances",
 ]
 
 
@@ -255,7 +266,13 @@ def set_rls(enabled: bool) -> None:
 def measure(streets: int, seconds: int, rows: list, label: str) -> None:
     with psycopg.connect(OWNER_URL) as conn:
         users = data.sample_users(conn, streets, 400)
+        units = data.sample_units(conn, streets, 130)
     cookies = session_cookies(users)
+    # an alliance unit's account signed in, on its own home (at 130 units a street)
+    unit_home = [
+        (f"/{slug}/alliance/unit", c, False)
+        for (_t, slug, *_), c in zip(units, session_cookies(units), strict=True)
+    ]
     me = [(f"/{slug}/me", c, False) for (_t, slug, *_), c in zip(users, cookies, strict=True)]
     history = [
         (f"/{slug}/me/history?before={newest}", c, True)
@@ -285,6 +302,7 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
             ("history fragment", history),
             ("/<slug>/activities", activities),
             ("/<slug>/activities/<id>", event_page),
+            ("/<slug>/alliance/unit", unit_home),
         )
         for name, targets in pages:
             result = drive(base, targets, seconds)

@@ -9,12 +9,14 @@ database grows from 1× to 10× to 100× between measurements.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 VOLUNTEERS = 2000
 ENTRIES = 10
 COMMUNITIES = 5
 EVENTS = 20
+#: alliance units a street works with (the demo's 130), each with its account and an agreement
+UNITS = 130
 TOKEN = "benchtoken"  # every bench account's auth_token (its session cookies carry it)
 # a scrypt hash of "bench-pass" with cheap parameters: nobody logs in, cookies are made directly
 PASSWORD_HASH = "scrypt:1024:8:1$bench$" + "0" * 128
@@ -42,6 +44,7 @@ def load(conn, first: int, last: int) -> None:
                 (100_000 + k, street_slug(k), f"基准街道{k}", json.dumps({}), now),
             )
             _street(cur, 100_000 + k, k, now)
+            _units(cur, 100_000 + k, k, now)
         conn.commit()
 
 
@@ -261,6 +264,189 @@ def _street(cur, tid: int, k: int, now: datetime) -> None:
             for i, pid in enumerate(passport_ids)
         ),
     )
+
+
+# --- the party alliance's units (area "home"): records, accounts, agreements, sign-ups --------------
+
+
+def _unit_ids(k: int, offset: int) -> int:
+    """Ids of the alliance's bench rows: one block (table 8), a thousand per kind of row."""
+    return _ids(k, 8) + offset * 1000
+
+
+def unit_phone(k: int, u: int) -> str:
+    """Unit ``u``'s account: beyond the volunteers' numbers of street ``k``."""
+    return f"13{k % 1000:03d}{900_000 + u:06d}"
+
+
+def _units(cur, tid: int, k: int, now: datetime) -> None:
+    """``UNITS`` alliance units, each with an org account, an agreement (in force, ending soon or
+    ended, as in a real street), a sign-up for one of the street's events with two named
+    volunteers."""
+    community_ids = [_ids(k, 1) + c for c in range(COMMUNITIES)]
+    org_ids = [_unit_ids(k, 0) + u for u in range(UNITS)]
+    user_ids = [_unit_ids(k, 1) + u for u in range(UNITS)]
+    tags = ("医疗义诊、法律咨询", "政策宣讲", "环境整治、维修", "教育辅导")
+    _copy(
+        cur,
+        "organisations",
+        [
+            "tenant_id",
+            "id",
+            "kind",
+            "name",
+            "org_type",
+            "party_org",
+            "party_members",
+            "contact_name",
+            "contact_phone",
+            "address",
+            "community_id",
+            "tags",
+            "is_active",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                oid,
+                "alliance",
+                f"共建单位{u}",
+                "state_owned",
+                f"共建单位{u}党支部",
+                10 + u % 40,
+                f"联系人{u}",
+                unit_phone(k, u),
+                "基准路1号",
+                community_ids[u % COMMUNITIES],
+                tags[u % len(tags)],
+                True,
+                now,
+            )
+            for u, oid in enumerate(org_ids)
+        ),
+    )
+    _copy(
+        cur,
+        "users",
+        [
+            "tenant_id",
+            "id",
+            "phone",
+            "name",
+            "password_hash",
+            "role",
+            "is_party_member",
+            "is_grid_worker",
+            "community_id",
+            "is_enabled",
+            "auth_token",
+            "password_changed_at",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                uid,
+                unit_phone(k, u),
+                f"共建单位{u}",
+                PASSWORD_HASH,
+                "org",
+                False,
+                False,
+                None,
+                True,
+                TOKEN,
+                now,
+                now,
+            )
+            for u, uid in enumerate(user_ids)
+        ),
+    )
+    _copy(
+        cur,
+        "org_accounts",
+        ["tenant_id", "id", "user_id", "organisation_id", "created_at"],
+        ((tid, _unit_ids(k, 2) + u, uid, org_ids[u], now) for u, uid in enumerate(user_ids)),
+    )
+    today = date.today()
+    _copy(
+        cur,
+        "alliance_agreements",
+        [
+            "tenant_id",
+            "id",
+            "organisation_id",
+            "signed_on",
+            "starts_on",
+            "ends_on",
+            "summary",
+            "attachment",
+            "attachment_name",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                _unit_ids(k, 3) + u,
+                oid,
+                ends - timedelta(days=366),
+                ends - timedelta(days=365),
+                ends,
+                "共建共享，服务社区",
+                "",
+                "",
+                now,
+            )
+            for u, oid in enumerate(org_ids)
+            # most in force, one in ten ending within the month, one in ten ended
+            for ends in [
+                today + timedelta(days=(-20 if u % 10 == 0 else 20 if u % 10 == 1 else 200))
+            ]
+        ),
+    )
+    event_ids = [_ids(k, 3) + e for e in range(EVENTS)]
+    registration_ids = [_unit_ids(k, 4) + u for u in range(UNITS)]
+    _copy(
+        cur,
+        "registrations",
+        [
+            "tenant_id",
+            "id",
+            "event_id",
+            "user_id",
+            "headcount",
+            "member_names",
+            "status",
+            "created_at",
+        ],
+        (
+            (tid, rid, event_ids[u % EVENTS], user_ids[u], 5, "单位职工", "registered", now)
+            for u, rid in enumerate(registration_ids)
+        ),
+    )
+    volunteer_ids = [_ids(k, 2) + i for i in range(VOLUNTEERS)]
+    _copy(
+        cur,
+        "alliance_unit_members",
+        ["tenant_id", "id", "registration_id", "organisation_id", "user_id"],
+        (
+            (tid, _unit_ids(k, 5) + 2 * u + m, rid, org_ids[u], volunteer_ids[(2 * u + m) * 7])
+            for u, rid in enumerate(registration_ids)
+            for m in range(2)
+        ),
+    )
+
+
+def sample_units(conn, streets: int, n: int) -> list[tuple]:
+    """(tenant id, slug, user id, None, None) of ``n`` unit accounts spread over the streets (the
+    shape of ``sample_users``, for the same cookies)."""
+    rows = []
+    per_street = max(n // streets, 1)
+    for k in range(1, streets + 1):
+        for u in range(0, UNITS, max(UNITS // per_street, 1))[:per_street]:
+            rows.append((100_000 + k, street_slug(k), _unit_ids(k, 1) + u, None, None))
+    return rows
 
 
 def sample_users(conn, streets: int, n: int) -> list[tuple[int, str, int, int]]:

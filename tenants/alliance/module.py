@@ -9,7 +9,29 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import MenuGroup, Module
+from saas.modules import ADMIN, Home, MenuEntry, MenuGroup, Module
+from tenants.alliance.home import is_alliance_unit
+
+# --- area "home": the unit's own home -------------------------------------------------------------
+ORG = frozenset({"org"})
+HOME_BLUEPRINTS = ("tenants.alliance.home_views:bp",)
+HOME_MENU = (
+    MenuEntry(
+        "alliance_home.unit",
+        _l("我的单位"),
+        "alliance",
+        ORG,
+        10,
+        icon="盟",
+        visible=is_alliance_unit,
+    ),
+    MenuEntry("alliance_home.settings", _l("联盟设置"), "settings", ADMIN, 50, icon="盟"),
+)
+# before tenants/orgs' generic org home (order 100): alliance units land on their own home,
+# merchants and unlinked org accounts keep the generic one
+HOME_HOMES = (Home("alliance_home.unit", ORG, 50, visible=is_alliance_unit),)
+HOME_RECEIVERS = ("tenants.alliance.receivers",)
+# --- end of area "home" ---------------------------------------------------------------------------
 
 MODULE = Module(
     name="alliance",
@@ -20,4 +42,8 @@ MODULE = Module(
     ),
     models=("tenants.alliance.models",),
     menu_groups=(MenuGroup("alliance", _l("党建联盟"), 500),),
+    blueprints=(*HOME_BLUEPRINTS,),
+    menu=(*HOME_MENU,),
+    homes=(*HOME_HOMES,),
+    receivers=(*HOME_RECEIVERS,),
 )
