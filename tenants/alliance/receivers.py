@@ -6,7 +6,7 @@ declaration, connected when the app starts).
   events, a unit without one is refused, and told why.
 - A sign-up cancelled: the members it named are dropped, so they have nothing to earn.
 - The unit's attendance confirmed: each member it named gets their own attendance at the event
-  (the unit's confirmed hours, entered, "随单位参加：<unit>"), confirmed through the engine, so
+  (the unit's confirmed hours, source ``unit``, "随单位参加：<unit>"), confirmed through the engine, so
   the passport counts their hours and pays their points by its own receiver — once.
 """
 
@@ -115,7 +115,7 @@ def credit_named_members(
                 "event_id": event.id,
                 "user_id": member_id,
                 "hours": hours,
-                "source": HoursSource.entered,
+                "source": HoursSource.unit,
                 "reason": MEMBER_REASON % {"unit": unit_name},
                 "auto_closed": False,
                 "created_at": utcnow(),

@@ -57,6 +57,9 @@ class RegistrationStatus(enum.StrEnum):
 class HoursSource(enum.StrEnum):
     recorded = "recorded"  # 记录时长: from check-in and check-out
     entered = "entered"  # 补录: entered afterwards by staff, with a reason
+    #: 随单位参加: a person an organisation named on its sign-up, credited with the hours of the
+    #: organisation's confirmed attendance (staff confirmed that the unit came, with them)
+    unit = "unit"
 
 
 def new_checkin_secret() -> str:

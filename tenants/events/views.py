@@ -33,7 +33,13 @@ from tenants.events.forms import (
     parse_local_date,
     start_of_local_day,
 )
-from tenants.events.models import Event, EventStatus, Registration, RegistrationStatus
+from tenants.events.models import (
+    Event,
+    EventStatus,
+    HoursSource,
+    Registration,
+    RegistrationStatus,
+)
 from tenants.events.registration import cancel_registration, register
 from tenants.events.signups import street_points_rules
 from tenants.structure.services import active_communities
@@ -309,7 +315,7 @@ def export_attendance(event_id: int):
     """Check-ins and service hours, as the attendance table lists them."""
     event = _managed_event(event_id)
     detail = _export_detail(event, frozenset({"attendances"}))
-    entered, recorded = _("补录"), _("记录")
+    sources = {HoursSource.entered: _("补录"), HoursSource.unit: _("随单位"), "": _("记录")}
     confirmed, open_, waiting = _("已确认"), _("未签退"), _("待确认")
     auto_closed = _("未签退，系统已关闭")
 
@@ -337,7 +343,7 @@ def export_attendance(event_id: int):
                 p.attendance.checked_in_at,
                 p.attendance.checked_out_at,
                 p.attendance.hours,
-                entered if p.attendance.source == "entered" else recorded,
+                sources.get(p.attendance.source, sources[""]),
                 "；".join(
                     text
                     for text in (

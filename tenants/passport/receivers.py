@@ -109,7 +109,7 @@ def pay_for_attendance(
 
 
 def _earns(tenant: Tenant, source: str) -> bool:
-    return source == HoursSource.recorded or bool(
+    return source in (HoursSource.recorded, HoursSource.unit) or bool(
         (tenant.settings or {}).get("entered_hours_earn_points", False)
     )
 

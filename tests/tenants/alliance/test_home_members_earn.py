@@ -20,7 +20,7 @@ from tests.tenants.alliance.factories import add_agreement, unit_with_account
 from tests.tenants.factories import make_event
 
 
-def _setup(scoped, street, make_user, earn_entered=True):
+def _setup(scoped, street, make_user, earn_entered=False):
     event_id = make_event(scoped, street, title="联盟共建日", audience="alliance", points_value=10)
     unit_id, unit_user, _phone = unit_with_account(scoped, street, make_user)
     add_agreement(scoped, street, unit_id)
@@ -93,7 +93,7 @@ def test_named_members_get_their_own_attendance_hours_and_points_once(
         passport, attendances, entries = _earned(scoped, street, member)
         assert len(attendances) == 1
         attendance = attendances[0]
-        assert attendance.hours == Decimal("2") and attendance.source == HoursSource.entered
+        assert attendance.hours == Decimal("2") and attendance.source == HoursSource.unit
         assert attendance.reason == "随单位参加：共建单位甲" and attendance.confirmed_at
         assert passport.hours_total == Decimal("2") and passport.balance == 20
         assert [e.delta for e in entries] == [20]
@@ -127,13 +127,17 @@ def test_a_member_with_an_attendance_of_their_own_keeps_it(app, street, make_use
     assert passport_b.balance == 20
 
 
-def test_entered_hours_earn_points_only_if_the_street_says_so(app, street, make_user, scoped):
+def test_members_earn_points_even_where_hours_entered_by_staff_do_not(
+    app, street, make_user, scoped
+):
+    """A street that pays nothing for hours staff type in (补录) still pays the members a unit
+    named: staff confirmed the unit came, with them; their hours are the unit's (随单位)."""
     event_id, _unit, unit_user, a, _b = _setup(scoped, street, make_user, earn_entered=False)
     _join(scoped, street, unit_user, event_id, [a])
     _started(scoped, street, event_id)
     _staff_confirm_unit(scoped, street, event_id, unit_user, "1.5")
     passport, attendances, entries = _earned(scoped, street, a)
-    assert passport.hours_total == Decimal("1.5") and passport.balance == 0 and entries == []
+    assert passport.hours_total == Decimal("1.5") and passport.balance == 15 and len(entries) == 1
 
 
 def test_a_cancelled_signup_leaves_members_nothing_to_earn(app, street, make_user, scoped):
