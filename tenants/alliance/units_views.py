@@ -21,6 +21,18 @@ from tenants.structure.services import active_communities
 bp = Blueprint("alliance_units", __name__, url_prefix="/<slug:tenant>", template_folder="templates")
 
 
+#: a scanned agreement may be up to 10 MB, above the app's usual limit for a request
+AGREEMENT_REQUEST_MAX = units.ATTACHMENT_MAX_BYTES + 1024 * 1024
+
+
+@bp.url_value_preprocessor
+def _allow_scans(endpoint: str | None, _values: dict | None) -> None:
+    """Raise the request size limit for the agreement form only. This runs before any
+    ``before_request`` (the CSRF check reads the form, and with it the limit)."""
+    if endpoint == "alliance_units.add_agreement":
+        request.max_content_length = AGREEMENT_REQUEST_MAX
+
+
 def _filters() -> units.UnitFilters:
     args = request.args
     return units.UnitFilters(
@@ -179,8 +191,6 @@ def unit_detail(organisation_id: int):
 @bp.route("/alliance/units/<int:organisation_id>/agreements", methods=["POST"])
 @office
 def add_agreement(organisation_id: int):
-    # a scanned agreement may be up to 10 MB, above the app's usual limit for a request
-    request.max_content_length = units.ATTACHMENT_MAX_BYTES + 1024 * 1024
     unit = units.get_unit_or_404(db.session, current_user, organisation_id)
     form = AgreementForm()
     submitted = submit_form(
