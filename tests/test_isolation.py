@@ -16,7 +16,9 @@ from saas.audit.models import AuditEntry
 from saas.auth.models import User
 from saas.extensions import db
 from saas.notify.models import Notification
+from tenants.alliance.models import Agreement
 from tenants.events.models import Attendance, Event, Registration
+from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
 from tenants.structure.models import Building, Community, Grid
 from tenants.wishes.models import Wish
@@ -39,6 +41,9 @@ ID_ARGS = {
     "reward_id": Reward,
     "redemption_id": Redemption,
     "wish_id": Wish,
+    # alliance units
+    "organisation_id": Organisation,
+    "agreement_id": Agreement,
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -124,6 +129,23 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     lot = PointLot(passport_id=passport.id, entry_id=point_entry.id, points=10, remaining=10)
     session.add(lot)
     session.flush()
+    # alliance units: a unit and its agreement (with an attachment name, so its route is reached)
+    unit = Organisation(
+        kind="alliance", name=SECRET + "共建单位", contact_name=SECRET, community_id=community_id
+    )
+    session.add(unit)
+    session.flush()
+    agreement = Agreement(
+        organisation_id=unit.id,
+        signed_on=utcnow().date(),
+        starts_on=utcnow().date(),
+        ends_on=utcnow().date() + timedelta(days=365),
+        summary=SECRET + "协议",
+        attachment="0" * 32 + ".pdf",
+        attachment_name=SECRET + ".pdf",
+    )
+    session.add(agreement)
+    session.flush()
     return {
         Event: event.id,
         Registration: registration.id,
@@ -134,6 +156,8 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
         Reward: reward.id,
         Redemption: redemption.id,
         Wish: wish.id,
+        Organisation: unit.id,
+        Agreement: agreement.id,
     }
 
 

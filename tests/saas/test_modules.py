@@ -51,6 +51,7 @@ def test_every_periodic_job_comes_from_a_declaration(app):
         "event-reminders",
         "checkin-autoclose",
         "points-expiry",
+        "alliance-agreement-expiry",  # the alliance's units area
     }
 
 
