@@ -16,7 +16,9 @@ from saas.audit.models import AuditEntry
 from saas.auth.models import User
 from saas.extensions import db
 from saas.notify.models import Notification
+from tenants.alliance.models import Meeting, MeetingInvite, Resolution
 from tenants.events.models import Attendance, Event, Registration
+from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
 from tenants.structure.models import Building, Community, Grid
 from tenants.wishes.models import Wish
@@ -39,6 +41,10 @@ ID_ARGS = {
     "reward_id": Reward,
     "redemption_id": Redemption,
     "wish_id": Wish,
+    # alliance, meetings area
+    "meeting_id": Meeting,
+    "resolution_id": Resolution,
+    "organisation_id": Organisation,
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -48,6 +54,7 @@ OTHER_ARGS = {
     "code": "en",
     "tenant_id": 1,  # platform pages only: operators act on streets by id
     "token": "forged-token",  # signed check-in links: another street's is as good as forged
+    "month": "2026-11",  # alliance monthly reports: /…/report/<month>.xlsx
 }
 SECRET = "甲街道机密"
 PUBLIC_COMMUNITY = "甲街道公开社区"
@@ -124,6 +131,20 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     lot = PointLot(passport_id=passport.id, entry_id=point_entry.id, points=10, remaining=10)
     session.add(lot)
     session.flush()
+    # alliance, meetings area: a unit, a meeting it is invited to, a resolution it owns
+    unit = Organisation(kind="alliance", name=SECRET + "单位")
+    meeting = Meeting(title=SECRET + "会议", starts_at=utcnow(), minutes=SECRET + "纪要")
+    session.add_all([unit, meeting])
+    session.flush()
+    invite = MeetingInvite(meeting_id=meeting.id, organisation_id=unit.id, attended=True)
+    resolution = Resolution(
+        meeting_id=meeting.id,
+        text=SECRET + "决议",
+        owner_organisation_id=unit.id,
+        due_on=utcnow().date(),
+    )
+    session.add_all([invite, resolution])
+    session.flush()
     return {
         Event: event.id,
         Registration: registration.id,
@@ -134,6 +155,10 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
         Reward: reward.id,
         Redemption: redemption.id,
         Wish: wish.id,
+        Organisation: unit.id,
+        Meeting: meeting.id,
+        MeetingInvite: invite.id,
+        Resolution: resolution.id,
     }
 
 

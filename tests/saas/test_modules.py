@@ -51,6 +51,8 @@ def test_every_periodic_job_comes_from_a_declaration(app):
         "event-reminders",
         "checkin-autoclose",
         "points-expiry",
+        "alliance-resolutions-overdue",
+        "alliance-monthly-reports",
     }
 
 
