@@ -16,7 +16,7 @@ from saas.audit.models import AuditEntry
 from saas.auth.models import User
 from saas.extensions import db
 from saas.notify.models import Notification
-from tenants.alliance.models import Agreement
+from tenants.alliance.models import Agreement, Meeting, MeetingInvite, Resolution
 from tenants.events.models import Attendance, Event, Registration
 from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
@@ -44,6 +44,9 @@ ID_ARGS = {
     # alliance units
     "organisation_id": Organisation,
     "agreement_id": Agreement,
+    # alliance, meetings area
+    "meeting_id": Meeting,
+    "resolution_id": Resolution,
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -53,6 +56,7 @@ OTHER_ARGS = {
     "code": "en",
     "tenant_id": 1,  # platform pages only: operators act on streets by id
     "token": "forged-token",  # signed check-in links: another street's is as good as forged
+    "month": "2026-11",  # alliance monthly reports: /…/report/<month>.xlsx
 }
 SECRET = "甲街道机密"
 PUBLIC_COMMUNITY = "甲街道公开社区"
@@ -145,6 +149,18 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
         attachment_name=SECRET + ".pdf",
     )
     session.add(agreement)
+    # alliance, meetings area: a meeting the unit is invited to, a resolution it owns
+    meeting = Meeting(title=SECRET + "会议", starts_at=utcnow(), minutes=SECRET + "纪要")
+    session.add(meeting)
+    session.flush()
+    invite = MeetingInvite(meeting_id=meeting.id, organisation_id=unit.id, attended=True)
+    resolution = Resolution(
+        meeting_id=meeting.id,
+        text=SECRET + "决议",
+        owner_organisation_id=unit.id,
+        due_on=utcnow().date(),
+    )
+    session.add_all([invite, resolution])
     session.flush()
     return {
         Event: event.id,
@@ -158,6 +174,9 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
         Wish: wish.id,
         Organisation: unit.id,
         Agreement: agreement.id,
+        Meeting: meeting.id,
+        MeetingInvite: invite.id,
+        Resolution: resolution.id,
     }
 
 

@@ -298,3 +298,27 @@ class Resolution(TenantScoped, db.Model):
     #: the day the owner was last told it is overdue (once a day at most)
     overdue_notified_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # --- meetings area (migration 3c9d2e7f1a08) ---
+    #: what the owner wrote when marking it done ("" when staff closed it without a word)
+    done_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    #: who marked it done or dropped
+    done_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- meetings area: the monthly report's deliveries (migration 3c9d2e7f1a08) --------------------
+
+
+class ReportDelivery(TenantScoped, db.Model):
+    """A unit's monthly report of its members' service put in its accounts' inboxes: one row per
+    unit and month, so a retried or doubled job sends it once (the unique key decides)."""
+
+    __tablename__ = "alliance_report_deliveries"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "organisation_id", "month"),
+        tenant_fk("organisation_id", "organisations"),
+    )
+
+    organisation_id: Mapped[int] = mapped_column(BigInteger)
+    #: the month reported on, "2026-11"
+    month: Mapped[str] = mapped_column(String(7))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,6 +29,8 @@ from saas.notify.kinds import SMS, NotificationKind
 # --- units: 共建单位, 联建协议, unit accounts (admin side) ---------------------------------------
 from tenants.alliance import units
 from tenants.alliance.home import is_alliance_unit
+from tenants.alliance.meeting_demo import load_demo as load_meetings_demo
+from tenants.alliance.meetings import count_overdue
 from tenants.alliance.units_demo import load_demo as load_units_demo
 
 
@@ -88,6 +90,53 @@ HOME_HOMES = (Home("alliance_home.unit", ORG, 50, visible=is_alliance_unit),)
 HOME_RECEIVERS = ("tenants.alliance.receivers",)
 # --- end of area "home" ---------------------------------------------------------------------------
 
+
+# --- meetings area: joint meetings, resolutions, the members' service report, the evaluation ---
+
+MEETINGS_MENU = (
+    MenuEntry("alliance_meetings.meetings", _l("联席会议"), "alliance", OFFICE, 60, icon="会"),
+    MenuEntry("alliance_meetings.resolutions", _l("会议决议"), "alliance", OFFICE, 61, icon="议"),
+    MenuEntry(
+        "alliance_meetings.service_report", _l("党员服务月报"), "alliance", OFFICE, 62, icon="报"
+    ),
+    MenuEntry("alliance_meetings.evaluation", _l("年度考评"), "alliance", ADMIN, 63, icon="评"),
+    MenuEntry(
+        "alliance_meetings.unit_meetings", _l("会议与决议"), "alliance", ORG, 60, icon="会",
+        visible=is_alliance_unit,
+    ),
+)  # fmt: skip
+MEETINGS_TODOS = (
+    Todo(
+        "alliance-resolutions-overdue",
+        _l("%(n)d 项会议决议已逾期"),
+        count_overdue,
+        "alliance_meetings.resolutions",
+        args={"overdue": "1"},
+        order=50,
+    ),
+)
+MEETINGS_PERIODIC = (
+    PeriodicJob(
+        "alliance-resolutions-overdue", "tenants.alliance.meeting_jobs:notify_overdue", 3600
+    ),
+    PeriodicJob(
+        "alliance-monthly-reports", "tenants.alliance.meeting_jobs:send_monthly_reports", 3600
+    ),
+)
+MEETINGS_KINDS = (
+    NotificationKind("alliance.meeting_invited", _l("联席会议邀请"), (SMS,)),
+    NotificationKind("alliance.resolution_overdue", _l("会议决议逾期提醒")),
+    NotificationKind("alliance.monthly_report", _l("在职党员服务月报")),
+)
+MEETINGS_AUDIT = (
+    AuditAction("meeting.create", _l("安排会议")),
+    AuditAction("meeting.attendance", _l("记录会议出席")),
+    AuditAction("resolution.create", _l("记录会议决议")),
+    AuditAction("resolution.done", _l("决议完成")),
+    AuditAction("resolution.dropped", _l("决议取消")),
+)
+# --- end of the meetings area ---
+
 MODULE = Module(
     name="alliance",
     label=_l("党建联盟"),
@@ -97,15 +146,20 @@ MODULE = Module(
     ),
     models=("tenants.alliance.models",),
     menu_groups=(MenuGroup("alliance", _l("党建联盟"), 500),),
-    blueprints=("tenants.alliance.units_views:bp", *HOME_BLUEPRINTS),
-    menu=(*UNITS_MENU, *HOME_MENU),
+    blueprints=(
+        "tenants.alliance.units_views:bp",
+        *HOME_BLUEPRINTS,
+        "tenants.alliance.meeting_views:bp",
+    ),
+    menu=(*UNITS_MENU, *HOME_MENU, *MEETINGS_MENU),
     homes=HOME_HOMES,
-    todos=UNITS_TODOS,
+    todos=(*UNITS_TODOS, *MEETINGS_TODOS),
     panels=UNITS_PANELS,
-    periodic=UNITS_PERIODIC,
-    demo=(DemoSeeder(load_units_demo),),
+    periodic=(*UNITS_PERIODIC, *MEETINGS_PERIODIC),
+    # the units' seeder first: the others find the demo units by kind
+    demo=(DemoSeeder(load_units_demo), DemoSeeder(load_meetings_demo)),
     receivers=HOME_RECEIVERS,
-    notification_kinds=UNITS_NOTIFICATIONS,
-    audit_actions=UNITS_AUDIT_ACTIONS,
+    notification_kinds=(*UNITS_NOTIFICATIONS, *MEETINGS_KINDS),
+    audit_actions=(*UNITS_AUDIT_ACTIONS, *MEETINGS_AUDIT),
     audit_targets=UNITS_AUDIT_TARGETS,
 )

@@ -52,6 +52,8 @@ def test_every_periodic_job_comes_from_a_declaration(app):
         "checkin-autoclose",
         "points-expiry",
         "alliance-agreement-expiry",  # the alliance's units area
+        "alliance-resolutions-overdue",
+        "alliance-monthly-reports",
     }
 
 
