@@ -22,13 +22,15 @@ from tenants.orgs.records import tag_set
 
 #: points for each tag the unit (or one of its available resources) shares with the need
 TAG_WEIGHT = 10
-#: points for a unit in the need's community
-SAME_COMMUNITY_WEIGHT = 6
+#: points for a unit in the need's community (less than one shared tag: skills come first)
+SAME_COMMUNITY_WEIGHT = 4
 #: points for each project the unit delivered, counted up to DELIVERY_CAP projects
 DELIVERY_WEIGHT = 2
 DELIVERY_CAP = 5
-#: points taken off for each project the unit is working on now (planned or in progress)
-LOAD_WEIGHT = 3
+#: points taken off for each project the unit is working on now (planned or in progress),
+#: counted up to LOAD_CAP: a busy unit with the right skill still beats one without it
+LOAD_WEIGHT = 1
+LOAD_CAP = 5
 #: candidates shown at most
 CANDIDATES_MAX = 20
 
@@ -63,7 +65,7 @@ def score(
         points += DELIVERY_WEIGHT * min(done, DELIVERY_CAP)
         reasons.append(_("已完成 %(n)d 个项目", n=done))
     if load:
-        points -= LOAD_WEIGHT * load
+        points -= LOAD_WEIGHT * min(load, LOAD_CAP)
         reasons.append(_("在办 %(n)d 个项目", n=load))
     return points, reasons, shared
 

@@ -16,7 +16,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from saas.audit.services import record
 from saas.auth.models import Role, User
@@ -480,7 +480,11 @@ def _project_scope(stmt, actor: User):
     limited = actor.limited_to_community
     if limited is None:
         return stmt
-    return stmt.where(exists().where(Need.id == Project.need_id, Need.community_id == limited))
+    # an alias: the list's own join of Need must not swallow the subquery by correlation
+    need = aliased(Need)
+    return stmt.where(
+        Project.need_id.in_(select(need.id).where(need.community_id == limited).correlate(None))
+    )
 
 
 def get_project_or_404(session: Session, actor: User, project_id: int) -> Project:
