@@ -16,7 +16,18 @@ from saas.audit.models import AuditEntry
 from saas.auth.models import User
 from saas.extensions import db
 from saas.notify.models import Notification
-from tenants.alliance.models import Agreement, Meeting, MeetingInvite, Resolution
+from tenants.alliance.models import (
+    Agreement,
+    Meeting,
+    MeetingInvite,
+    MemberReport,
+    Need,
+    Post,
+    PostClaim,
+    Project,
+    Resolution,
+    Resource,
+)
 from tenants.events.models import Attendance, Event, Registration
 from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
@@ -47,6 +58,12 @@ ID_ARGS = {
     # alliance, meetings area
     "meeting_id": Meeting,
     "resolution_id": Resolution,
+    # alliance, area "lists"
+    "report_id": MemberReport,
+    "post_id": Post,
+    "need_id": Need,
+    "resource_id": Resource,
+    "project_id": Project,
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -162,7 +179,8 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     )
     session.add_all([invite, resolution])
     session.flush()
-    return {
+    lists = _seed_alliance_lists(session, community_id, user_id)
+    return lists | {
         Event: event.id,
         Registration: registration.id,
         Attendance: attendance.id,
@@ -177,6 +195,42 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
         Meeting: meeting.id,
         MeetingInvite: invite.id,
         Resolution: resolution.id,
+    }
+
+
+def _seed_alliance_lists(session, community_id: int, user_id: int) -> dict:
+    """The alliance's members and three lists (area "lists"), each row carrying the secret."""
+    from tenants.alliance.models import ProjectPartner
+
+    unit = Organisation(kind="alliance", name=SECRET + "共建单位(lists)", tags="医疗义诊")
+    post = Post(title=SECRET + "岗位", community_id=community_id, slots=2, claimed=1)
+    need = Need(title=SECRET + "需求", community_id=community_id, tags="医疗义诊")
+    session.add_all([unit, post, need])
+    session.flush()
+    report = MemberReport(
+        user_id=user_id,
+        community_id=community_id,
+        work_unit=SECRET + "单位",
+        specialties="医疗义诊",
+        availability=SECRET,
+        status="confirmed",
+    )
+    claim = PostClaim(post_id=post.id, user_id=user_id)
+    resource = Resource(
+        organisation_id=unit.id, kind="skills", title=SECRET + "资源", tags="医疗义诊"
+    )
+    project = Project(title=SECRET + "项目", need_id=need.id, owner_id=user_id)
+    session.add_all([report, claim, resource, project])
+    session.flush()
+    session.add(ProjectPartner(project_id=project.id, organisation_id=unit.id))
+    session.flush()
+    return {
+        MemberReport: report.id,
+        Post: post.id,
+        PostClaim: claim.id,
+        Need: need.id,
+        Resource: resource.id,
+        Project: project.id,
     }
 
 

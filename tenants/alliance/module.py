@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from saas.modules import (
     ADMIN,
     OFFICE,
+    VOLUNTEER,
     AuditAction,
     AuditTarget,
     DemoSeeder,
@@ -29,6 +30,8 @@ from saas.notify.kinds import SMS, NotificationKind
 # --- units: 共建单位, 联建协议, unit accounts (admin side) ---------------------------------------
 from tenants.alliance import units
 from tenants.alliance.home import is_alliance_unit
+from tenants.alliance.lists.dashboard import pending_reports, projects_panel
+from tenants.alliance.lists.demo import load_demo as load_lists_demo
 from tenants.alliance.meeting_demo import load_demo as load_meetings_demo
 from tenants.alliance.meetings import count_overdue
 from tenants.alliance.units_demo import load_demo as load_units_demo
@@ -137,6 +140,58 @@ MEETINGS_AUDIT = (
 )
 # --- end of the meetings area ---
 
+
+# --- area "lists": in-service members (双报到), vanguard posts, the three lists -----------------
+
+
+def _party_member(user) -> bool:
+    return bool(getattr(user, "is_party_member", False))
+
+
+LISTS_MENU = (
+    MenuEntry("alliance_lists.needs", _l("需求清单"), "alliance", OFFICE, 40, icon="需"),
+    MenuEntry("alliance_lists.resources", _l("资源清单"), "alliance", OFFICE, 41, icon="资"),
+    MenuEntry("alliance_lists.projects", _l("项目清单"), "alliance", OFFICE, 42, icon="项"),
+    MenuEntry("alliance_lists.reports", _l("双报到"), "alliance", OFFICE, 43, icon="报"),
+    MenuEntry("alliance_lists.posts", _l("先锋岗位"), "alliance", OFFICE, 44, icon="岗"),
+    MenuEntry(
+        "alliance_lists.report", _l("双报到"), "alliance", VOLUNTEER, 40, icon="报",
+        visible=_party_member,
+    ),
+    MenuEntry(
+        "alliance_lists.member_posts", _l("先锋岗位"), "alliance", VOLUNTEER, 41, icon="岗",
+        visible=_party_member,
+    ),
+    MenuEntry(
+        "alliance_lists.unit_resources", _l("我的资源"), "alliance", ORG, 40, icon="资",
+        visible=is_alliance_unit,
+    ),
+)  # fmt: skip
+LISTS_TODOS = (
+    Todo(
+        "alliance-reports-pending",
+        _l("%(n)d 条双报到待确认"),
+        pending_reports,
+        "alliance_lists.reports",
+        args={"status": "pending"},
+        order=50,
+    ),
+)
+LISTS_PANELS = (
+    Panel("alliance-projects", "alliance/lists/_panel.html", projects_panel, OFFICE, 510),
+)
+LISTS_KINDS = (
+    NotificationKind("alliance.report_confirmed", _l("双报到已确认")),
+    NotificationKind("alliance.report_rejected", _l("双报到未通过")),
+)
+LISTS_AUDIT = (
+    AuditAction("alliance.report_confirm", _l("确认双报到")),
+    AuditAction("alliance.report_reject", _l("退回双报到")),
+    AuditAction("alliance.project_form", _l("需求立项")),
+    AuditAction("alliance.project_move", _l("变更项目状态")),
+)
+# --- end of area "lists" ------------------------------------------------------------------------
+
 MODULE = Module(
     name="alliance",
     label=_l("党建联盟"),
@@ -149,17 +204,22 @@ MODULE = Module(
     blueprints=(
         "tenants.alliance.units_views:bp",
         *HOME_BLUEPRINTS,
+        "tenants.alliance.lists.views:bp",
         "tenants.alliance.meeting_views:bp",
     ),
-    menu=(*UNITS_MENU, *HOME_MENU, *MEETINGS_MENU),
+    menu=(*UNITS_MENU, *HOME_MENU, *LISTS_MENU, *MEETINGS_MENU),
     homes=HOME_HOMES,
-    todos=(*UNITS_TODOS, *MEETINGS_TODOS),
-    panels=UNITS_PANELS,
+    todos=(*UNITS_TODOS, *LISTS_TODOS, *MEETINGS_TODOS),
+    panels=(*UNITS_PANELS, *LISTS_PANELS),
     periodic=(*UNITS_PERIODIC, *MEETINGS_PERIODIC),
     # the units' seeder first: the others find the demo units by kind
-    demo=(DemoSeeder(load_units_demo), DemoSeeder(load_meetings_demo)),
+    demo=(
+        DemoSeeder(load_units_demo),
+        DemoSeeder(load_lists_demo),
+        DemoSeeder(load_meetings_demo),
+    ),
     receivers=HOME_RECEIVERS,
-    notification_kinds=(*UNITS_NOTIFICATIONS, *MEETINGS_KINDS),
-    audit_actions=(*UNITS_AUDIT_ACTIONS, *MEETINGS_AUDIT),
+    notification_kinds=(*UNITS_NOTIFICATIONS, *LISTS_KINDS, *MEETINGS_KINDS),
+    audit_actions=(*UNITS_AUDIT_ACTIONS, *LISTS_AUDIT, *MEETINGS_AUDIT),
     audit_targets=UNITS_AUDIT_TARGETS,
 )
