@@ -408,7 +408,7 @@ def search_volunteers(session: Session, actor: User, raw: str | None) -> list[Vo
     """
     unit_or_404(session, actor)
     text = "".join(fold(raw or "").split())[:SEARCH_MAX]
-    if text.isdigit():
+    if text.isdecimal():
         if len(text) != 4:
             raise ServiceError(_("按手机号查找请输入后 4 位"), "q")
         condition = User.phone.like(f"%{text}")
@@ -436,7 +436,7 @@ def parse_ids(values: list[str]) -> list[int]:
     ids: list[int] = []
     for value in values:
         value = (value or "").strip()
-        number = int(value) if value.isdigit() and len(value) <= 19 else -1
+        number = int(value) if value.isdecimal() and len(value) <= 19 else -1
         if number not in ids:
             ids.append(number)
     return ids

@@ -475,7 +475,7 @@ def office_unit_report(organisation_id: int, month: str):
 def _year() -> int:
     raw = request.args.get("year", "")
     this_year = services.local_today().year
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year + 1 else this_year
+    return int(raw) if raw.isdecimal() and 2000 <= int(raw) <= this_year + 1 else this_year
 
 
 def _rules_form(rules: ev.Rules) -> RulesForm:

@@ -416,7 +416,7 @@ def staff_members(session: Session) -> list[User]:
 def parse_owner(raw: str | None) -> tuple[int | None, int | None]:
     """ "unit:<id>" → (id, None), "user:<id>" → (None, id); anything else (None, None)."""
     kind, _sep, value = (raw or "").partition(":")
-    if not value.isdigit() or len(value) > 19:
+    if not value.isdecimal() or len(value) > 19:
         return None, None
     if kind == "unit":
         return int(value), None

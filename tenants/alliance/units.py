@@ -33,6 +33,7 @@ from saas.auth.services import clean_name, create_user
 from saas.cache import forget_street, remember, viewer_key
 from saas.db import utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
+from saas.forms import parse_id
 from saas.listing import contains_pattern, count_rows, one_page
 from saas.notify.services import notify
 from saas.streets.models import Tenant
@@ -214,8 +215,8 @@ def _list_statement(viewer: User, filters: UnitFilters, today: date) -> Select:
         stmt = stmt.where(status == filters.status)
     if filters.community == "street":
         stmt = stmt.where(Organisation.community_id.is_(None))
-    elif filters.community.isdigit():
-        stmt = stmt.where(Organisation.community_id == int(filters.community))
+    elif (community_id := parse_id(filters.community)) is not None:
+        stmt = stmt.where(Organisation.community_id == community_id)
     pattern = contains_pattern(filters.q)
     if pattern:
         stmt = stmt.where(Organisation.name.like(pattern))
@@ -293,7 +294,7 @@ def _party_members(raw) -> int:
     text = fold(str(raw)) if raw is not None else ""
     if text == "":
         return 0
-    if not text.isdigit() or not 0 <= int(text) <= PARTY_MEMBERS_MAX:
+    if not text.isdecimal() or not 0 <= int(text) <= PARTY_MEMBERS_MAX:
         raise ServiceError(
             _("党员人数应为 0 到 %(n)d 之间的整数", n=PARTY_MEMBERS_MAX), "party_members"
         )

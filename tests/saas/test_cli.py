@@ -118,7 +118,8 @@ def test_seed_demo_twice_is_idempotent(app, client, unscoped):
             "13900000005": "volunteer",
         }.items() <= accounts.items()
         # 8 residents and staff, and the merchant the rewards demo adds; loaded twice, made once
-        assert session.scalar(select(func.count()).select_from(User)) == 9
+        # the fixed logins and residents, and the alliance unit's contact
+        assert session.scalar(select(func.count()).select_from(User)) == 10
         staff_id = next(u.id for u in session.scalars(select(User)) if u.phone == "13900000002")
         assert (
             session.scalar(select(func.count()).select_from(Grid).where(Grid.worker_id == staff_id))
