@@ -84,14 +84,18 @@ def test_a_unit_joins_with_named_members_who_earn_their_own_hours(make_page, bro
     staff.get_by_role("button", name="保存", exact=True).click()
     expect(staff).to_have_url(re.compile(event_path + "$"))
     entry = staff.locator("form.enter-hours")
-    entry.get_by_label("人员").select_option(label=re.compile("^顾明轩"))
+    contact = entry.locator("option", has_text="顾明轩").get_attribute("value")
+    entry.get_by_label("人员", exact=True).select_option(value=contact)
     entry.get_by_label("时长（小时）").fill("2")
     entry.get_by_label("补录原因").fill("单位集体参加，签到表为证")
     entry.get_by_role("button", name="补录").click()
     expect(staff.locator("#attendance")).to_contain_text("顾明轩")
     staff.once("dialog", lambda dialog: dialog.accept())
     staff.get_by_role("button", name=re.compile("全部确认")).click()
-    expect(staff.locator("#attendance")).to_contain_text("2 名志愿者各记 2 小时")
+    expect(staff.locator("#attendance")).to_contain_text("已确认 1 条")
+    staff.reload()  # the members' own attendances, credited through the unit's
+    for name in MEMBERS:
+        expect(staff.locator("#attendance tr", has_text=name)).to_contain_text("随单位")
 
     # each member sees their own hours and points
     for name, (page, (points, hours)) in members.items():
