@@ -8,6 +8,8 @@ declaration, connected when the app starts).
 - The unit's attendance confirmed: each member it named gets their own attendance at the event
   (the unit's confirmed hours, source ``unit``, "随单位参加：<unit>"), confirmed through the engine, so
   the passport counts their hours and pays their points by its own receiver — once.
+- The unit's confirmed hours corrected by the admin: its members' hours credited through it
+  follow, each by the engine's own correction, so the passport settles their points the same way.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from saas.streets.models import Tenant
 from saas.text import hours_text
 from tenants.alliance.agreement_rules import active_only, refusal_without_agreement, street_today
 from tenants.alliance.models import UnitMember
-from tenants.events.attendance import confirm_attendance
+from tenants.events.attendance import confirm_attendance, correct_confirmed_hours
 from tenants.events.models import (
     Attendance,
     Audience,
@@ -36,6 +38,7 @@ from tenants.events.models import (
 )
 from tenants.events.signals import (
     attendance_confirmed,
+    confirmed_hours_corrected,
     registration_changed,
     registration_requested,
 )
@@ -131,4 +134,53 @@ def credit_named_members(
         return None
     return str(
         _l("单位名单中 %(n)d 名志愿者各记 %(hours)s 小时", n=credited, hours=hours_text(hours))
+    )
+
+
+@confirmed_hours_corrected.connect
+def correct_named_members(
+    attendance: Attendance,
+    *,
+    session: Session,
+    tenant: Tenant,
+    event: Event,
+    user: User,
+    previous_hours: Decimal,
+    hours: Decimal,
+    reason: str,
+    actor: User,
+    **_kwargs,
+) -> str | None:
+    """The members credited with the unit's hours (随单位, still at the hours corrected) get the
+    new hours too, through :func:`correct_confirmed_hours`; one whose points are spent refuses
+    the whole correction, with the passport's message. A member's own attendance, or one
+    corrected on its own since, is left as it is."""
+    if user.role != Role.org:
+        return None
+    named = (
+        select(UnitMember.user_id)
+        .join(Registration, Registration.id == UnitMember.registration_id)
+        .where(Registration.event_id == event.id, Registration.user_id == user.id)
+    )
+    credited = session.scalars(
+        select(Attendance)
+        .where(
+            Attendance.event_id == event.id,
+            Attendance.user_id.in_(named),
+            Attendance.source == HoursSource.unit,
+            Attendance.confirmed_at.is_not(None),
+            Attendance.hours == previous_hours,
+        )
+        .order_by(Attendance.user_id)
+    ).all()
+    for own in credited:
+        correct_confirmed_hours(session, actor, tenant, event, own, str(hours), reason)
+    if not credited:
+        return None
+    return str(
+        _l(
+            "单位名单中 %(n)d 名志愿者的时长一并更正为 %(hours)s 小时",
+            n=len(credited),
+            hours=hours_text(hours),
+        )
     )

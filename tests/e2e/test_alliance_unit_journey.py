@@ -108,9 +108,7 @@ def test_a_unit_joins_with_named_members_who_earn_their_own_hours(make_page, bro
     unit.goto("/demo/alliance/unit")
     contributions = unit.locator("section", has_text="成员服务情况")
     for name in MEMBERS:
-        expect(contributions.locator(".unit-contribution", has_text=name)).to_contain_text(
-            "2 小时"
-        )
+        expect(contributions.locator(".unit-contribution", has_text=name)).to_contain_text("2 小时")
     assert severe(unit) == [], unit.url
     assert unit.evaluate("document.documentElement.scrollWidth") <= 375
 

@@ -12,7 +12,12 @@ from saas.auth.models import User
 from saas.db import utcnow
 from saas.streets.models import Tenant
 from tenants.alliance.home import cancel_signup, join_event
-from tenants.events.attendance import confirm_all, confirm_one, enter_hours
+from tenants.events.attendance import (
+    confirm_all,
+    confirm_one,
+    correct_confirmed_hours,
+    enter_hours,
+)
 from tenants.events.models import Attendance, Event, HoursSource
 from tenants.passport.models import Passport, PointEntry
 from tests.conftest import both_backends
@@ -153,3 +158,33 @@ def test_a_cancelled_signup_leaves_members_nothing_to_earn(app, street, make_use
     _staff_confirm_unit(scoped, street, event_id, unit_user, "2")
     assert _earned(scoped, street, a)[1] == []
     assert _earned(scoped, street, b)[0].balance == 20
+
+
+def _correct_unit(scoped, street, event_id, unit_user, hours):
+    with scoped(street) as session:
+        tenant = session.get(Tenant, street.id)
+        admin = session.scalar(select(User).where(User.id == street.admin_id))
+        event = session.scalar(select(Event).where(Event.id == event_id))
+        unit_attendance = session.scalar(select(Attendance).where(Attendance.user_id == unit_user))
+        correction = correct_confirmed_hours(
+            session, admin, tenant, event, unit_attendance, hours, "签到表核对后更正"
+        )
+        session.commit()
+        return correction
+
+
+@both_backends
+def test_correcting_the_units_hours_corrects_its_members(app, street, make_user, scoped):
+    event_id, _unit, unit_user, a, b = _setup(scoped, street, make_user)
+    _join(scoped, street, unit_user, event_id, [a, b])
+    _started(scoped, street, event_id)
+    _staff_confirm_unit(scoped, street, event_id, unit_user, "2")
+
+    correction = _correct_unit(scoped, street, event_id, unit_user, "1.5")
+    assert any("2 名志愿者的时长一并更正为 1.5 小时" in note for note in correction.notes)
+    for member in (a, b):
+        passport, attendances, entries = _earned(scoped, street, member)
+        assert attendances[0].hours == Decimal("1.5") and attendances[0].source == HoursSource.unit
+        # 20 paid, then settled by a new award of 15 and a reversal of the 20: never edited
+        assert passport.hours_total == Decimal("1.5") and passport.balance == 15
+        assert sorted(e.delta for e in entries) == [-20, 15, 20]
