@@ -17,4 +17,5 @@ MODULES = [
     "tenants.wishes",
     "tenants.orgs",
     "tenants.alliance",
+    "tenants.merchants",
 ]
