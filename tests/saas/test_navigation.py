@@ -184,7 +184,7 @@ def test_a_tab_for_roles_that_do_not_see_its_entry_is_refused():
 
 #: what the landing page used to promise before any module did it
 #: (双报到, 三项清单 and 联席会议 are the party alliance's, now on offer)
-NOT_BUILT = ["事项上报", "督办", "回访", "网格治理", "商圈联盟"]
+NOT_BUILT = ["事项上报", "督办", "回访", "网格治理"]
 
 
 def test_the_landing_page_lists_the_installed_modules(app, client):
