@@ -22,27 +22,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from stdnum.cn import uscc
-from stdnum.exceptions import ValidationError
 from werkzeug.datastructures import FileStorage
 
 from saas.audit.services import record
 from saas.auth.models import Role, User
 from saas.auth.phone import normalise_phone
-from saas.auth.services import clean_name, create_user
 from saas.cache import forget_street, remember, viewer_key
 from saas.db import utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
 from saas.forms import parse_id
 from saas.listing import contains_pattern, count_rows, one_page
-from saas.notify.services import notify
 from saas.streets.models import Tenant
 from saas.text import fold
 from saas.ui import street_zone
 from tenants.alliance.models import Agreement, MemberReport, Project, ProjectPartner, UnitMember
 from tenants.events.models import Attendance, Event, Registration, RegistrationStatus
+from tenants.orgs.accounts import invite_contact
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind, OrgType
-from tenants.orgs.records import clean_tags
+from tenants.orgs.records import clean_credit_code, clean_tags
 from tenants.passport.rewards import sniff_image, upload_dir
 from tenants.structure.models import Community
 
@@ -272,22 +269,6 @@ def _text(raw: str | None, limit: int, field_name: str) -> str:
     if len(text) > limit:
         raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field_name)
     return text
-
-
-def clean_credit_code(raw: str | None) -> str | None:
-    """A unified social credit code in upper case, None when none was given.
-
-    :raise ServiceError: not 18 characters with the right check character
-    """
-    code = re.sub(r"[\s-]+", "", fold(raw)).upper()
-    if not code:
-        return None
-    try:
-        return uscc.validate(code)
-    except ValidationError as exc:
-        raise ServiceError(
-            _("统一社会信用代码不正确：应为 18 位数字或大写字母，末位为校验码"), "credit_code"
-        ) from exc
 
 
 def _party_members(raw) -> int:
@@ -719,11 +700,7 @@ def invite_account(
     name: str,
 ) -> User:
     """The admin gives the unit's contact an ``org`` account acting for ``unit``, and tells them
-    by SMS where to log in.
-
-    The account gets a random password nobody knows, as an account made for someone else
-    should: the contact sets their own with the SMS code of 忘记密码 at ``/<slug>/login`` (the
-    message says so). An unlinked org account with the phone is linked instead.
+    by SMS where to log in (tenants.orgs.accounts.invite_contact); audit-logged.
 
     :raise Forbidden: not the street's admin
     :raise ServiceError: a malformed phone; the phone belongs to a volunteer or office account
@@ -731,59 +708,12 @@ def invite_account(
     """
     if actor.role != Role.admin:
         raise Forbidden(_("只有街道管理员可以开设单位账号"))
-    clean = normalise_phone(phone)
-    if clean is None:
-        raise ServiceError(_("请输入 11 位中国大陆手机号"), "phone")
-    name = clean_name(name or unit.contact_name)
-    existing = session.scalar(select(User).where(User.phone == clean))
-    if existing is not None and existing.role != Role.org:
-        raise ServiceError(
-            _("该手机号已注册为本街道的志愿者或工作人员账号，不能直接改为单位账号；请换一个手机号"),
-            "phone",
-        )
-    if existing is not None:
-        linked = session.scalar(
-            select(Organisation)
-            .join(OrgAccount, OrgAccount.organisation_id == Organisation.id)
-            .where(OrgAccount.user_id == existing.id)
-        )
-        if linked is not None and linked.id == unit.id:
-            raise ServiceError(_("该手机号已是本单位的账号"), "phone")
-        if linked is not None:
-            raise ServiceError(
-                _("该手机号已是其他单位（%(name)s）的账号", name=linked.name), "phone"
-            )
-        user = existing
-    else:
-        user = create_user(
-            session,
-            phone=clean,
-            name=name,
-            password=secrets.token_urlsafe(24),
-            role=Role.org,
-            actor=actor,
-        )
-    session.add(OrgAccount(user_id=user.id, organisation_id=unit.id))
-    try:
-        session.flush()
-    except IntegrityError as exc:  # linked by another admin at this moment
-        session.rollback()
-        raise ServiceError(_("该手机号已是其他单位的账号"), "phone") from exc
+    user = invite_contact(
+        session, actor, tenant, unit, phone=phone, name=name,
+        notification_kind="alliance.unit_invited",
+    )  # fmt: skip
     record(session, "alliance.unit_invite", actor.id, f"alliance_unit:{unit.id}",
            {"user_id": user.id})  # fmt: skip
-    login = f"/{tenant.slug}/login"
-    notify(
-        session,
-        user,
-        "alliance.unit_invited",
-        _l("%(street)s邀请您使用%(unit)s的单位账号", street=tenant.name, unit=unit.name),
-        _l(
-            "请打开 %(login)s ，用本手机号登录；首次登录请点“忘记密码”，"
-            "用短信验证码设置您自己的密码。",
-            login=login,
-        ),
-        link=login,
-    )
     return user
 
 

@@ -1,5 +1,5 @@
 """What the modules built on organisation records share: the organisation an account acts for,
-and tags as people type them."""
+tags as people type them, and the unified social credit code (统一社会信用代码)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError
 
 from saas.auth.models import Role, User
 from saas.errors import ServiceError
+from saas.text import fold
 from tenants.orgs.models import OrgAccount, Organisation
 
 #: tags on one record, and the longest tag
@@ -48,3 +51,20 @@ def clean_tags(raw: str | None, field: str = "tags") -> str:
 
 def tag_set(tags: str) -> set[str]:
     return {tag for tag in tags.split("、") if tag}
+
+
+def clean_credit_code(raw: str | None, field: str = "credit_code") -> str | None:
+    """A unified social credit code in upper case (python-stdnum's ``cn.uscc``, check character
+    included), None when none was given. Full-width characters, blanks and dashes are dropped.
+
+    :raise ServiceError: not 18 characters with the right check character
+    """
+    code = re.sub(r"[\s-]+", "", fold(raw)).upper()
+    if not code:
+        return None
+    try:
+        return uscc.validate(code)
+    except ValidationError as exc:
+        raise ServiceError(
+            _("统一社会信用代码不正确：应为 18 位数字或大写字母，末位为校验码"), field
+        ) from exc
