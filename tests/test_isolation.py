@@ -29,6 +29,7 @@ from tenants.alliance.models import (
     Resource,
 )
 from tenants.events.models import Attendance, Event, Registration
+from tenants.merchants.models import Circle, Merchant
 from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
 from tenants.structure.models import Building, Community, Grid
@@ -64,6 +65,8 @@ ID_ARGS = {
     "need_id": Need,
     "resource_id": Resource,
     "project_id": Project,
+    # merchants, area "directory" (merchants are organisation records: organisation_id above)
+    "circle_id": Circle,
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -180,6 +183,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     session.add_all([invite, resolution])
     session.flush()
     lists = _seed_alliance_lists(session, community_id, user_id)
+    lists |= _seed_merchant_directory(session, community_id)
     return lists | {
         Event: event.id,
         Registration: registration.id,
@@ -232,6 +236,27 @@ def _seed_alliance_lists(session, community_id: int, user_id: int) -> dict:
         Resource: resource.id,
         Project: project.id,
     }
+
+
+# --- merchants, area "directory" -----------------------------------------------------------------
+def _seed_merchant_directory(session, community_id: int) -> dict:
+    """A circle and a model merchant. Their names, pledge and hours are public (the directory
+    shows them to anyone); the secret sits in what only the office sees: the circle's area and
+    the merchant's contact."""
+    circle = Circle(name="甲街道商圈", area=SECRET + "商圈范围", community_id=community_id)
+    merchant = Organisation(
+        kind="merchant", name="甲街道商户", contact_name=SECRET, contact_phone="13800000000",
+        credit_code="91110000600037341L", community_id=community_id,
+    )  # fmt: skip
+    session.add_all([circle, merchant])
+    session.flush()
+    session.add(Merchant(organisation_id=merchant.id, circle_id=circle.id, category="food",
+                         is_model=True, pledge="公开承诺"))  # fmt: skip
+    session.flush()
+    return {Circle: circle.id}
+
+
+# --- end of merchants, area "directory" ------------------------------------------------------------
 
 
 def _url(rule, slug: str, ids: dict) -> str:
@@ -314,6 +339,9 @@ PUBLIC_ENDPOINTS = {
     "people.join",
     "streets.privacy_notice",
     "streets.street_home",
+    # merchants, area "directory": the public merchant directory and a merchant's public page
+    "merchants_directory.public_list",
+    "merchants_directory.public_merchant",
 }
 
 

@@ -51,7 +51,8 @@ def test_the_demo_street_loads_twice_without_doubling(app, scoped):
     # six communities, 11 grids; 100 generated volunteers besides the fixed accounts
     assert first["Community"] == 6 and first["Grid"] == 11
     # and the rewards' merchant, and the alliance's unit login
-    assert first["User"] == 100 + len(fixed_phones()) + 2
+    # and the merchant directory's two more merchant logins
+    assert first["User"] == 100 + len(fixed_phones()) + 4
     assert first["Event"] > len(EVENTS) + 6 and first["Attendance"] > 50
 
 
