@@ -8,7 +8,6 @@ import pytest
 
 from saas.cache import forget
 from tests.conftest import both_backends
-from tests.test_query_counts import count_queries
 from tests.tenants.factories import assert_statements_do_not_grow, signed_in
 from tests.tenants.merchants.test_directory_records import (
     CONTACT,
@@ -16,6 +15,7 @@ from tests.tenants.merchants.test_directory_records import (
     make_circle,
     make_merchant,
 )
+from tests.test_query_counts import count_queries
 
 
 @both_backends
