@@ -57,6 +57,9 @@ TENANT_TABLES = [
     "alliance_meeting_invites",
     "alliance_resolutions",
     "attendances",
+    # the merchant alliance's public directory
+    "merchant_circles",
+    "merchant_profiles",
 ]
 
 
@@ -158,8 +161,9 @@ def statements_per_page(path: str, cookie: str, hx: bool) -> int:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_env()["DATABASE_URL"]})
     client = app.test_client()
-    name, value = cookie.split("=", 1)
-    client.set_cookie(name, value)
+    if cookie:  # "" is a visitor who is not signed in
+        name, value = cookie.split("=", 1)
+        client.set_cookie(name, value)
     headers = {"HX-Request": "true"} if hx else {}
     client.get(path, headers=headers)  # warm: first-request work is not per-page work
     seen: list[str] = []
@@ -286,6 +290,13 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
         (f"/{slug}/activities/{data.event_id(t, i % data.EVENTS)}", c, False)
         for i, ((t, slug, *_), c) in enumerate(zip(users, cookies, strict=True))
     ]
+    # the public merchant directory, read by visitors who are not signed in (200 merchants a
+    # street), with the filters residents use: a street's page, a circle, a category
+    filters = ("", "?category=food", "?category=grocery", "?page=2")
+    directory = [
+        (f"/{slug}/merchants{filters[i % len(filters)]}", "", False)
+        for i, (_t, slug, *_) in enumerate(users)
+    ]
     ceiling = [(f"/ceiling?t={t}&p={p}", "", False) for t, _s, _u, p, _n in users]
     with gunicorn("bench.ceiling:app", ceiling[0][0]) as base:
         top = drive(base, ceiling, seconds)
@@ -303,6 +314,7 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
             ("/<slug>/activities", activities),
             ("/<slug>/activities/<id>", event_page),
             ("/<slug>/alliance/unit", unit_home),
+            ("/<slug>/merchants (anonymous, cached 60 s)", directory),
         )
         for name, targets in pages:
             result = drive(base, targets, seconds)

@@ -17,6 +17,8 @@ COMMUNITIES = 5
 EVENTS = 20
 #: alliance units a street works with (the demo's 130), each with its account and an agreement
 UNITS = 130
+#: merchants a street's business circles hold (the issue's 200), in CIRCLES circles
+MERCHANTS, CIRCLES = 200, 2
 TOKEN = "benchtoken"  # every bench account's auth_token (its session cookies carry it)
 # a scrypt hash of "bench-pass" with cheap parameters: nobody logs in, cookies are made directly
 PASSWORD_HASH = "scrypt:1024:8:1$bench$" + "0" * 128
@@ -45,6 +47,7 @@ def load(conn, first: int, last: int) -> None:
             )
             _street(cur, 100_000 + k, k, now)
             _units(cur, 100_000 + k, k, now)
+            _merchants(cur, 100_000 + k, k, now)
         conn.commit()
 
 
@@ -434,6 +437,105 @@ def _units(cur, tid: int, k: int, now: datetime) -> None:
             (tid, _unit_ids(k, 5) + 2 * u + m, rid, org_ids[u], volunteer_ids[(2 * u + m) * 7])
             for u, rid in enumerate(registration_ids)
             for m in range(2)
+        ),
+    )
+
+
+# --- the merchant alliance's directory: circles, merchants (organisation records and profiles) -----
+
+#: the fixed list of categories (tenants.merchants.directory.CATEGORIES)
+_CATEGORIES = ("food", "grocery", "beauty", "repair", "pharmacy", "education", "services", "other")
+
+
+def _merchant_ids(k: int, offset: int) -> int:
+    """Ids of the merchants' bench rows: one block (table 9), a thousand per kind of row."""
+    return _ids(k, 9) + offset * 1000
+
+
+def _merchants(cur, tid: int, k: int, now: datetime) -> None:
+    """``CIRCLES`` business circles and ``MERCHANTS`` merchants (one in six a model merchant
+    with its pledge, a few paused or gone), as the public directory reads them."""
+    community_ids = [_ids(k, 1) + c for c in range(COMMUNITIES)]
+    circle_ids = [_merchant_ids(k, 0) + c for c in range(CIRCLES)]
+    org_ids = [_merchant_ids(k, 1) + m for m in range(MERCHANTS)]
+    _copy(
+        cur,
+        "merchant_circles",
+        ["tenant_id", "id", "name", "area", "community_id", "member_day", "created_at"],
+        (
+            (tid, cid, f"商圈{c}", "基准路", community_ids[c % COMMUNITIES], 27, now)
+            for c, cid in enumerate(circle_ids)
+        ),
+    )
+    _copy(
+        cur,
+        "organisations",
+        [
+            "tenant_id",
+            "id",
+            "kind",
+            "name",
+            "org_type",
+            "party_org",
+            "party_members",
+            "contact_name",
+            "contact_phone",
+            "address",
+            "community_id",
+            "tags",
+            "is_active",
+            "created_at",
+        ],  # fmt: skip
+        (
+            (
+                tid,
+                oid,
+                "merchant",
+                f"商户{m}",
+                "",
+                "",
+                0,
+                f"店长{m}",
+                f"15{k % 1000:03d}{m:06d}",
+                f"基准路{m}号",
+                community_ids[m % COMMUNITIES],
+                "早餐、送货上门" if m % 4 == 0 else "",
+                m % 50 != 49,
+                now,
+            )  # fmt: skip
+            for m, oid in enumerate(org_ids)
+        ),
+    )
+    statuses = {49: "left", 23: "paused"}
+    _copy(
+        cur,
+        "merchant_profiles",
+        [
+            "tenant_id",
+            "id",
+            "organisation_id",
+            "circle_id",
+            "category",
+            "opening_hours",
+            "is_model",
+            "pledge",
+            "status",
+            "created_at",
+        ],  # fmt: skip
+        (
+            (
+                tid,
+                _merchant_ids(k, 2) + m,
+                oid,
+                circle_ids[m % CIRCLES],
+                _CATEGORIES[m % len(_CATEGORIES)],
+                "每天 8:00–21:00",
+                m % 6 == 0,
+                "明码标价，诚信经营，服务居民。" if m % 6 == 0 else "",
+                statuses.get(m % 50, "open"),
+                now,
+            )  # fmt: skip
+            for m, oid in enumerate(org_ids)
         ),
     )
 
