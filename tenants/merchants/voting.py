@@ -53,6 +53,13 @@ STATE_LABELS = {
 }
 
 
+def _by_id(session: Session, model, row_id: int | None):
+    """The street's row of ``model`` with this id, or None (another street's is None too)."""
+    if row_id is None:
+        return None
+    return session.scalar(select(model).where(model.id == row_id))
+
+
 def state_of(vround: VotingRound, now: datetime | None = None) -> RoundState:
     """Where the round stands by the clock (for showing it; the vote asks the database)."""
     now = now or utcnow()
@@ -81,7 +88,7 @@ def _checked(session: Session, data: RoundData) -> dict:
         raise ServiceError(_("请填写评选名称"), "title")
     if len(title) > TITLE_MAX:
         raise ServiceError(_("评选名称最多 %(n)d 个字", n=TITLE_MAX), "title")
-    if data.circle_id is not None and session.get(Circle, data.circle_id) is None:
+    if data.circle_id is not None and _by_id(session, Circle, data.circle_id) is None:
         raise ServiceError(_("请选择本街道的商圈"), "circle")
     if data.starts_at is None:
         raise ServiceError(_("请填写开始时间"), "starts_at")
@@ -127,7 +134,7 @@ def update_round(session: Session, actor, vround: VotingRound, data: RoundData) 
 def get_round_or_404(session: Session, round_id: int | None) -> VotingRound:
     """:raise NotFound: no such round in this street"""
     round_id = parse_id(round_id)
-    vround = session.get(VotingRound, round_id) if round_id else None
+    vround = _by_id(session, VotingRound, round_id) if round_id else None
     if vround is None:
         raise NotFound(_("评选不存在"))
     return vround
@@ -263,7 +270,7 @@ def add_candidate(
         f"vote_round:{vround.id}",
         {"organisation_id": found.id},
     )
-    return session.get(Candidate, candidate_id)
+    return _by_id(session, Candidate, candidate_id)
 
 
 def remove_candidate(
@@ -271,7 +278,7 @@ def remove_candidate(
 ) -> None:
     """:raise NotFound: not a candidate of this round; ServiceError: the round has opened"""
     candidate_id = parse_id(candidate_id)
-    candidate = session.get(Candidate, candidate_id) if candidate_id else None
+    candidate = _by_id(session, Candidate, candidate_id) if candidate_id else None
     if candidate is None or candidate.round_id != vround.id:
         raise NotFound(_("候选商户不存在"))
     _not_started(vround)
@@ -369,7 +376,7 @@ def cast_vote(session: Session, voter, vround: VotingRound, organisation_id: int
         else None
     )
     if candidate_id is None:
-        if organisation_id is None or session.get(Organisation, organisation_id) is None:
+        if organisation_id is None or _by_id(session, Organisation, organisation_id) is None:
             raise NotFound(_("商户不存在"))  # another street's merchant is nobody here
         raise ServiceError(_("该商户不在本轮候选名单中"))
     insert_ignoring_conflict(
