@@ -29,6 +29,7 @@ from tenants.alliance.models import (
     Resource,
 )
 from tenants.events.models import Attendance, Event, Registration
+from tenants.merchants.models import Candidate, VotingRound  # merchants, area "voting"
 from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
 from tenants.structure.models import Building, Community, Grid
@@ -64,6 +65,9 @@ ID_ARGS = {
     "need_id": Need,
     "resource_id": Resource,
     "project_id": Project,
+    # merchants, area "voting"
+    "round_id": VotingRound,
+    "candidate_id": Candidate,
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -180,6 +184,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     session.add_all([invite, resolution])
     session.flush()
     lists = _seed_alliance_lists(session, community_id, user_id)
+    lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"
     return lists | {
         Event: event.id,
         Registration: registration.id,
@@ -232,6 +237,39 @@ def _seed_alliance_lists(session, community_id: int, user_id: int) -> dict:
         Resource: resource.id,
         Project: project.id,
     }
+
+
+# --- merchants, area "voting" ---
+def _seed_merchant_voting(session, user_id: int) -> dict:
+    """An open round with a merchant candidate and a vote for it, carrying the secret."""
+    from datetime import timedelta
+
+    from saas.db import utcnow
+    from tenants.merchants.models import Ballot, Merchant, Vote
+
+    shop = Organisation(kind="merchant", name=SECRET + "商户", contact_name=SECRET)
+    vround = VotingRound(
+        title=SECRET + "评选",
+        starts_at=utcnow() - timedelta(hours=1),
+        ends_at=utcnow() + timedelta(days=7),
+        votes_per_person=3,
+    )
+    session.add_all([shop, vround])
+    session.flush()
+    candidate = Candidate(round_id=vround.id, organisation_id=shop.id, votes=1)
+    session.add_all(
+        [
+            Merchant(organisation_id=shop.id, category="餐饮", pledge=SECRET + "承诺"),
+            candidate,
+            Ballot(round_id=vround.id, user_id=user_id, used=1),
+            Vote(round_id=vround.id, user_id=user_id, organisation_id=shop.id),
+        ]
+    )
+    session.flush()
+    return {VotingRound: vround.id, Candidate: candidate.id}
+
+
+# --- end of merchants, area "voting" ---
 
 
 def _url(rule, slug: str, ids: dict) -> str:

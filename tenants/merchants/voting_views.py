@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from saas.auth.access import office, require_role
+from saas.auth.access import office, require_role, signed_in
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db, limiter
 from saas.forms import parse_id, parse_page
@@ -268,10 +268,18 @@ def _vote_page(vround: VotingRound, error: str | None = None, status: int = 200)
     ), status
 
 
+def _round_for_resident(round_id: int) -> VotingRound:
+    """The round (404 first, as for any id of another street), then: residents only (403)."""
+    vround = services.get_round_or_404(db.session, round_id)
+    if current_user.role != "volunteer":
+        abort(403)
+    return vround
+
+
 @bp.route("/merchants/vote/<int:round_id>")
-@resident
+@signed_in
 def vote(round_id: int):
-    return _vote_page(services.get_round_or_404(db.session, round_id))
+    return _vote_page(_round_for_resident(round_id))
 
 
 def _voter_key() -> str:
@@ -287,9 +295,9 @@ def _vote_limit() -> str:
 
 @bp.route("/merchants/vote/<int:round_id>", methods=["POST"])
 @limiter.limit(_vote_limit, key_func=_voter_key, methods=["POST"])
-@resident
+@signed_in
 def cast_vote(round_id: int):
-    vround = services.get_round_or_404(db.session, round_id)
+    vround = _round_for_resident(round_id)
     try:
         services.cast_vote(
             db.session, current_user, vround, parse_id(request.form.get("organisation_id"))
