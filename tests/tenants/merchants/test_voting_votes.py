@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from saas.db import utcnow
 from tenants.merchants.models import Ballot, Candidate, Vote
 from tests.conftest import both_backends, login
-from tests.tenants.alliance.factories import make_unit
+from tests.tenants.alliance.factories import unit_with_account
 from tests.tenants.merchants.voting_rows import make_merchant, make_round, set_times
 
 
@@ -167,8 +167,12 @@ def test_only_residents_vote(app, client, make_street, make_user, scoped):
     assert client.get(f"/{street.slug}/merchants/vote/{round_id}").status_code == 302  # login
     login(client, street.slug, street.admin_phone)
     assert _vote(client, street, round_id, shop).status_code == 403
-    unit = make_unit(scoped, street, "共建单位")
-    assert unit  # an org account is no resident either
+    # a merchant's own account is no resident either
+    merchant = app.test_client()
+    _unit, _uid, phone = unit_with_account(scoped, street, make_user, "商户甲")
+    login(merchant, street.slug, phone)
+    assert _vote(merchant, street, round_id, shop).status_code == 403
+    assert merchant.get(f"/{street.slug}/merchants/vote").status_code == 403
     assert _votes(scoped, street) == 0
 
 
