@@ -29,7 +29,12 @@ from tenants.alliance.models import (
     Resource,
 )
 from tenants.events.models import Attendance, Event, Registration
-from tenants.merchants.models import Circle, Merchant
+from tenants.merchants.models import (  # merchants, area "voting"
+    Candidate,
+    Circle,
+    Merchant,
+    VotingRound,
+)
 from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
 from tenants.structure.models import Building, Community, Grid
@@ -67,6 +72,9 @@ ID_ARGS = {
     "project_id": Project,
     # merchants, area "directory" (merchants are organisation records: organisation_id above)
     "circle_id": Circle,
+    # merchants, area "voting"
+    "round_id": VotingRound,
+    "candidate_id": Candidate,
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -184,6 +192,8 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     session.flush()
     lists = _seed_alliance_lists(session, community_id, user_id)
     lists |= _seed_merchant_directory(session, community_id)
+
+    lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"
     return lists | {
         Event: event.id,
         Registration: registration.id,
@@ -257,6 +267,40 @@ def _seed_merchant_directory(session, community_id: int) -> dict:
 
 
 # --- end of merchants, area "directory" ------------------------------------------------------------
+
+
+# --- merchants, area "voting" ---
+def _seed_merchant_voting(session, user_id: int) -> dict:
+    """An open round with a merchant candidate and a vote for it, carrying the secret."""
+    from datetime import timedelta
+
+    from saas.db import utcnow
+    from tenants.merchants.models import Ballot, Merchant, Vote
+
+    # merchant names are public (the directory lists them): the secret is in its contact
+    shop = Organisation(kind="merchant", name="甲街道评选商户", contact_name=SECRET)
+    vround = VotingRound(
+        title=SECRET + "评选",
+        starts_at=utcnow() - timedelta(hours=1),
+        ends_at=utcnow() + timedelta(days=7),
+        votes_per_person=3,
+    )
+    session.add_all([shop, vround])
+    session.flush()
+    candidate = Candidate(round_id=vround.id, organisation_id=shop.id, votes=1)
+    session.add_all(
+        [
+            Merchant(organisation_id=shop.id, category="餐饮", pledge=SECRET + "承诺"),
+            candidate,
+            Ballot(round_id=vround.id, user_id=user_id, used=1),
+            Vote(round_id=vround.id, user_id=user_id, organisation_id=shop.id),
+        ]
+    )
+    session.flush()
+    return {VotingRound: vround.id, Candidate: candidate.id}
+
+
+# --- end of merchants, area "voting" ---
 
 
 def _url(rule, slug: str, ids: dict) -> str:

@@ -24,10 +24,11 @@ from saas.modules import (
     Panel,
 )
 from saas.notify.kinds import SMS, NotificationKind
+from tenants.merchants import directory, voting
+from tenants.merchants.directory_demo import load_demo as load_directory_demo
+from tenants.merchants.voting_demo import load_demo as load_voting_demo
 
 # --- area "directory": circles, merchants, their accounts (office), the public directory --------
-from tenants.merchants import directory
-from tenants.merchants.directory_demo import load_demo as load_directory_demo
 
 
 def _merchant_link(organisation_id: int, _detail: dict) -> str:
@@ -67,6 +68,38 @@ DIRECTORY_TARGETS = (
 )
 # --- end of area "directory" -------------------------------------------------------------------
 
+
+# --- area "voting": popular-merchant voting (最受欢迎商户评选) -----------------------------------
+
+
+def _vote_round_link(round_id: int, _detail: dict) -> str:
+    from flask import url_for
+
+    return url_for("merchants_voting.round_detail", round_id=round_id)
+
+
+VOTING_BLUEPRINTS = ("tenants.merchants.voting_views:bp",)
+VOTING_MENU = (
+    MenuEntry("merchants_voting.rounds", _l("商户评选"), "merchants", OFFICE, 40, icon="评"),
+    MenuEntry("merchants_voting.vote_rounds", _l("商户评选"), "merchants", VOLUNTEER, 40,
+              icon="评"),
+)  # fmt: skip
+VOTING_PANELS = (
+    Panel(voting.PANEL_KEY, "merchants/voting/_panel.html", voting.panel_data, OFFICE, 620),
+)
+# after the directory's seeder: the candidates are the demo merchants, found by kind
+VOTING_DEMO = (DemoSeeder(load_voting_demo),)
+VOTING_AUDIT = (
+    AuditAction("merchants.vote_round_create", _l("创建商户评选")),
+    AuditAction("merchants.vote_round_update", _l("修改商户评选")),
+    AuditAction("merchants.vote_candidate_add", _l("添加候选商户")),
+    AuditAction("merchants.vote_candidate_remove", _l("移出候选商户")),
+)
+VOTING_AUDIT_TARGETS = (
+    AuditTarget("vote_round", _l("商户评选"), _vote_round_link, voting.round_names),
+)
+# --- end of area "voting" ----------------------------------------------------------------------
+
 MODULE = Module(
     name="merchants",
     label=_l("商圈联盟"),
@@ -76,12 +109,29 @@ MODULE = Module(
     ),
     models=("tenants.merchants.models",),
     menu_groups=(MenuGroup("merchants", _l("商圈"), 600),),
-    blueprints=(*DIRECTORY_BLUEPRINTS,),
-    menu=(*DIRECTORY_MENU,),
-    panels=(*DIRECTORY_PANELS,),
-    # the directory's seeder first: the others find the demo merchants by kind
-    demo=(*DIRECTORY_DEMO,),
+    blueprints=(
+        *DIRECTORY_BLUEPRINTS,
+        *VOTING_BLUEPRINTS,
+    ),
+    menu=(
+        *DIRECTORY_MENU,
+        *VOTING_MENU,
+    ),
+    panels=(
+        *DIRECTORY_PANELS,
+        *VOTING_PANELS,
+    ),
+    demo=(
+        *DIRECTORY_DEMO,
+        *VOTING_DEMO,
+    ),
     notification_kinds=(*DIRECTORY_KINDS,),
-    audit_actions=(*DIRECTORY_AUDIT,),
-    audit_targets=(*DIRECTORY_TARGETS,),
+    audit_actions=(
+        *DIRECTORY_AUDIT,
+        *VOTING_AUDIT,
+    ),
+    audit_targets=(
+        *DIRECTORY_TARGETS,
+        *VOTING_AUDIT_TARGETS,
+    ),
 )
