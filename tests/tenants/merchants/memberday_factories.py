@@ -50,12 +50,12 @@ def make_days(scoped, street, today: date | None = None) -> int:
 
 
 def next_day_id(scoped, street, circle_id: int) -> int:
-    """The circle's member day of next month (always ahead, whatever today is)."""
+    """The circle's next member day (today or later): the one residents are shown."""
     with scoped(street) as session:
         return session.scalars(
             select(MemberDay.id)
-            .where(MemberDay.circle_id == circle_id, MemberDay.day > street_today())
-            .order_by(MemberDay.day.desc())
+            .where(MemberDay.circle_id == circle_id, MemberDay.day >= street_today())
+            .order_by(MemberDay.day)
         ).first()
 
 
