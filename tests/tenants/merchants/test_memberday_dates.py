@@ -69,7 +69,10 @@ def test_the_job_makes_this_month_and_the_next_once(app, street, make_street, sc
     name, _day, title, kind, audience, status, place = days[1]
     assert title == "月末商圈会员日"
     assert (kind, audience, status, place) == (
-        EventKind.merchant_day, Audience.public, EventStatus.published, "滨河路"
+        EventKind.merchant_day,
+        Audience.public,
+        EventStatus.published,
+        "滨河路",
     )
     with scoped(street) as session:
         event = session.scalar(select(Event).where(Event.title == "月末商圈会员日"))

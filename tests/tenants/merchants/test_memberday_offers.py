@@ -75,16 +75,37 @@ def test_a_discount_is_words_only(shop, street, scoped):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"kind": "voucher", "text": "券", "price": "-5", "stock": "10"}, "所需积分须为 1–100000 的整数"),
-        ({"kind": "voucher", "text": "券", "price": "0", "stock": "10"}, "所需积分须为 1–100000 的整数"),
-        ({"kind": "voucher", "text": "券", "price": "10", "stock": "-1"}, "数量须为 1–100000 的整数"),
-        ({"kind": "voucher", "text": "券", "price": "10", "stock": "0"}, "数量须为 1–100000 的整数"),
-        ({"kind": "voucher", "text": "券", "price": "abc", "stock": "3"}, "所需积分须为 1–100000 的整数"),
-        ({"kind": "voucher", "text": "券", "price": "²", "stock": "3"}, "所需积分须为 1–100000 的整数"),
+        (
+            {"kind": "voucher", "text": "券", "price": "-5", "stock": "10"},
+            "所需积分须为 1–100000 的整数",
+        ),
+        (
+            {"kind": "voucher", "text": "券", "price": "0", "stock": "10"},
+            "所需积分须为 1–100000 的整数",
+        ),
+        (
+            {"kind": "voucher", "text": "券", "price": "10", "stock": "-1"},
+            "数量须为 1–100000 的整数",
+        ),
+        (
+            {"kind": "voucher", "text": "券", "price": "10", "stock": "0"},
+            "数量须为 1–100000 的整数",
+        ),
+        (
+            {"kind": "voucher", "text": "券", "price": "abc", "stock": "3"},
+            "所需积分须为 1–100000 的整数",
+        ),
+        (
+            {"kind": "voucher", "text": "券", "price": "²", "stock": "3"},
+            "所需积分须为 1–100000 的整数",
+        ),
         ({"kind": "voucher", "text": "券", "price": "1" * 25, "stock": "3"}, "所需积分须为整数"),
         ({"kind": "discount", "text": "   "}, "请填写优惠内容"),
         ({"kind": "discount", "text": "折" * 100_000}, "优惠内容不能超过 200 个字"),
-        ({"kind": "voucher", "text": "券" * 101, "price": "1", "stock": "1"}, "优惠内容不能超过 100 个字"),
+        (
+            {"kind": "voucher", "text": "券" * 101, "price": "1", "stock": "1"},
+            "优惠内容不能超过 100 个字",
+        ),
         ({"kind": "gift", "text": "送"}, "请选择优惠方式"),
     ],
 )
@@ -163,15 +184,21 @@ def test_residents_see_the_next_day_and_subscribe(app, shop, street, scoped, mak
     assert f"/alpha/rewards#reward-{offer.reward_id}" in page
     assert resident.post("/alpha/merchants/member-day/subscribe",
                          data={"circle": shop["circle"], "on": "1"}).status_code == 302  # fmt: skip
-    resident.post("/alpha/merchants/member-day/subscribe", data={"circle": shop["circle"], "on": "1"})
+    resident.post(
+        "/alpha/merchants/member-day/subscribe", data={"circle": shop["circle"], "on": "1"}
+    )
     with scoped(street) as session:
         assert session.scalar(select(func.count()).select_from(Subscription)) == 1
     assert "取消提醒" in resident.get("/alpha/merchants/member-day").get_data(as_text=True)
-    resident.post("/alpha/merchants/member-day/subscribe", data={"circle": shop["circle"], "on": "0"})
+    resident.post(
+        "/alpha/merchants/member-day/subscribe", data={"circle": shop["circle"], "on": "0"}
+    )
     with scoped(street) as session:
         assert session.scalar(select(func.count()).select_from(Subscription)) == 0
     for bad in ("999", "²", "1" * 25, ""):
-        response = resident.post("/alpha/merchants/member-day/subscribe", data={"circle": bad, "on": "1"})
+        response = resident.post(
+            "/alpha/merchants/member-day/subscribe", data={"circle": bad, "on": "1"}
+        )
         assert response.status_code == 404
 
 
