@@ -29,6 +29,7 @@ from tenants.alliance.models import (
     Resource,
 )
 from tenants.events.models import Attendance, Event, Registration
+from tenants.merchants.models import Circle, MemberDay, Offer, Statement
 from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, PointEntry, PointLot, Redemption, Reward
 from tenants.structure.models import Building, Community, Grid
@@ -64,6 +65,11 @@ ID_ARGS = {
     "need_id": Need,
     "resource_id": Resource,
     "project_id": Project,
+    # merchants, area "memberday": member days, offers, statements
+    "member_day_id": MemberDay,
+    "offer_id": Offer,
+    "statement_id": Statement,
+    # end of area "memberday"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -180,22 +186,27 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     session.add_all([invite, resolution])
     session.flush()
     lists = _seed_alliance_lists(session, community_id, user_id)
-    return lists | {
-        Event: event.id,
-        Registration: registration.id,
-        Attendance: attendance.id,
-        Passport: passport.id,
-        PointEntry: point_entry.id,
-        PointLot: lot.id,
-        Reward: reward.id,
-        Redemption: redemption.id,
-        Wish: wish.id,
-        Organisation: unit.id,
-        Agreement: agreement.id,
-        Meeting: meeting.id,
-        MeetingInvite: invite.id,
-        Resolution: resolution.id,
-    }
+    memberday = _seed_merchants_memberday(session, event.id, reward.id)
+    return (
+        lists
+        | memberday
+        | {
+            Event: event.id,
+            Registration: registration.id,
+            Attendance: attendance.id,
+            Passport: passport.id,
+            PointEntry: point_entry.id,
+            PointLot: lot.id,
+            Reward: reward.id,
+            Redemption: redemption.id,
+            Wish: wish.id,
+            Organisation: unit.id,
+            Agreement: agreement.id,
+            Meeting: meeting.id,
+            MeetingInvite: invite.id,
+            Resolution: resolution.id,
+        }
+    )
 
 
 def _seed_alliance_lists(session, community_id: int, user_id: int) -> dict:
@@ -232,6 +243,26 @@ def _seed_alliance_lists(session, community_id: int, user_id: int) -> dict:
         Resource: resource.id,
         Project: project.id,
     }
+
+
+def _seed_merchants_memberday(session, event_id: int, reward_id: int) -> dict:
+    """Merchants, area "memberday": a circle's member day, a merchant's voucher offer on it and
+    its statement, each carrying the secret where it has text."""
+    from datetime import date
+
+    circle = Circle(name=SECRET + "商圈(会员日)", area=SECRET)
+    shop = Organisation(kind="merchant", name=SECRET + "商户(会员日)")
+    session.add_all([circle, shop])
+    session.flush()
+    member_day = MemberDay(circle_id=circle.id, day=date(2030, 1, 27), event_id=event_id)
+    session.add(member_day)
+    session.flush()
+    offer = Offer(member_day_id=member_day.id, organisation_id=shop.id, kind="voucher",
+                  text=SECRET + "兑换券", reward_id=reward_id)  # fmt: skip
+    statement = Statement(organisation_id=shop.id, month=date(2029, 12, 1), vouchers=1, points=10)
+    session.add_all([offer, statement])
+    session.flush()
+    return {MemberDay: member_day.id, Offer: offer.id, Statement: statement.id}
 
 
 def _url(rule, slug: str, ids: dict) -> str:
