@@ -282,8 +282,9 @@ def statements():
     ), status
 
 
-_STATEMENT_HEADERS = ("月份", "商户", "商圈", "核销张数", "积分", "每积分折合（元）", "折合金额（元）",
-                      "状态", "商户确认时间", "街道确认时间")  # fmt: skip
+def _statement_headers() -> list[str]:
+    return [_("月份"), _("商户"), _("商圈"), _("核销张数"), _("积分"), _("每积分折合（元）"),
+            _("折合金额（元）"), _("状态"), _("商户确认时间"), _("街道确认时间")]  # fmt: skip
 
 
 def _statement_cells(r: settlement.StatementRow) -> tuple:
@@ -312,7 +313,7 @@ def export_statements():
     )
     return workbook_response(
         _("商户结算单") + ".xlsx",
-        [_(h) for h in _STATEMENT_HEADERS],
+        _statement_headers(),
         (_statement_cells(r) for r in rows),
         total,
     )
