@@ -214,3 +214,27 @@ def test_the_member_days_list_runs_constant_statements(app, admin, street, scope
 
     assert_statements_do_not_grow(app, admin, "/alpha/merchants/member-days", grow, 10, 12)
     assert_statements_do_not_grow(app, admin, "/alpha/merchants/member-day", grow, 10, 12)
+
+
+def test_an_org_account_adds_to_the_catalogue_only_what_it_provides(street, scoped, make_user):
+    """The passport's small extension: an org account may create a reward it provides itself,
+    nothing else (another provider, a community's 爱心超市)."""
+    from saas.auth.models import User
+    from saas.errors import Forbidden, ServiceError
+    from tenants.passport.rewards import RewardInput, create_reward
+
+    me, _p = make_user(street, "org", name="老街面馆")
+    other, _p2 = make_user(street, "org", name="隔壁花店")
+    with scoped(street) as session:
+        actor = session.scalar(select(User).where(User.id == me))
+
+        def data(provider_kind="merchant", provider_id=me):
+            return RewardInput(name="券", description="", price=5, per_person_limit=None,
+                               provider_kind=provider_kind, community_id=None,
+                               provider_id=provider_id, is_active=True, stock=3)  # fmt: skip
+
+        assert create_reward(session, actor, data()).provider_id == me
+        with pytest.raises(Forbidden):
+            create_reward(session, actor, data(provider_id=other))
+        with pytest.raises(ServiceError):
+            create_reward(session, actor, data(provider_kind="community"))
