@@ -32,7 +32,10 @@ from tenants.events.models import Attendance, Event, Registration
 from tenants.merchants.models import (  # merchants, area "voting"
     Candidate,
     Circle,
+    MemberDay,
     Merchant,
+    Offer,
+    Statement,
     VotingRound,
 )
 from tenants.orgs.models import Organisation
@@ -75,6 +78,11 @@ ID_ARGS = {
     # merchants, area "voting"
     "round_id": VotingRound,
     "candidate_id": Candidate,
+    # merchants, area "memberday": member days, offers, statements
+    "member_day_id": MemberDay,
+    "offer_id": Offer,
+    "statement_id": Statement,
+    # end of area "memberday"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -192,24 +200,28 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     session.flush()
     lists = _seed_alliance_lists(session, community_id, user_id)
     lists |= _seed_merchant_directory(session, community_id)
-
     lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"
-    return lists | {
-        Event: event.id,
-        Registration: registration.id,
-        Attendance: attendance.id,
-        Passport: passport.id,
-        PointEntry: point_entry.id,
-        PointLot: lot.id,
-        Reward: reward.id,
-        Redemption: redemption.id,
-        Wish: wish.id,
-        Organisation: unit.id,
-        Agreement: agreement.id,
-        Meeting: meeting.id,
-        MeetingInvite: invite.id,
-        Resolution: resolution.id,
-    }
+    memberday = _seed_merchants_memberday(session, event.id, reward.id)
+    return (
+        lists
+        | memberday
+        | {
+            Event: event.id,
+            Registration: registration.id,
+            Attendance: attendance.id,
+            Passport: passport.id,
+            PointEntry: point_entry.id,
+            PointLot: lot.id,
+            Reward: reward.id,
+            Redemption: redemption.id,
+            Wish: wish.id,
+            Organisation: unit.id,
+            Agreement: agreement.id,
+            Meeting: meeting.id,
+            MeetingInvite: invite.id,
+            Resolution: resolution.id,
+        }
+    )
 
 
 def _seed_alliance_lists(session, community_id: int, user_id: int) -> dict:
@@ -301,6 +313,27 @@ def _seed_merchant_voting(session, user_id: int) -> dict:
 
 
 # --- end of merchants, area "voting" ---
+
+
+def _seed_merchants_memberday(session, event_id: int, reward_id: int) -> dict:
+    """Merchants, area "memberday": a circle's member day, a merchant's voucher offer on it and
+    its statement, each carrying the secret where it has text."""
+    from datetime import date
+
+    # circle and merchant names are public (the directory lists them): the secret is elsewhere
+    circle = Circle(name="甲街道商圈(会员日)", area=SECRET)
+    shop = Organisation(kind="merchant", name="甲街道商户(会员日)", contact_name=SECRET)
+    session.add_all([circle, shop])
+    session.flush()
+    member_day = MemberDay(circle_id=circle.id, day=date(2030, 1, 27), event_id=event_id)
+    session.add(member_day)
+    session.flush()
+    offer = Offer(member_day_id=member_day.id, organisation_id=shop.id, kind="voucher",
+                  text=SECRET + "兑换券", reward_id=reward_id)  # fmt: skip
+    statement = Statement(organisation_id=shop.id, month=date(2029, 12, 1), vouchers=1, points=10)
+    session.add_all([offer, statement])
+    session.flush()
+    return {MemberDay: member_day.id, Offer: offer.id, Statement: statement.id}
 
 
 def _url(rule, slug: str, ids: dict) -> str:

@@ -171,8 +171,8 @@ def _clean_text(raw: str | None, limit: int, field_name: str, message: str) -> s
     return text
 
 
-def _check_community(session: Session, actor: User, community_id: int | None) -> int | None:
-    limited = actor.limited_to_community
+def _check_community(session: Session, actor: User | None, community_id: int | None) -> int | None:
+    limited = actor.limited_to_community if actor is not None else None
     if community_id is None:
         return None
     if limited is not None and community_id != limited:
@@ -185,8 +185,8 @@ def _check_community(session: Session, actor: User, community_id: int | None) ->
     return found
 
 
-def check_event_data(session: Session, actor: User, data: EventData) -> EventData:
-    """The event's rules; returns the data cleaned.
+def check_event_data(session: Session, actor: User | None, data: EventData) -> EventData:
+    """The event's rules; returns the data cleaned. ``actor`` None: a module's scheduled job.
 
     :raise ServiceError: naming the field at fault
     """
@@ -252,6 +252,17 @@ def _require_office(actor: User) -> None:
 def create_event(session: Session, actor: User, data: EventData, publish: bool = False) -> Event:
     """A new event, a draft unless ``publish``."""
     _require_office(actor)
+    return _new_event(session, actor, data, publish)
+
+
+def create_scheduled_event(session: Session, data: EventData) -> Event:
+    """A published event a module's scheduled job makes on the street's behalf (a monthly
+    member day…): the same rules as staff's events, no actor (``created_by`` None, and
+    ``event_published`` is sent with ``actor=None``)."""
+    return _new_event(session, None, data, publish=True)
+
+
+def _new_event(session: Session, actor: User | None, data: EventData, publish: bool) -> Event:
     clean = check_event_data(session, actor, data)
     event = Event(
         title=clean.title,
@@ -268,12 +279,12 @@ def create_event(session: Session, actor: User, data: EventData, publish: bool =
         points_mode=clean.points_mode,
         points_value=clean.points_value,
         status=EventStatus.draft,
-        created_by=actor.id,
+        created_by=actor.id if actor is not None else None,
     )
     session.add(event)
     session.flush()
     if publish:
-        publish_event(session, actor, event)
+        _publish(session, actor, event)
     return event
 
 
@@ -339,6 +350,10 @@ def publish_event(session: Session, actor: User, event: Event) -> None:
     :raise ServiceError: a cancelled or finished event
     """
     _require_office(actor)
+    _publish(session, actor, event)
+
+
+def _publish(session: Session, actor: User | None, event: Event) -> None:
     if event.status == EventStatus.published:
         return
     if not _change_status(

@@ -12,6 +12,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from saas.modules import (
+    ADMIN,
     GUEST,
     OFFICE,
     VOLUNTEER,
@@ -22,10 +23,12 @@ from saas.modules import (
     MenuGroup,
     Module,
     Panel,
+    PeriodicJob,
 )
 from saas.notify.kinds import SMS, NotificationKind
 from tenants.merchants import directory, voting
 from tenants.merchants.directory_demo import load_demo as load_directory_demo
+from tenants.merchants.memberday import is_merchant
 from tenants.merchants.voting_demo import load_demo as load_voting_demo
 
 # --- area "directory": circles, merchants, their accounts (office), the public directory --------
@@ -100,6 +103,43 @@ VOTING_AUDIT_TARGETS = (
 )
 # --- end of area "voting" ----------------------------------------------------------------------
 
+# --- area "memberday": member days, offers, reminders, settlement --------------------------------
+MEMBERDAY_ORG = frozenset({"org"})
+MEMBERDAY_BLUEPRINTS = ("tenants.merchants.memberday_views:bp",)
+MEMBERDAY_MENU = (
+    MenuEntry("merchants_memberday.member_days", _l("会员日"), "merchants", OFFICE, 30, icon="会"),
+    MenuEntry("merchants_memberday.statements", _l("商户结算"), "merchants", OFFICE, 70,
+              icon="结"),
+    MenuEntry("merchants_memberday.settlement_settings", _l("商户结算设置"), "settings", ADMIN, 60,
+              icon="结"),
+    MenuEntry("merchants_memberday.offers", _l("会员日优惠"), "merchants", MEMBERDAY_ORG, 30,
+              icon="会", visible=is_merchant),
+    MenuEntry("merchants_memberday.my_statements", _l("结算单"), "merchants", MEMBERDAY_ORG, 70,
+              icon="结", visible=is_merchant),
+    MenuEntry("merchants_memberday.resident_page", _l("商圈会员日"), "merchants", VOLUNTEER, 30,
+              icon="会"),
+)  # fmt: skip
+MEMBERDAY_PERIODIC = (
+    PeriodicJob("merchants-member-days", "tenants.merchants.memberday_jobs:create_member_days",
+                86400),
+    # hourly, so the day before is never missed; reminded_at keeps it to once per member day
+    PeriodicJob("merchants-member-day-reminders",
+                "tenants.merchants.memberday_jobs:remind_member_days", 3600),
+    # daily: from the 1st on, last month's missing statements are made (the unique key: once)
+    PeriodicJob("merchants-statements", "tenants.merchants.memberday_jobs:make_monthly_statements",
+                86400),
+)  # fmt: skip
+MEMBERDAY_KINDS = (
+    NotificationKind("merchants.member_day_tomorrow", _l("明天是商圈会员日"), (SMS,)),
+    NotificationKind("merchants.offer_withdrawn", _l("会员日优惠被撤下")),
+)
+MEMBERDAY_AUDIT = (
+    AuditAction("merchants.offer_withdraw", _l("撤下会员日优惠")),
+    AuditAction("merchants.statements_make", _l("生成商户结算单")),
+    AuditAction("merchants.statement_confirm", _l("确认商户结算单")),
+)
+# --- end of area "memberday" ---------------------------------------------------------------------
+
 MODULE = Module(
     name="merchants",
     label=_l("商圈联盟"),
@@ -112,10 +152,12 @@ MODULE = Module(
     blueprints=(
         *DIRECTORY_BLUEPRINTS,
         *VOTING_BLUEPRINTS,
+        *MEMBERDAY_BLUEPRINTS,
     ),
     menu=(
         *DIRECTORY_MENU,
         *VOTING_MENU,
+        *MEMBERDAY_MENU,
     ),
     panels=(
         *DIRECTORY_PANELS,
@@ -125,13 +167,18 @@ MODULE = Module(
         *DIRECTORY_DEMO,
         *VOTING_DEMO,
     ),
-    notification_kinds=(*DIRECTORY_KINDS,),
+    notification_kinds=(
+        *DIRECTORY_KINDS,
+        *MEMBERDAY_KINDS,
+    ),
     audit_actions=(
         *DIRECTORY_AUDIT,
         *VOTING_AUDIT,
+        *MEMBERDAY_AUDIT,
     ),
     audit_targets=(
         *DIRECTORY_TARGETS,
         *VOTING_AUDIT_TARGETS,
     ),
+    periodic=(*MEMBERDAY_PERIODIC,),
 )

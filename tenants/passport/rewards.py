@@ -154,6 +154,15 @@ def can_manage(actor: User, reward: Reward) -> bool:
     )
 
 
+def provides_itself(actor: User, data: RewardInput) -> bool:
+    """An org account adding an item it provides itself (a merchant's member-day voucher)."""
+    return (
+        actor.role == Role.org
+        and data.provider_kind == "merchant"
+        and (data.provider_id == actor.id)
+    )
+
+
 def can_verify(actor: User, reward: Reward) -> bool:
     """Office staff who manage the item, or the merchant who provides it."""
     if actor.role == Role.org:
@@ -193,7 +202,7 @@ def _clean(session: Session, actor: User, data: RewardInput) -> RewardInput:
         raise ServiceError(_("每人限兑须为 1–%(n)d 的整数，不限请留空", n=LIMIT_MAX), "limit")
     community_id = provider_id = None
     if data.provider_kind == "merchant":
-        if not manages_all(actor):
+        if not manages_all(actor) and not provides_itself(actor, data):
             raise ServiceError(_("您只能管理本社区爱心超市的奖品"), "provider_kind")
         merchant = None
         if data.provider_id is not None:
@@ -239,12 +248,13 @@ def create_reward(
     data: RewardInput,
     picture: FileStorage | None = None,
 ) -> Reward:
-    """Add an item to the catalogue (office roles; staff of one community: that community's).
+    """Add an item to the catalogue (office roles; staff of one community: that community's;
+    an org account: an item it provides itself, see ``provides_itself``).
 
-    :raise Forbidden: not office staff
+    :raise Forbidden: neither office staff nor the item's own provider
     :raise ServiceError: a field is refused (``field`` names it)
     """
-    if not actor.is_office:
+    if not actor.is_office and not provides_itself(actor, data):
         raise Forbidden(_("只有工作人员可以管理奖品"))
     clean = _clean(session, actor, data)
     checked = read_picture(picture, "picture_file")

@@ -54,6 +54,9 @@ def test_every_periodic_job_comes_from_a_declaration(app):
         "alliance-agreement-expiry",  # the alliance's units area
         "alliance-resolutions-overdue",
         "alliance-monthly-reports",
+        "merchants-member-days",  # the merchants' memberday area
+        "merchants-member-day-reminders",
+        "merchants-statements",
     }
 
 
