@@ -179,6 +179,21 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     )
     session.add_all([invite, resolution])
     session.flush()
+    # merchant alliance, area "home": a merchant co-hosting the event, the user its party member
+    from tenants.merchants.home_models import MerchantMember
+    from tenants.merchants.models import EventHost
+
+    merchant = Organisation(kind="merchant", name=SECRET + "商户", contact_name=SECRET)
+    session.add(merchant)
+    session.flush()
+    session.add_all(
+        [
+            EventHost(event_id=event.id, organisation_id=merchant.id),
+            MerchantMember(organisation_id=merchant.id, user_id=user_id),
+        ]
+    )
+    session.flush()
+    # end of merchant alliance, area "home"
     lists = _seed_alliance_lists(session, community_id, user_id)
     return lists | {
         Event: event.id,
