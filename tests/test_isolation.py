@@ -198,6 +198,23 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     )
     session.add_all([invite, resolution])
     session.flush()
+    # merchant alliance, area "home": a merchant co-hosting the event, the user its party member
+    from tenants.merchants.home_models import MerchantMember
+    from tenants.merchants.models import EventHost
+
+    merchant = Organisation(
+        kind="merchant", name="甲街道联合主办商户", contact_name=SECRET
+    )  # names are public
+    session.add(merchant)
+    session.flush()
+    session.add_all(
+        [
+            EventHost(event_id=event.id, organisation_id=merchant.id),
+            MerchantMember(organisation_id=merchant.id, user_id=user_id),
+        ]
+    )
+    session.flush()
+    # end of merchant alliance, area "home"
     lists = _seed_alliance_lists(session, community_id, user_id)
     lists |= _seed_merchant_directory(session, community_id)
     lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"

@@ -116,6 +116,27 @@ class MeetingData:
     weekly: bool = False
     occurrences: int | None = None
     until: date | None = None
+    #: the kinds of organisation it may invite (the alliance's form: its units; the merchant
+    #: alliance's 商圈联席会议 page: units and merchants)
+    kinds: tuple[str, ...] = (OrgKind.alliance,)
+    #: where each kind's accounts read their meetings (path after the street's slug)
+    links: dict[str, str] = field(default_factory=lambda: dict(INVITE_LINKS))
+
+
+#: where an invited organisation's accounts read their meetings, by kind
+INVITE_LINKS = {OrgKind.alliance: "alliance/unit/meetings"}
+
+
+def invitable(session: Session, kinds: tuple[str, ...]) -> list[Organisation]:
+    """The street's active organisations of ``kinds``, by kind (in that order), then name."""
+    order = case({kind: n for n, kind in enumerate(kinds)}, value=Organisation.kind)
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.kind.in_(kinds), Organisation.is_active.is_(True))
+            .order_by(order, Organisation.name)
+        )
+    )
 
 
 def alliance_units(session: Session) -> list[Organisation]:
@@ -129,10 +150,17 @@ def alliance_units(session: Session) -> list[Organisation]:
     )
 
 
-def _check_units(session: Session, unit_ids: list[int], field_name: str = "units") -> list[int]:
-    """``unit_ids`` if each is one of the street's active alliance units.
+def _check_units(
+    session: Session,
+    unit_ids: list[int],
+    field_name: str = "units",
+    kinds: tuple[str, ...] = (OrgKind.alliance,),
+) -> list[int]:
+    """``unit_ids`` if each is one of the street's active organisations of ``kinds`` (by
+    default its alliance units).
 
-    :raise ServiceError: an unknown id, another street's unit, a merchant, an inactive unit
+    :raise ServiceError: an unknown id, another street's unit, another kind (a merchant for the
+        alliance's own form), an inactive unit
     """
     wanted = list(dict.fromkeys(unit_ids))
     if len(wanted) > INVITES_MAX:
@@ -143,13 +171,15 @@ def _check_units(session: Session, unit_ids: list[int], field_name: str = "units
         session.scalars(
             select(Organisation.id).where(
                 Organisation.id.in_(wanted),
-                Organisation.kind == OrgKind.alliance,
+                Organisation.kind.in_(kinds),
                 Organisation.is_active.is_(True),
             )
         )
     )
     if found != set(wanted):
-        raise ServiceError(_("所选单位不存在或不是本街道的共建单位"), field_name)
+        if tuple(kinds) == (OrgKind.alliance,):
+            raise ServiceError(_("所选单位不存在或不是本街道的共建单位"), field_name)
+        raise ServiceError(_("所选单位不存在或不是本街道的共建单位、商户"), field_name)
     return wanted
 
 
@@ -176,7 +206,7 @@ def create_meeting(session: Session, actor: User, slug: str, data: MeetingData) 
         starts = weekly_dates(data.on, data.at, zone, data.occurrences, data.until)
     else:
         starts = [datetime.combine(data.on, data.at, tzinfo=zone).astimezone(UTC)]
-    unit_ids = _check_units(session, data.unit_ids)
+    unit_ids = _check_units(session, data.unit_ids, kinds=data.kinds)
     series_id = new_id() if data.weekly else None
     meetings = []
     for n, starts_at in enumerate(starts):
@@ -198,7 +228,7 @@ def create_meeting(session: Session, actor: User, slug: str, data: MeetingData) 
         for unit_id in unit_ids
     )
     session.flush()
-    _tell_invited(session, slug, meetings, unit_ids, zone)
+    _tell_invited(session, slug, meetings, unit_ids, zone, data.links)
     record(
         session,
         "meeting.create",
@@ -210,14 +240,22 @@ def create_meeting(session: Session, actor: User, slug: str, data: MeetingData) 
 
 
 def _tell_invited(
-    session: Session, slug: str, meetings: list[Meeting], unit_ids: list[int], zone: ZoneInfo
+    session: Session,
+    slug: str,
+    meetings: list[Meeting],
+    unit_ids: list[int],
+    zone: ZoneInfo,
+    links: dict[str, str] | None = None,
 ) -> None:
-    """One message per account of each invited unit, for the meeting or the whole series."""
+    """One message per account of each invited unit, for the meeting or the whole series,
+    linking to the page where that kind of organisation reads its meetings (``links``)."""
     if not unit_ids:
         return
-    accounts = session.scalars(
-        select(User)
+    links = INVITE_LINKS if links is None else links
+    accounts = session.execute(
+        select(User, Organisation.kind)
         .join(OrgAccount, OrgAccount.user_id == User.id)
+        .join(Organisation, Organisation.id == OrgAccount.organisation_id)
         .where(OrgAccount.organisation_id.in_(unit_ids), User.is_enabled.is_(True))
         .order_by(User.id)
     ).all()
@@ -237,14 +275,14 @@ def _tell_invited(
         )
     else:
         body = _l("%(when)s%(place)s。", when=start.strftime("%Y-%m-%d %H:%M"), place=place)
-    for account in accounts:
+    for account, kind in accounts:
         notify(
             session,
             account,
             "alliance.meeting_invited",
             _l("会议邀请：%(title)s", title=first.title),
             body,
-            link=f"/{slug}/alliance/unit/meetings",
+            link=f"/{slug}/{links[kind]}" if kind in links else "",
         )
 
 

@@ -19,6 +19,7 @@ from saas.modules import (
     AuditAction,
     AuditTarget,
     DemoSeeder,
+    Home,
     MenuEntry,
     MenuGroup,
     Module,
@@ -28,7 +29,7 @@ from saas.modules import (
 from saas.notify.kinds import SMS, NotificationKind
 from tenants.merchants import directory, voting
 from tenants.merchants.directory_demo import load_demo as load_directory_demo
-from tenants.merchants.memberday import is_merchant
+from tenants.merchants.home import is_merchant
 from tenants.merchants.voting_demo import load_demo as load_voting_demo
 
 # --- area "directory": circles, merchants, their accounts (office), the public directory --------
@@ -140,6 +141,30 @@ MEMBERDAY_AUDIT = (
 )
 # --- end of area "memberday" ---------------------------------------------------------------------
 
+
+# --- area "home": the merchant's own home, joint events, party members, 商圈联席会议 -------------
+HOME_ORG = frozenset({"org"})
+HOME_MODELS = ("tenants.merchants.home_models",)
+HOME_BLUEPRINTS = ("tenants.merchants.home_views:bp",)
+HOME_MENU = (
+    MenuEntry("merchants_home.merchant", _l("我的商户"), "merchants", HOME_ORG, 10, icon="店",
+              visible=is_merchant),
+    MenuEntry("merchants_home.events", _l("商居联合活动"), "merchants", OFFICE, 40, icon="联"),
+    MenuEntry("merchants_home.counts", _l("联合活动统计"), "merchants", OFFICE, 41, icon="统"),
+    MenuEntry("merchants_home.party_members", _l("商户党员"), "merchants", OFFICE, 42, icon="党"),
+    MenuEntry("merchants_home.new_meeting", _l("商圈联席会议"), "merchants", OFFICE, 43,
+              icon="会"),
+)  # fmt: skip
+# before tenants/orgs' generic org home (order 100): merchants land on their own home; alliance
+# units keep theirs (order 50, visible only to them)
+HOME_HOMES = (Home("merchants_home.merchant", HOME_ORG, 60, visible=is_merchant),)
+HOME_AUDIT = (
+    AuditAction("merchants.event_hosts", _l("设置联合商户")),
+    AuditAction("merchants.party_member_link", _l("登记商户党员")),
+    AuditAction("merchants.party_member_unlink", _l("取消商户党员关联")),
+)
+# --- end of area "home" ----------------------------------------------------------------------------
+
 MODULE = Module(
     name="merchants",
     label=_l("商圈联盟"),
@@ -147,17 +172,19 @@ MODULE = Module(
         "商圈和商户：党员示范商户公开承诺，居民在手机上查找商户；每月会员日商户提供优惠和积分兑换券，"
         "到店扫码核销；商居联合活动；最受欢迎商户评选；每月结算。"
     ),
-    models=("tenants.merchants.models",),
+    models=("tenants.merchants.models", *HOME_MODELS),
     menu_groups=(MenuGroup("merchants", _l("商圈"), 600),),
     blueprints=(
         *DIRECTORY_BLUEPRINTS,
         *VOTING_BLUEPRINTS,
         *MEMBERDAY_BLUEPRINTS,
+        *HOME_BLUEPRINTS,
     ),
     menu=(
         *DIRECTORY_MENU,
         *VOTING_MENU,
         *MEMBERDAY_MENU,
+        *HOME_MENU,
     ),
     panels=(
         *DIRECTORY_PANELS,
@@ -175,10 +202,12 @@ MODULE = Module(
         *DIRECTORY_AUDIT,
         *VOTING_AUDIT,
         *MEMBERDAY_AUDIT,
+        *HOME_AUDIT,
     ),
     audit_targets=(
         *DIRECTORY_TARGETS,
         *VOTING_AUDIT_TARGETS,
     ),
     periodic=(*MEMBERDAY_PERIODIC,),
+    homes=(*HOME_HOMES,),
 )

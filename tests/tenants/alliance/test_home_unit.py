@@ -66,7 +66,7 @@ def _members(scoped, street, registration_id):
 # --- landing and the page ------------------------------------------------------------------------
 
 
-def test_an_alliance_unit_lands_on_its_own_home_and_a_merchant_keeps_the_org_home(
+def test_an_alliance_unit_lands_on_its_own_home_and_a_merchant_on_its_own(
     app, client, street, make_user, scoped
 ):
     _unit_id, _user, phone = _unit(scoped, street, make_user)
@@ -80,7 +80,8 @@ def test_an_alliance_unit_lands_on_its_own_home_and_a_merchant_keeps_the_org_hom
         scoped, street, make_user, "老街面馆", kind=OrgKind.merchant
     )
     other = app.test_client()
-    assert login(other, "alpha", merchant).headers["Location"].endswith("/alpha/org")
+    # the merchant alliance gives merchants a home of their own (before the generic /org)
+    assert login(other, "alpha", merchant).headers["Location"].endswith("/alpha/merchants/home")
     assert other.get(HOME).status_code == 404
     assert 'href="/alpha/alliance/unit"' not in other.get("/alpha/org").get_data(as_text=True)
 
