@@ -30,6 +30,7 @@ from saas.notify.kinds import SMS, NotificationKind
 from tenants.merchants import directory, voting
 from tenants.merchants.directory_demo import load_demo as load_directory_demo
 from tenants.merchants.home import is_merchant
+from tenants.merchants.memberday_demo import load_demo as load_memberday_demo
 from tenants.merchants.voting_demo import load_demo as load_voting_demo
 
 # --- area "directory": circles, merchants, their accounts (office), the public directory --------
@@ -120,6 +121,8 @@ MEMBERDAY_MENU = (
     MenuEntry("merchants_memberday.resident_page", _l("商圈会员日"), "merchants", VOLUNTEER, 30,
               icon="会"),
 )  # fmt: skip
+# after the directory's seeder: the offers are the demo merchants'
+MEMBERDAY_DEMO = (DemoSeeder(load_memberday_demo),)
 MEMBERDAY_PERIODIC = (
     PeriodicJob("merchants-member-days", "tenants.merchants.memberday_jobs:create_member_days",
                 86400),
@@ -192,6 +195,7 @@ MODULE = Module(
     ),
     demo=(
         *DIRECTORY_DEMO,
+        *MEMBERDAY_DEMO,
         *VOTING_DEMO,
     ),
     notification_kinds=(

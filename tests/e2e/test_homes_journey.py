@@ -1,5 +1,5 @@
-"""Every role lands on its own home (the demo street, on a phone at 375×812): the merchant on its
-unit home with voucher verification, the volunteer on /me with the next thing to do on the first
+"""Every role lands on its own home (the demo street, on a phone at 375×812): the merchant on the
+merchants' home with voucher verification, the volunteer on /me with the next thing to do on the first
 screen and an event's own page to share, the admin sent from the volunteers' list to 活动管理."""
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ def sign_in(page, phone: str) -> None:
 def test_each_role_lands_on_its_own_home(make_page, browser_log):
     merchant = make_page("merchant", **MOBILE)
     sign_in(merchant, MERCHANT)
-    expect(merchant).to_have_url(re.compile(r"/demo/org$"))
+    # the demo's merchant account is a merchant of the business circle: the merchants' home
+    expect(merchant).to_have_url(re.compile(r"/demo/merchants/home$"))
     expect(merchant.locator("main")).not_to_contain_text("护照编号")
-    merchant.get_by_role("link", name="核销兑换码").last.click()
+    merchant.get_by_role("link", name="扫码核销").click()
     expect(merchant).to_have_url(re.compile(r"/demo/rewards/verify$"))
 
     phone = make_page("volunteer", **MOBILE)

@@ -1,15 +1,9 @@
 """The merchant alliance's journey on phones (375×812), on the demo street: a resident
-(13900000005) finds a model merchant in the public directory, redeems its member-day voucher with
-points (a reward of the passport's catalogue), the merchant (13900000301) scans the code with its
-phone's camera page at the counter and a second scan is refused, and the resident votes in the
-open round. axe finds nothing serious on those pages.
-
-Built in parallel with the other areas of the merchant alliance: the directory (`/demo/merchants`,
-area "directory"), the member day's offers and the demo's member-day voucher (area "memberday")
-and the voting pages (`/demo/merchants/vote/<id>`, area "voting") are other engineers'. The steps
-on their pages are written against the URLs they will have and skip, saying so, while those pages
-are missing (TO FINISH AT MERGE: check their selectors, then drop the skips). The counter (the
-passport's verify page with the camera, the merchant's own home) runs in every build.
+(13900000005) finds a model merchant in the public directory, reads its pledge, finds its
+member-day voucher and redeems it with points (a reward of the passport's catalogue), the merchant
+(13900000301, 阳光便利店) scans the code with its phone's camera page at the counter and a second
+scan is refused, and the resident votes in the open round. axe finds nothing serious on those
+pages.
 """
 
 from __future__ import annotations
@@ -27,9 +21,8 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "demo1234"
 RESIDENT, MERCHANT = "13900000005", "13900000301"
 MOBILE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
-#: the demo merchant's voucher in the catalogue until the member day's demo lands (its provider is
-#: 13900000301); after the merge the directory's model merchant's member-day voucher is used
-FALLBACK_VOUCHER = "便利店 10 元代金券"
+#: 阳光便利店's offer on its circle's next member day (tenants/merchants/memberday_demo.py)
+VOUCHER = "会员日 5 元抵用券"
 
 
 def sign_in(page, phone: str) -> None:
@@ -48,23 +41,19 @@ def no_severe(page) -> None:
     assert found == [], f"{page.url}: {found}"
 
 
-def exists(page, url: str) -> bool:
-    """Whether another area's page is in this build (a 404 until its branch is merged)."""
-    return page.request.get(url).status != 404
-
-
-def _voucher_from_directory(phone) -> str | None:
-    """The directory's model merchant's member-day voucher: its name, or None if the directory
-    is not in this build. TO FINISH AT MERGE: the selectors of the directory's pages."""
-    if not exists(phone, "/demo/merchants"):
-        return None
+def find_voucher(phone) -> None:
+    """From the directory to the model merchant's pledge, then to its member-day voucher."""
     phone.goto("/demo/merchants")
     no_severe(phone)
     expect(phone.locator("main")).to_contain_text("党员示范商户")
     phone.get_by_role("link", name=re.compile("阳光便利店")).first.click()
+    expect(phone.locator("main")).to_contain_text("会员日积分券全场通用")  # its pledge
     no_severe(phone)
-    voucher = phone.locator("main").get_by_text(re.compile("券")).first.inner_text().strip()
-    return voucher or None
+    phone.goto("/demo/merchants/member-day")
+    no_severe(phone)
+    offer = phone.locator("li, article, tr").filter(has_text=VOUCHER).last
+    offer.get_by_role("link", name="去兑换").click()
+    expect(phone).to_have_url(re.compile(r"/demo/rewards"))
 
 
 def redeem(phone, name: str) -> str:
@@ -87,8 +76,8 @@ def test_a_voucher_is_redeemed_and_honoured_once_at_the_counter(
 
     phone = make_page("resident", **MOBILE)
     sign_in(phone, RESIDENT)
-    voucher = _voucher_from_directory(phone) or FALLBACK_VOUCHER
-    code = redeem(phone, voucher)
+    find_voucher(phone)
+    code = redeem(phone, VOUCHER)
 
     # the merchant at the counter: its phone's camera sees the code the resident shows
     clip = tmp_path / "voucher.y4m"
@@ -109,13 +98,10 @@ def test_a_voucher_is_redeemed_and_honoured_once_at_the_counter(
         errors: list[str] = []
         counter.on("pageerror", lambda exc: errors.append(str(exc)))
         sign_in(counter, MERCHANT)
-        if counter.url.endswith("/demo/merchants/home"):
-            # the merchant's own home (once the demo links 13900000301 to its merchant record)
-            expect(counter.locator("h1")).to_contain_text("阳光便利店")
-            no_severe(counter)
-            counter.get_by_role("link", name="扫码核销").click()
-        else:  # this branch's demo: 13900000301 is an org account not yet linked to a merchant
-            counter.goto("/demo/rewards/verify")
+        expect(counter).to_have_url(re.compile(r"/demo/merchants/home$"))  # the merchant's home
+        expect(counter.locator("h1")).to_contain_text("阳光便利店")
+        no_severe(counter)
+        counter.get_by_role("link", name="扫码核销").click()
         expect(counter).to_have_url(re.compile(r"/demo/rewards/verify$"))
         no_severe(counter)
 
@@ -132,11 +118,9 @@ def test_a_voucher_is_redeemed_and_honoured_once_at_the_counter(
         expect(hand_over).to_contain_text("已领取")
         expect(hand_over.get_by_role("button", name="确认发放")).to_have_count(0)
         no_severe(counter)
-        if exists(counter, "/demo/merchants/home"):
-            counter.goto("/demo/merchants/home")
-            if counter.url.endswith("/demo/merchants/home"):
-                expect(counter.locator("#merchant-verify").locator("..")).to_contain_text(code)
-                no_severe(counter)
+        counter.goto("/demo/merchants/home")  # the vouchers it honoured, newest first
+        expect(counter.locator("#merchant-verify").locator("..")).to_contain_text(code)
+        no_severe(counter)
         assert errors == []
         scroll = counter.evaluate("document.documentElement.scrollWidth")
         assert scroll <= 375
@@ -151,20 +135,20 @@ def test_a_voucher_is_redeemed_and_honoured_once_at_the_counter(
 
 
 def test_the_resident_votes_in_the_open_round(make_page, browser_log):
-    """TO FINISH AT MERGE (area "voting"): the open round's page and its vote button."""
     phone = make_page("resident", **MOBILE)
     sign_in(phone, RESIDENT)
-    if not exists(phone, "/demo/merchants"):
-        pytest.skip("the directory and the voting pages are other areas' (finish at merge)")
-    phone.goto("/demo/merchants")
-    link = phone.locator("a[href*='/demo/merchants/vote/']").first
-    if link.count() == 0:
-        pytest.skip("no open round linked from the directory in this build (finish at merge)")
-    link.click()
+    phone.goto("/demo/merchants/vote")
+    no_severe(phone)
+    phone.get_by_role("link", name="去投票").first.click()
     expect(phone).to_have_url(re.compile(r"/demo/merchants/vote/\d+$"))
     no_severe(phone)
-    phone.get_by_role("button", name=re.compile("投票")).first.click()
-    expect(phone.locator("main")).to_contain_text(re.compile("已投|投票成功"))
+    candidate = phone.locator("#vote-candidates .card").filter(has_text="阳光便利店")
+    candidate.get_by_role("button", name="投一票").click()
+    expect(phone.locator("#vote-candidates .card").filter(has_text="阳光便利店")).to_contain_text(
+        "已投票"
+    )
+    # the results stay hidden until the round closes
+    expect(phone.locator("main")).not_to_contain_text("得票")
     no_severe(phone)
     assert browser_log.page_errors == [] and browser_log.server_errors == []
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
