@@ -19,6 +19,9 @@ from tenants.merchants.memberday import (
 )
 from tenants.merchants.models import MemberDay, Merchant, Offer, OfferKind
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind
+from tenants.passport.demo_pictures import draw
+from tenants.passport.models import Reward
+from tenants.passport.rewards import store_picture
 
 #: merchant → its offer: (kind, words, points, stock); vouchers need the merchant's login
 OFFERS = {
@@ -59,7 +62,12 @@ def load_demo(session: Session, tenant: Tenant) -> None:
             .limit(1)
         )
         if login is not None:
-            join_member_day(session, login, day.id, OfferInput(kind, text, price, stock), today)
+            offer = join_member_day(
+                session, login, day.id, OfferInput(kind, text, price, stock), today
+            )
+            if offer.reward_id is not None:  # a picture of its own, as every demo reward has
+                reward = session.scalar(select(Reward).where(Reward.id == offer.reward_id))
+                reward.picture = store_picture(tenant.id, (draw("ticket", reward.name), "png"))
         elif kind == OfferKind.discount:
             session.add(
                 Offer(member_day_id=day.id, organisation_id=organisation.id, kind=kind, text=text)

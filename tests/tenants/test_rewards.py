@@ -482,7 +482,10 @@ def test_demo_rewards_load_twice_without_doubling(app, scoped, unscoped):
             load_demo(session, tenant)
             session.commit()
     with scoped(tenant_id) as session:
-        assert session.scalar(select(func.count()).select_from(Reward)) == len(REWARDS)
+        # the passport's own demo rewards, made once (modules built on it add their vouchers)
+        names = [reward[0] for reward in REWARDS]
+        mine = select(func.count()).select_from(Reward).where(Reward.name.in_(names))
+        assert session.scalar(mine) == len(REWARDS)
         volunteer = session.scalar(select(User).where(User.phone == "13900000005"))
         passport = session.scalar(select(Passport).where(Passport.user_id == volunteer.id))
         states = session.scalars(
