@@ -164,8 +164,9 @@ class MerchantOf:
     merchant: Merchant
 
 
-def merchant_of(session: Session, user: User) -> MerchantOf | None:
-    """The merchant an org account acts for, with its profile; None for anyone else."""
+def profile_of(session: Session, user: User) -> MerchantOf | None:
+    """The merchant an org account acts for, with its profile (its circle, its status); None for
+    anyone else. (tenants.merchants.home.merchant_of gives the record alone, cached per request.)"""
     if getattr(user, "role", None) != Role.org:
         return None
     row = session.execute(
@@ -177,17 +178,8 @@ def merchant_of(session: Session, user: User) -> MerchantOf | None:
     return MerchantOf(*row) if row is not None else None
 
 
-def is_merchant(user) -> bool:
-    """For the declaration's ``visible``: is this signed-in account a merchant's?"""
-    if getattr(user, "role", None) != Role.org:
-        return False
-    from saas.extensions import db
-
-    return merchant_of(db.session, user) is not None
-
-
-def merchant_or_404(session: Session, user: User) -> MerchantOf:
-    found = merchant_of(session, user)
+def profile_or_404(session: Session, user: User) -> MerchantOf:
+    found = profile_of(session, user)
     if found is None:
         raise NotFound(_("只有商户的账号可以使用此页面"))
     return found
@@ -475,7 +467,7 @@ def merchant_day_or_404(
     :raise NotFound: not a merchant's account; no such member day, another street's, another
         circle's (the same answer)
     """
-    merchant = merchant_or_404(session, actor)
+    merchant = profile_or_404(session, actor)
     stmt = select(MemberDay).where(
         MemberDay.id == member_day_id, MemberDay.circle_id == merchant.merchant.circle_id
     )

@@ -163,7 +163,7 @@ def withdraw_offer(offer_id: int):
 
 
 def _offers_page(forms: dict | None = None, status: int = 200):
-    merchant = memberday.merchant_or_404(db.session, current_user)
+    merchant = memberday.profile_or_404(db.session, current_user)
     days = memberday.merchant_days(db.session, merchant, _today())
     forms = forms or {}
     for d in days:
@@ -391,7 +391,7 @@ def settlement_settings():
 @bp.route("/merchants/my-statements")
 @org_only
 def my_statements():
-    merchant = memberday.merchant_or_404(db.session, current_user)
+    merchant = memberday.profile_or_404(db.session, current_user)
     return render(
         "merchants/memberday/my_statements.html",
         merchant=merchant,

@@ -31,7 +31,7 @@ from saas.streets.cache import fresh_for_update
 from saas.streets.models import Tenant
 from saas.text import fold
 from saas.ui import street_zone
-from tenants.merchants.memberday import MerchantOf, merchant_or_404, month_start, next_month
+from tenants.merchants.memberday import MerchantOf, month_start, next_month, profile_or_404
 from tenants.merchants.models import Circle, Merchant, Statement
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind
 from tenants.passport.models import Passport, Redemption, RedemptionStatus, Reward
@@ -355,7 +355,7 @@ def get_my_statement_or_404(session: Session, actor: User, statement_id: int) ->
 
     :raise NotFound: not a merchant's account, no such statement, or another merchant's
     """
-    merchant = merchant_or_404(session, actor)
+    merchant = profile_or_404(session, actor)
     row = session.execute(
         _rows_stmt().where(
             Statement.id == statement_id, Statement.organisation_id == merchant.organisation.id
