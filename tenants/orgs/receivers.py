@@ -1,4 +1,4 @@
-"""What organisation records tell the events engine: an org account linked to an alliance unit
+"""What organisation records tell the events engine and the passport: an org account linked to an alliance unit
 joins alliance events, one linked to a merchant joins merchants' events; both join public ones.
 An org account not linked to a record keeps what its role allows (both)."""
 
@@ -11,6 +11,7 @@ from saas.auth.models import Role, User
 from tenants.events.models import Audience
 from tenants.events.signals import account_audiences
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind
+from tenants.passport.signals import acts_for_provider
 
 AUDIENCES = {
     OrgKind.alliance: {Audience.alliance, Audience.public},
@@ -28,3 +29,16 @@ def audiences_of_kind(user: User, *, session: Session, **_kwargs) -> set[str] | 
         .where(OrgAccount.user_id == user.id)
     )
     return {str(a) for a in AUDIENCES[kind]} if kind in AUDIENCES else None
+
+
+@acts_for_provider.connect
+def same_organisation(actor: User, *, session: Session, provider_id: int, **_kwargs) -> bool | None:
+    """Two accounts acting for one organisation (the contact and a deputy) hand over each other's
+    vouchers at the counter."""
+    mine = select(OrgAccount.organisation_id).where(OrgAccount.user_id == actor.id)
+    shared = session.scalar(
+        select(OrgAccount.id)
+        .where(OrgAccount.user_id == provider_id, OrgAccount.organisation_id.in_(mine))
+        .limit(1)
+    )
+    return True if shared is not None else None

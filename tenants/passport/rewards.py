@@ -27,6 +27,7 @@ from saas.streets.models import Tenant
 from saas.text import fold
 from tenants.passport.ledger import _lock_passport, post_entry
 from tenants.passport.models import EntryKind, Passport, Redemption, RedemptionStatus, Reward
+from tenants.passport.signals import acts_for_provider
 from tenants.structure.models import Community
 
 #: no 0/O, 1/I/L: read aloud at a counter
@@ -163,10 +164,16 @@ def provides_itself(actor: User, data: RewardInput) -> bool:
     )
 
 
-def can_verify(actor: User, reward: Reward) -> bool:
-    """Office staff who manage the item, or the merchant who provides it."""
+def can_verify(session: Session, actor: User, reward: Reward) -> bool:
+    """Office staff who manage the item, or the merchant who provides it: its own account, or
+    another account acting for the same merchant (``acts_for_provider``)."""
     if actor.role == Role.org:
-        return reward.provider_id == actor.id
+        if reward.provider_id is None:
+            return False
+        if reward.provider_id == actor.id:
+            return True
+        answers = acts_for_provider.send(actor, session=session, provider_id=reward.provider_id)
+        return any(value is True for _receiver, value in answers)
     return can_manage(actor, reward)
 
 
@@ -653,7 +660,7 @@ def find_for_hand_over(session: Session, actor: User, raw_code: str | None) -> H
             .join(User, User.id == Passport.user_id)
             .where(Redemption.code == code)
         ).first()
-    if row is None or not can_verify(actor, row[1]):
+    if row is None or not can_verify(session, actor, row[1]):
         raise ServiceError(_("兑换码无效"), "code")
     return HandOver(*row)
 
@@ -664,7 +671,7 @@ def verify_redemption(session: Session, actor: User, tenant: Tenant, found: Hand
     :raise ServiceError: already verified or cancelled (also when someone else just did it)
     """
     redemption, reward = found.redemption, found.reward
-    if not can_verify(actor, reward):
+    if not can_verify(session, actor, reward):
         raise ServiceError(_("兑换码无效"), "code")
     if not guarded_update(
         session,

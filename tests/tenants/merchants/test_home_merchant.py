@@ -15,7 +15,7 @@ from tenants.merchants.home_models import MerchantMember
 from tenants.merchants.models import EventHost
 from tenants.passport.models import Passport, Redemption
 from tests.conftest import both_backends, login
-from tests.tenants.alliance.factories import unit_with_account
+from tests.tenants.alliance.factories import link_account, unit_with_account
 from tests.tenants.factories import assert_statements_do_not_grow, make_event, signed_in
 from tests.tenants.merchants.home_factories import (
     add_offer,
@@ -216,3 +216,22 @@ def test_a_merchant_cannot_verify_another_merchants_vouchers(
     with scoped(street) as session:
         assert session.scalars(select(Redemption.status)).all() == ["issued"]
     assert "隔壁茶铺" not in merchant.get(HOME).get_data(as_text=True)
+
+
+def test_a_merchants_deputy_account_hands_over_its_vouchers(
+    app, street, make_user, scoped, resident
+):
+    """The voucher names the contact's account; the deputy at the counter acts for the same shop
+    (the passport asks tenants/orgs through acts_for_provider). Another shop's account still
+    cannot."""
+    client, _user_id, passport_id = resident
+    organisation_id, contact, _phone = make_merchant(scoped, street, make_user)
+    deputy, deputy_phone = make_user(street, "org", name="店员")
+    link_account(scoped, street, deputy, organisation_id)
+    code = redeem(client, scoped, street, passport_id, add_voucher(scoped, street, contact))
+    counter = signed_in(app, "alpha", deputy_phone)
+    assert counter.post("/alpha/rewards/verify", data={"code": code}).status_code == 200
+    done = counter.post("/alpha/rewards/verify", data={"code": code, "confirm": "1"})
+    assert done.status_code == 302
+    with scoped(street) as session:
+        assert session.scalars(select(Redemption.status)).all() == ["verified"]
