@@ -39,7 +39,7 @@ from tenants.alliance.models import Agreement, MemberReport, Project, ProjectPar
 from tenants.events.models import Attendance, Event, Registration, RegistrationStatus
 from tenants.orgs.accounts import invite_contact
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind, OrgType
-from tenants.orgs.records import clean_credit_code, clean_tags
+from tenants.orgs.records import check_unique, clean_credit_code, clean_tags
 from tenants.passport.rewards import sniff_image, upload_dir
 from tenants.structure.models import Community
 
@@ -324,26 +324,14 @@ def _clean(session: Session, actor: User, values: UnitInput) -> dict:
 
 
 def _check_unique(session: Session, cleaned: dict, unit_id: int | None) -> None:
-    """:raise ServiceError: another alliance unit has the name, or another organisation of the
-    street has the credit code."""
-    others = Organisation.id != unit_id if unit_id else True
-    taken = session.scalar(
-        select(Organisation.id).where(
-            Organisation.kind == OrgKind.alliance, Organisation.name == cleaned["name"], others
-        )
+    check_unique(
+        session,
+        OrgKind.alliance,
+        cleaned["name"],
+        cleaned["credit_code"],
+        unit_id,
+        _("已有同名的共建单位：%(name)s", name=cleaned["name"]),
     )
-    if taken is not None:
-        raise ServiceError(_("已有同名的共建单位：%(name)s", name=cleaned["name"]), "name")
-    if cleaned["credit_code"]:
-        holder = session.scalar(
-            select(Organisation.name).where(
-                Organisation.credit_code == cleaned["credit_code"], others
-            )
-        )
-        if holder is not None:
-            raise ServiceError(
-                _("该统一社会信用代码已登记为“%(name)s”", name=holder), "credit_code"
-            )
 
 
 def save_unit(

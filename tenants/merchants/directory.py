@@ -48,7 +48,7 @@ from tenants.merchants.models import (
 )
 from tenants.orgs.accounts import invite_contact
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind
-from tenants.orgs.records import clean_credit_code, clean_tags
+from tenants.orgs.records import check_unique, clean_credit_code, clean_tags
 from tenants.passport.models import Redemption, RedemptionStatus, Reward
 from tenants.structure.models import Community
 
@@ -433,26 +433,14 @@ def _clean(session: Session, actor: User, values: MerchantInput) -> tuple[dict, 
 
 
 def _check_unique(session: Session, cleaned: dict, organisation_id: int | None) -> None:
-    """:raise ServiceError: another merchant has the name, or another organisation of the street
-    has the credit code."""
-    others = Organisation.id != organisation_id if organisation_id else True
-    taken = session.scalar(
-        select(Organisation.id).where(
-            Organisation.kind == OrgKind.merchant, Organisation.name == cleaned["name"], others
-        )
+    check_unique(
+        session,
+        OrgKind.merchant,
+        cleaned["name"],
+        cleaned["credit_code"],
+        organisation_id,
+        _("已有同名的商户：%(name)s", name=cleaned["name"]),
     )
-    if taken is not None:
-        raise ServiceError(_("已有同名的商户：%(name)s", name=cleaned["name"]), "name")
-    if cleaned["credit_code"]:
-        holder = session.scalar(
-            select(Organisation.name).where(
-                Organisation.credit_code == cleaned["credit_code"], others
-            )
-        )
-        if holder is not None:
-            raise ServiceError(
-                _("该统一社会信用代码已登记为“%(name)s”", name=holder), "credit_code"
-            )
 
 
 def save_merchant(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
@@ -68,3 +68,33 @@ def clean_credit_code(raw: str | None, field: str = "credit_code") -> str | None
         raise ServiceError(
             _("统一社会信用代码不正确：应为 18 位数字或大写字母，末位为校验码"), field
         ) from exc
+
+
+def check_unique(
+    session: Session,
+    kind: str,
+    name: str,
+    credit_code: str | None,
+    organisation_id: int | None,
+    duplicate_name: str,
+) -> None:
+    """Before saving an organisation record: its name is its kind's alone, its credit code the
+    street's (the unique keys say the same when two saves race).
+
+    :raise ServiceError: another organisation of ``kind`` has the name (``duplicate_name`` is
+        the message), or another organisation of the street has the credit code
+    """
+    others = Organisation.id != organisation_id if organisation_id else true()
+    taken = session.scalar(
+        select(Organisation.id).where(Organisation.kind == kind, Organisation.name == name, others)
+    )
+    if taken is not None:
+        raise ServiceError(duplicate_name, "name")
+    if credit_code:
+        holder = session.scalar(
+            select(Organisation.name).where(Organisation.credit_code == credit_code, others)
+        )
+        if holder is not None:
+            raise ServiceError(
+                _("该统一社会信用代码已登记为“%(name)s”", name=holder), "credit_code"
+            )
