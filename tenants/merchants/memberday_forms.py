@@ -42,6 +42,12 @@ class SettlementSettingsForm(FlaskForm):
         validators=[Length(max=20, message=_l("最多 4 位小数"))],
         render_kw={"inputmode": "decimal"},
     )
+    pledge_points = StringField(
+        _l("党员践诺积分（每人每月）"),
+        filters=[fold_input],
+        validators=[Length(max=20, message=_l("请填写 0–1000 的整数"))],
+        render_kw={"inputmode": "numeric"},
+    )
 
 
 class MakeStatementsForm(FlaskForm):

@@ -105,3 +105,13 @@ def make_monthly_statements(today: date | None = None) -> int:
         lambda tenant: make_statements(db.session, tenant, month)[0],
         "statements",
     )
+
+
+def pay_kept_pledges(today: date | None = None) -> int:
+    """Last month's kept pledges, paid to model merchants' party members from the 1st on (the
+    ledger's source key pays each member once a month, so a daily run is safe)."""
+    from tenants.merchants.pledges import pay_month
+
+    month = previous_month(today or street_today())
+    streets = _streets(Tenant.id.in_(select(Circle.tenant_id).distinct()))
+    return _each_street(streets, lambda tenant: pay_month(db.session, tenant, month), "pledges")

@@ -16,7 +16,7 @@ from saas.forms import parse_id, parse_page
 from saas.ui import render
 from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, workbook_response
-from tenants.merchants import memberday, settlement
+from tenants.merchants import memberday, pledges, settlement
 from tenants.merchants.memberday_forms import (
     MakeStatementsForm,
     OfferForm,
@@ -375,10 +375,14 @@ def settlement_settings():
     if request.method == "GET":
         value = settlement.yuan_per_point(g.tenant)
         form.yuan_per_point.data = str(value) if value is not None else ""
-    done = submit_form(
-        form,
-        lambda: settlement.save_value(db.session, current_user, g.tenant, form.yuan_per_point.data),
-    )
+        form.pledge_points.data = str(pledges.pledge_points(g.tenant))
+
+    def save() -> bool:
+        value = settlement.save_value(db.session, current_user, g.tenant, form.yuan_per_point.data)
+        rule = pledges.save_rule(db.session, current_user, g.tenant, form.pledge_points.data)
+        return value or rule
+
+    done = submit_form(form, save)
     if done.done:
         flash(_("结算设置已保存") if done.result else _("设置没有变化"), "success")
         return redirect(url_for("merchants_memberday.settlement_settings"))

@@ -132,6 +132,8 @@ MEMBERDAY_PERIODIC = (
     # daily: from the 1st on, last month's missing statements are made (the unique key: once)
     PeriodicJob("merchants-statements", "tenants.merchants.memberday_jobs:make_monthly_statements",
                 86400),
+    # daily: from the 1st on, last month's kept pledges (the ledger's key: once a member a month)
+    PeriodicJob("merchants-pledges", "tenants.merchants.memberday_jobs:pay_kept_pledges", 86400),
 )  # fmt: skip
 MEMBERDAY_KINDS = (
     NotificationKind("merchants.member_day_tomorrow", _l("明天是商圈会员日"), (SMS,)),

@@ -238,3 +238,31 @@ def test_an_org_account_adds_to_the_catalogue_only_what_it_provides(street, scop
             create_reward(session, actor, data(provider_id=other))
         with pytest.raises(ServiceError):
             create_reward(session, actor, data(provider_kind="community"))
+
+
+def test_a_member_days_offers_run_constant_statements(app, admin, street, scoped, make_user):
+    """The office's page of one member day, and the merchant's own offers page, whatever the
+    number of merchants and offers."""
+    circle = make_circle(scoped, street, "幸福商圈")
+    _org, _uid, phone = make_merchant(scoped, street, make_user, circle, "老街面馆")
+    make_days(scoped, street)
+    day_id = next_day_id(scoped, street, circle)
+    merchant = signed_in(app, "alpha", phone)
+    made = []
+
+    def grow(n):
+        while len(made) < n:
+            org, _user, _phone = make_merchant(
+                scoped, street, make_user, circle, f"商户{len(made)}"
+            )
+            with scoped(street) as session:
+                session.add(
+                    Offer(member_day_id=day_id, organisation_id=org, kind="discount", text="九折")
+                )
+                session.commit()
+            made.append(org)
+
+    assert_statements_do_not_grow(
+        app, admin, f"/alpha/merchants/member-days/{day_id}", grow, 10, 12
+    )
+    assert_statements_do_not_grow(app, merchant, "/alpha/merchants/offers", grow, 10, 12)
