@@ -24,11 +24,15 @@ from tests.e2e.test_passport_journey import ADMIN, MOBILE, VOLUNTEER, sign_in
 
 pytestmark = pytest.mark.e2e
 
-MERCHANT = "13900000301"
+MERCHANT, UNIT = "13900000301", "13900000003"
 PHONE, DESKTOP = "phone", "desktop"
 #: role → (phone number or None for a visitor, the pages, the screens they are walked on)
 WALKS = {
-    "visitor": (None, ["/", "/signup", "/demo/login", "/demo/join", "/demo/privacy"], (PHONE,)),
+    "visitor": (
+        None,
+        ["/", "/signup", "/demo/login", "/demo/join", "/demo/privacy", "/demo/merchants"],
+        (PHONE,),
+    ),
     "volunteer": (
         VOLUNTEER,
         [
@@ -40,12 +44,34 @@ WALKS = {
             "/demo/me/history",
             "/demo/me/certificate",
             "/demo/inbox",
+            "/demo/merchants",
+            "/demo/merchants/member-day",
+            "/demo/merchants/vote",
+            "/demo/alliance/report",
+            "/demo/alliance/posts",
         ],
         (PHONE,),
     ),
     "merchant": (
         MERCHANT,
-        ["/demo/org", "/demo/activities", "/demo/rewards/verify", "/demo/inbox"],
+        [
+            "/demo/merchants/home",
+            "/demo/activities",
+            "/demo/rewards/verify",
+            "/demo/merchants/offers",
+            "/demo/merchants/my-statements",
+            "/demo/inbox",
+        ],
+        (PHONE,),
+    ),
+    "unit": (
+        UNIT,
+        [
+            "/demo/alliance/unit",
+            "/demo/alliance/unit/meetings",
+            "/demo/alliance/unit/resources",
+            "/demo/inbox",
+        ],
         (PHONE,),
     ),
     "admin": (
@@ -60,6 +86,24 @@ WALKS = {
             "/demo/people",
             "/demo/structure",
             "/demo/audit",
+            "/demo/alliance/units",
+            "/demo/alliance/needs",
+            "/demo/alliance/resources",
+            "/demo/alliance/projects",
+            "/demo/alliance/reports",
+            "/demo/alliance/posts/manage",
+            "/demo/alliance/meetings",
+            "/demo/alliance/resolutions",
+            "/demo/alliance/reports/service",
+            "/demo/alliance/evaluation",
+            "/demo/merchants/circles",
+            "/demo/merchants/records",
+            "/demo/merchants/member-days",
+            "/demo/merchants/statements",
+            "/demo/merchants/voting",
+            "/demo/merchants/events",
+            "/demo/merchants/events/counts",
+            "/demo/merchants/party-members",
         ],
         (DESKTOP, PHONE),
     ),
