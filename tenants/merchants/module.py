@@ -78,8 +78,6 @@ DIRECTORY_TARGETS = (
 
 
 def _vote_round_link(round_id: int, _detail: dict) -> str:
-    from flask import url_for
-
     return url_for("merchants_voting.round_detail", round_id=round_id)
 
 

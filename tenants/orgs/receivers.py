@@ -1,6 +1,11 @@
-"""What organisation records tell the events engine and the passport: an org account linked to an alliance unit
-joins alliance events, one linked to a merchant joins merchants' events; both join public ones.
-An org account not linked to a record keeps what its role allows (both)."""
+"""What organisation records tell the events engine and the passport.
+
+- An org account linked to an alliance unit joins alliance events, one linked to a merchant
+  joins merchants' events; both join public ones. An org account not linked to a record keeps
+  what its role allows (both).
+- Accounts acting for one organisation (a merchant's contact and a deputy) hand over each
+  other's vouchers at the counter.
+"""
 
 from __future__ import annotations
 
