@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -143,6 +143,12 @@ def street_zone() -> ZoneInfo:
     time on a page, in an export, a chart or a reminder is shown in it."""
     name = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else DEFAULT_TIMEZONE
     return _zone(name)
+
+
+def street_today(now: datetime | None = None) -> date:
+    """Today's date where the streets are (not the server's UTC date): agreements, member days,
+    resolutions and points expire by the street's calendar."""
+    return (now or datetime.now(UTC)).astimezone(street_zone()).date()
 
 
 @lru_cache(maxsize=8)

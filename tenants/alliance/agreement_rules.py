@@ -8,7 +8,7 @@ local calendar. The rule is a street setting kept in the tenant's settings JSON 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -19,16 +19,10 @@ from saas.auth.models import Role, User
 from saas.errors import ServiceError
 from saas.streets.cache import fresh_for_update
 from saas.streets.models import Tenant
-from saas.ui import street_zone
 from tenants.alliance.models import Agreement
 
 #: the street's setting: only units with an agreement in force may join alliance events
 ACTIVE_ONLY = "alliance_active_agreements_only"
-
-
-def street_today() -> date:
-    """Today where the streets are (not the server's UTC date)."""
-    return datetime.now(street_zone()).date()
 
 
 def agreement_in_force(session: Session, organisation_id: int, today: date) -> bool:

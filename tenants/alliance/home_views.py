@@ -14,7 +14,7 @@ from saas.db import utcnow
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db
 from saas.forms import attach_error
-from saas.ui import render
+from saas.ui import render, street_today
 from tenants.alliance import agreement_rules, home
 from tenants.alliance.home_forms import AllianceSettingsForm, JoinForm
 from tenants.events.models import RegistrationStatus
@@ -29,7 +29,7 @@ unit_id_page = signed_in
 @bp.route("/alliance/unit")
 @unit_only
 def unit():
-    data = home.unit_home(db.session, current_user, utcnow(), agreement_rules.street_today())
+    data = home.unit_home(db.session, current_user, utcnow(), street_today())
     return render("alliance/home/unit.html", home=data, form=JoinForm(formdata=None))
 
 

@@ -16,7 +16,7 @@ from saas.auth.access import admin_only, office, signed_in
 from saas.errors import ServiceError
 from saas.extensions import db
 from saas.forms import parse_id, parse_page
-from saas.ui import render
+from saas.ui import render, street_today
 from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, workbook_response
 from tenants.alliance import evaluation as ev
@@ -343,7 +343,7 @@ def _unit_page(unit: Organisation, status: int = 200, done_form=None, failed_id=
         resolutions=services.unit_resolutions(db.session, unit.id),
         done_form=done_form,
         failed_id=failed_id,
-        last_month=report.month_key(report.previous_month(services.local_today().replace(day=1))),
+        last_month=report.month_key(report.previous_month(street_today().replace(day=1))),
         **_labels(),
     ), status
 
@@ -419,7 +419,7 @@ def unit_report(month: str):
 
 def _chosen_month() -> date:
     return report.parse_month(request.args.get("month")) or report.previous_month(
-        services.local_today().replace(day=1)
+        street_today().replace(day=1)
     )
 
 
@@ -474,7 +474,7 @@ def office_unit_report(organisation_id: int, month: str):
 
 def _year() -> int:
     raw = request.args.get("year", "")
-    this_year = services.local_today().year
+    this_year = street_today().year
     return int(raw) if raw.isdecimal() and 2000 <= int(raw) <= this_year + 1 else this_year
 
 
@@ -522,7 +522,7 @@ def evaluation():
         T + "evaluation.html",
         scores=scores,
         year=year,
-        this_year=services.local_today().year,
+        this_year=street_today().year,
         form=form,
         rules=rules,
     ), status

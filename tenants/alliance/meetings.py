@@ -25,7 +25,7 @@ from saas.db import guarded_update, new_id, utcnow
 from saas.errors import NotFound, ServiceError
 from saas.listing import count_rows, one_page
 from saas.notify.services import notify
-from saas.ui import street_zone
+from saas.ui import street_today, street_zone
 from tenants.alliance.models import (
     Meeting,
     MeetingInvite,
@@ -53,11 +53,6 @@ STATUS_LABELS = {
     ResolutionStatus.dropped: _l("已取消"),
 }
 WEEKDAYS = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
-
-
-def local_today(zone: ZoneInfo | None = None) -> date:
-    """Today in the street's time zone (an overdue resolution is one due before it)."""
-    return utcnow().astimezone(zone or street_zone()).date()
 
 
 # --- dates of a series ---------------------------------------------------------------------------
@@ -519,7 +514,7 @@ def add_resolution(
     session.add(resolution)
     session.flush()
     record(session, "resolution.create", actor.id, f"resolution:{resolution.id}")
-    return Created(resolution, due_on < local_today())
+    return Created(resolution, due_on < street_today())
 
 
 def get_resolution_or_404(session: Session, resolution_id: int) -> Resolution:
@@ -609,7 +604,7 @@ def list_resolutions(
 ) -> tuple[list[ResolutionRow], int]:
     """A page of resolutions by due date, filtered on status, overdue and owner unit; and how
     many match: two statements."""
-    today = local_today()
+    today = street_today()
     stmt = _resolutions_stmt(status, overdue, unit_id, today)
     total = count_rows(session, stmt)
     rows = [
@@ -624,7 +619,7 @@ def _is_overdue(resolution: Resolution, today: date) -> bool:
 
 
 def resolutions_of_meeting(session: Session, meeting: Meeting) -> list[ResolutionRow]:
-    today = local_today()
+    today = street_today()
     stmt = (
         select(Resolution, func.coalesce(Organisation.name, User.name, ""))
         .outerjoin(Organisation, Organisation.id == Resolution.owner_organisation_id)
@@ -642,7 +637,7 @@ def count_overdue(session: Session, _user=None) -> int:
     """Open resolutions due before today (the dashboard's to-do)."""
     return (
         session.scalar(
-            select(func.count()).select_from(Resolution).where(overdue_condition(local_today()))
+            select(func.count()).select_from(Resolution).where(overdue_condition(street_today()))
         )
         or 0
     )
@@ -670,7 +665,7 @@ def unit_meetings(session: Session, organisation_id: int) -> tuple[list[Meeting]
 
 def unit_resolutions(session: Session, organisation_id: int) -> list[ResolutionRow]:
     """The resolutions the unit owns: open ones first, by due date."""
-    today = local_today()
+    today = street_today()
     stmt = (
         select(Resolution, Meeting.title, Meeting.starts_at)
         .join(Meeting, Meeting.id == Resolution.meeting_id)

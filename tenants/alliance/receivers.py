@@ -25,7 +25,8 @@ from saas.db import insert_ignoring_conflict, new_id, utcnow
 from saas.errors import ServiceError
 from saas.streets.models import Tenant
 from saas.text import hours_text
-from tenants.alliance.agreement_rules import active_only, refusal_without_agreement, street_today
+from saas.ui import street_today
+from tenants.alliance.agreement_rules import active_only, refusal_without_agreement
 from tenants.alliance.models import UnitMember
 from tenants.events.attendance import confirm_attendance, correct_confirmed_hours
 from tenants.events.models import (

@@ -28,13 +28,12 @@ from saas.audit.services import record
 from saas.auth.models import Role, User
 from saas.auth.phone import normalise_phone
 from saas.cache import forget_street, remember, viewer_key
-from saas.db import utcnow
 from saas.errors import Forbidden, NotFound, ServiceError
 from saas.forms import parse_id
 from saas.listing import contains_pattern, count_rows, one_page
 from saas.streets.models import Tenant
 from saas.text import fold
-from saas.ui import street_zone
+from saas.ui import street_today, street_zone
 from tenants.alliance.models import Agreement, MemberReport, Project, ProjectPartner, UnitMember
 from tenants.events.models import Attendance, Event, Registration, RegistrationStatus
 from tenants.orgs.accounts import invite_contact
@@ -80,11 +79,6 @@ STATUS_LABELS = {
 }
 
 
-def local_today() -> date:
-    """Today in the street's zone: an agreement's dates are the street's dates."""
-    return utcnow().astimezone(street_zone()).date()
-
-
 # --- the one definition of an agreement's status ------------------------------------------------
 
 
@@ -103,7 +97,7 @@ def _status_rules(starts, ends, today: date) -> tuple:
 
 def agreement_status(starts_on: date, ends_on: date, today: date | None = None) -> str:
     """The status of an agreement running from ``starts_on`` to ``ends_on`` (both days in)."""
-    for status, holds in _status_rules(starts_on, ends_on, today or local_today()):
+    for status, holds in _status_rules(starts_on, ends_on, today or street_today()):
         if holds:
             return status
     return AgreementStatus.active
@@ -232,7 +226,7 @@ def list_units(
 
     :param size: rows a page holds (the export asks for one page of all it may write)
     """
-    stmt = _list_statement(viewer, filters, today or local_today())
+    stmt = _list_statement(viewer, filters, today or street_today())
     total = count_rows(session, stmt)
     rows = session.execute(one_page(stmt.order_by(Organisation.name, Organisation.id), page, size))
     return [UnitRow(*row) for row in rows], total
@@ -242,7 +236,7 @@ def count_expiring(session: Session, viewer: User) -> int:
     """Units whose agreement ending last ends within 30 days (the dashboard's to-do); the same
     rows the list shows with the 即将到期 filter."""
     filters = UnitFilters(status=AgreementStatus.expiring)
-    return count_rows(session, _list_statement(viewer, filters, local_today()))
+    return count_rows(session, _list_statement(viewer, filters, street_today()))
 
 
 # --- creating and editing a unit -----------------------------------------------------------------
@@ -578,7 +572,7 @@ def _confirmed(user_id_column):
 
 def unit_page(session: Session, viewer: User, unit: Organisation) -> UnitPage:
     """Everything the unit's page shows, in a fixed number of statements whatever its history."""
-    today = local_today()
+    today = street_today()
     community = ""
     if unit.community_id is not None:
         community = session.scalar(select(Community.name).where(Community.id == unit.community_id))
@@ -722,7 +716,7 @@ def panel_data(session: Session, viewer: User) -> dict:
 def _figures(session: Session, viewer: User) -> dict:
     """One grouped statement: units per status, and (the same on every row) the units whose
     accounts signed up for an event since the quarter began."""
-    today = local_today()
+    today = street_today()
     latest = _latest_agreements()
     status = status_column(latest.c.starts_on, latest.c.ends_on, latest.c.ends_on.is_(None), today)
     start = datetime.combine(quarter_start(today), datetime.min.time(), tzinfo=street_zone())

@@ -16,8 +16,8 @@ from saas.auth.services import create_user
 from saas.db import new_id, utcnow
 from saas.demo import PASSWORD, bulk_insert, demo_scale
 from saas.streets.models import Tenant
+from saas.ui import street_today
 from tenants.alliance.models import Agreement
-from tenants.alliance.units import local_today
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind, OrgType
 from tenants.structure.models import Community
 
@@ -57,7 +57,7 @@ def load_demo(session: Session, tenant: Tenant) -> list[str]:
     communities = dict(session.execute(select(Community.name, Community.id)).all())
     existing = set(session.scalars(select(Organisation.name).where(
         Organisation.kind == OrgKind.alliance)))  # fmt: skip
-    today = local_today()
+    today = street_today()
     for index, (name, org_type, community, tags, members, ends) in enumerate(UNITS):
         if name in existing:
             continue

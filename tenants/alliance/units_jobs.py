@@ -18,8 +18,9 @@ from saas.extensions import db
 from saas.notify.services import notify
 from saas.streets.models import Tenant, TenantStatus
 from saas.tenancy import tenant_scope
+from saas.ui import street_today
 from tenants.alliance.models import Agreement
-from tenants.alliance.units import EXPIRING_DAYS, local_today
+from tenants.alliance.units import EXPIRING_DAYS
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def remind_expiring() -> int:
     """Tell the street's admins and the unit's accounts that an agreement ends within 30 days;
     once per agreement (claimed by ``UPDATE … WHERE expiry_notified_at IS NULL`` in the same
     transaction as its notifications). Returns how many agreements were announced."""
-    today = local_today()
+    today = street_today()
     due = _due(today)
     streets = db.session.scalars(
         select(Tenant)

@@ -15,12 +15,11 @@ from saas.auth.models import Role
 from saas.db import utcnow
 from saas.extensions import db
 from saas.forms import parse_id, parse_page
-from saas.ui import render
+from saas.ui import render, street_today
 from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
 from tenants.alliance import meetings as alliance_meetings
 from tenants.alliance.meeting_forms import MeetingForm
-from tenants.alliance.meetings import local_today
 from tenants.merchants import home, joint
 from tenants.merchants.home_forms import HostsForm, PartyMemberForm, RemoveForm
 from tenants.orgs.models import OrgKind
@@ -49,7 +48,7 @@ def optional_url(endpoint: str, **values) -> str | None:
 @bp.route("/merchants/home")
 @merchant_page
 def merchant():
-    data = home.merchant_home(db.session, current_user, utcnow(), local_today())
+    data = home.merchant_home(db.session, current_user, utcnow(), street_today())
     return render(
         T + "home.html",
         home=data,

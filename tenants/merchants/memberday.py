@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.auth.models import Role, User
-from saas.db import insert_ignoring_conflict, utcnow
+from saas.db import insert_ignoring_conflict
 from saas.errors import NotFound, ServiceError
 from saas.notify.services import notify
 from saas.ui import street_zone
@@ -75,11 +75,6 @@ def month_start(day: date) -> date:
 def next_month(day: date) -> date:
     """The first day of the month after ``day``'s."""
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def street_today(now: datetime | None = None) -> date:
-    """Today in the street's zone: member days are the street's dates."""
-    return (now or utcnow()).astimezone(street_zone()).date()
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.streets.models import Tenant
+from saas.ui import street_today
 from tenants.merchants.memberday import (
     OfferInput,
     ensure_member_days,
     join_member_day,
-    street_today,
 )
 from tenants.merchants.models import MemberDay, Merchant, Offer, OfferKind
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind

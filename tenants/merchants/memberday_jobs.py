@@ -19,7 +19,8 @@ from saas.extensions import db
 from saas.notify.services import notify
 from saas.streets.models import Tenant, TenantStatus
 from saas.tenancy import tenant_scope
-from tenants.merchants.memberday import ensure_member_days, reminder_recipients, street_today
+from saas.ui import street_today
+from tenants.merchants.memberday import ensure_member_days, reminder_recipients
 from tenants.merchants.models import Circle, MemberDay
 from tenants.merchants.settlement import make_statements, previous_month
 from tenants.orgs.models import Organisation, OrgKind

@@ -13,7 +13,7 @@ from saas.auth.models import Role
 from saas.errors import NotFound, ServiceError
 from saas.extensions import db
 from saas.forms import parse_id, parse_page
-from saas.ui import render
+from saas.ui import render, street_today
 from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, workbook_response
 from tenants.merchants import memberday, pledges, settlement
@@ -27,10 +27,6 @@ bp = Blueprint(
     "merchants_memberday", __name__, url_prefix="/<slug:tenant>", template_folder="templates"
 )
 org_only = require_role(Role.org)
-
-
-def _today():
-    return memberday.street_today()
 
 
 def _flash_done(act, message: str) -> bool:
@@ -164,7 +160,7 @@ def withdraw_offer(offer_id: int):
 
 def _offers_page(forms: dict | None = None, status: int = 200):
     merchant = memberday.profile_or_404(db.session, current_user)
-    days = memberday.merchant_days(db.session, merchant, _today())
+    days = memberday.merchant_days(db.session, merchant, street_today())
     forms = forms or {}
     for d in days:
         forms.setdefault(d.member_day.id, OfferForm(formdata=None, prefix=f"d{d.member_day.id}"))
@@ -201,7 +197,7 @@ def join(member_day_id: int):
                 price=form.price.data or "",
                 stock=form.stock.data or "",
             ),
-            _today(),
+            street_today(),
         ),
     )
     if done.done:
@@ -216,7 +212,7 @@ def join(member_day_id: int):
 @bp.route("/merchants/member-day")
 @signed_in
 def resident_page():
-    circles = memberday.next_member_days(db.session, current_user, _today())
+    circles = memberday.next_member_days(db.session, current_user, street_today())
     return render(
         "merchants/memberday/resident.html", circles=circles, kind_labels=memberday.KIND_LABELS
     )
@@ -249,7 +245,7 @@ def statements():
     form = MakeStatementsForm()
     status = 200
     if request.method == "GET":
-        form.month.data = settlement.previous_month(_today()).strftime("%Y-%m")
+        form.month.data = settlement.previous_month(street_today()).strftime("%Y-%m")
     else:
 
         def make():

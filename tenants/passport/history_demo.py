@@ -29,9 +29,9 @@ from saas.counters import Counter, next_value
 from saas.db import new_id, utcnow
 from saas.demo import bulk_insert
 from saas.streets.models import Tenant
-from saas.ui import street_zone
+from saas.ui import street_today, street_zone
 from tenants.events.models import Attendance, Event, PointsMode
-from tenants.passport.ledger import expiry_for, local_today
+from tenants.passport.ledger import expiry_for
 from tenants.passport.models import (
     EntryKind,
     Passport,
@@ -151,7 +151,7 @@ def _generated_history(session: Session, tenant: Tenant) -> None:
     codes = set(session.scalars(select(Redemption.code)))
     prefix = passport_prefix(tenant)
     first = _reserve_numbers(session, len(volunteers))
-    now, this_year = utcnow(), local_today().year
+    now, this_year = utcnow(), street_today().year
     passports, entries, lots, redemptions = [], [], [], []
     for number, user in enumerate(volunteers, start=first):
         rng = random.Random(f"demo-ledger-{number}")

@@ -313,7 +313,3 @@ def end_of_local_day(day: date) -> datetime:
 def start_of_local_day(day: date) -> datetime:
     """Midnight at the start of ``day`` in the streets' time zone, in UTC."""
     return datetime.combine(day, time(0, 0), tzinfo=street_zone()).astimezone(UTC)
-
-
-def local_today() -> date:
-    return utcnow().astimezone(street_zone()).date()

@@ -27,6 +27,7 @@ from saas.listing import contains_pattern, count_rows, one_page
 from saas.notify.services import notify
 from saas.streets.cache import fresh_for_update
 from saas.streets.models import Tenant
+from saas.ui import street_today
 from tenants.events.models import (
     Attendance,
     Event,
@@ -259,7 +260,7 @@ def parse_period(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
 
     :raise ServiceError: a malformed date, or the end before the start
     """
-    today = ledger.local_today()
+    today = street_today()
     raw_from, raw_to = (raw_from or "").strip(), (raw_to or "").strip()
     start = _parse_date(raw_from, "from") if raw_from else date(today.year, 1, 1)
     end = _parse_date(raw_to, "to") if raw_to else today
@@ -311,7 +312,7 @@ def certificate(session: Session, person: User, start: date, end: date) -> Certi
         end=end,
         rows=rows,
         total_hours=sum((Decimal(r.hours) for r in rows), Decimal("0")),
-        issued_on=ledger.local_today(),
+        issued_on=street_today(),
     )
 
 

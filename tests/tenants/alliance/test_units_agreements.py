@@ -48,11 +48,11 @@ def test_an_agreement_not_yet_begun():
 )
 def test_the_lists_filter_agrees_at_the_boundaries(admin, street, scoped, ends_in, status):
     """The SQL filter reads the same rules as the page: every boundary falls the same way."""
-    from tenants.alliance.units import local_today
+    from saas.ui import street_today
 
     unit = make_unit(scoped, street, "边界单位")
     with scoped(street) as session:
-        ends = local_today() + timedelta(days=ends_in)
+        ends = street_today() + timedelta(days=ends_in)
         session.add(Agreement(organisation_id=unit, signed_on=ends - timedelta(days=400),
                               starts_on=ends - timedelta(days=365), ends_on=ends))  # fmt: skip
         session.commit()
@@ -201,10 +201,10 @@ def _run_job(app):
 
 def _ending_in(scoped, street, unit: int, days: int) -> None:
     """An agreement ending ``days`` after the street's today (not the machine's)."""
-    from tenants.alliance.units import local_today
+    from saas.ui import street_today
 
-    add_agreement(scoped, street, unit, ends_on=local_today() + timedelta(days=days),
-                  starts_on=local_today() - timedelta(days=300))  # fmt: skip
+    add_agreement(scoped, street, unit, ends_on=street_today() + timedelta(days=days),
+                  starts_on=street_today() - timedelta(days=300))  # fmt: skip
 
 
 def _notes(scoped, street, user_id: int) -> list[Notification]:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from saas.auth.models import User
 from saas.streets.models import Tenant
-from tenants.merchants.memberday import ensure_member_days, street_today
+from saas.ui import street_today
+from tenants.merchants.memberday import ensure_member_days
 from tenants.merchants.models import Circle, MemberDay, Merchant
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind
 from tenants.passport.ledger import post_entry

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from saas.notify.models import Notification
 from saas.tenancy import all_tenants
-from tenants.merchants.memberday import street_today
+from saas.ui import street_today
 from tenants.merchants.memberday_jobs import remind_member_days
 from tenants.merchants.models import MemberDay, Subscription
 from tests.conftest import both_backends

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from saas.tenancy import all_tenants
-from tenants.merchants.memberday import street_today
+from saas.ui import street_today
 from tenants.merchants.memberday_jobs import make_monthly_statements
 from tenants.merchants.models import Offer, Statement
 from tenants.merchants.settlement import previous_month
