@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, delete, false, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -43,7 +42,7 @@ from tenants.events.registration import (
 )
 from tenants.events.signups import open_to
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind
-from tenants.orgs.records import organisation_of, tag_set
+from tenants.orgs.records import organisation_of_kind, tag_set
 from tenants.structure.models import Community
 
 #: an agreement ending within this many days is "expiring"
@@ -70,17 +69,7 @@ HEADCOUNT_MAX = 500
 def alliance_unit_of(session: Session, user: User) -> Organisation | None:
     """The alliance unit ``user`` (an org account) acts for; None for merchants' accounts,
     unlinked org accounts and everyone else. Read once per request."""
-    if getattr(user, "role", None) != Role.org:
-        return None
-    cache = g.setdefault("_alliance_units", {}) if has_app_context() else {}
-    if user.id not in cache:
-        organisation = organisation_of(session, user)
-        cache[user.id] = (
-            organisation
-            if organisation is not None and organisation.kind == OrgKind.alliance
-            else None
-        )
-    return cache[user.id]
+    return organisation_of_kind(session, user, OrgKind.alliance)
 
 
 def is_alliance_unit(user) -> bool:

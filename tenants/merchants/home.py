@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -37,7 +36,7 @@ from tenants.merchants.models import (
     VotingRound,
 )
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind
-from tenants.orgs.records import organisation_of
+from tenants.orgs.records import organisation_of_kind
 from tenants.passport.models import Passport, Redemption, RedemptionStatus, Reward
 
 #: rows each section lists
@@ -56,17 +55,7 @@ PAST_EVENTS_SHOWN = timedelta(days=30)
 def merchant_of(session: Session, user: User) -> Organisation | None:
     """The merchant (organisation record of kind merchant) ``user`` acts for; None for alliance
     units' accounts, unlinked org accounts and everyone else. Read once per request."""
-    if getattr(user, "role", None) != Role.org:
-        return None
-    cache = g.setdefault("_merchants_of", {}) if has_app_context() else {}
-    if user.id not in cache:
-        organisation = organisation_of(session, user)
-        cache[user.id] = (
-            organisation
-            if organisation is not None and organisation.kind == OrgKind.merchant
-            else None
-        )
-    return cache[user.id]
+    return organisation_of_kind(session, user, OrgKind.merchant)
 
 
 def is_merchant(user) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session
@@ -30,6 +31,19 @@ def organisation_of(session: Session, user: User) -> Organisation | None:
         .join(OrgAccount, OrgAccount.organisation_id == Organisation.id)
         .where(OrgAccount.user_id == user.id)
     )
+
+
+def organisation_of_kind(session: Session, user: User, kind: str) -> Organisation | None:
+    """The organisation of ``kind`` an org account acts for (None for another kind, an unlinked
+    account, anyone else), read once per request: the menu's entries, the home's choice and the
+    page itself all ask, and every module built on these records asks the same lookup."""
+    if getattr(user, "role", None) != Role.org:
+        return None
+    cache = g.setdefault("_organisation_of", {}) if has_app_context() else {}
+    if user.id not in cache:
+        cache[user.id] = organisation_of(session, user)
+    organisation = cache[user.id]
+    return organisation if organisation is not None and organisation.kind == kind else None
 
 
 def clean_tags(raw: str | None, field: str = "tags") -> str:
