@@ -9,7 +9,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from saas.auth.access import admin_only, office, signed_in
@@ -30,6 +29,7 @@ from tenants.alliance.meeting_forms import (
     RulesForm,
 )
 from tenants.alliance.models import Meeting, ResolutionStatus
+from tenants.alliance.units import get_unit_or_404
 from tenants.orgs.models import Organisation, OrgKind
 from tenants.orgs.records import organisation_of
 
@@ -458,14 +458,7 @@ def export_service_report():
 @bp.route("/alliance/reports/service/<int:organisation_id>/<month>.xlsx")
 @office
 def office_unit_report(organisation_id: int, month: str):
-    unit = db.session.scalar(
-        select(Organisation).where(
-            Organisation.id == organisation_id, Organisation.kind == OrgKind.alliance
-        )
-    )
-    limited = current_user.limited_to_community
-    if unit is None or (limited is not None and unit.community_id != limited):
-        abort(404)
+    unit = get_unit_or_404(db.session, current_user, organisation_id)
     return _unit_report_file(unit, _month_or_404(month))
 
 

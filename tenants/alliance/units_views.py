@@ -16,7 +16,7 @@ from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
 from tenants.alliance import units
 from tenants.alliance.units_forms import AgreementForm, InviteForm, UnitForm
-from tenants.structure.services import active_communities
+from tenants.structure.services import communities_for
 
 bp = Blueprint("alliance_units", __name__, url_prefix="/<slug:tenant>", template_folder="templates")
 
@@ -44,10 +44,7 @@ def _filters() -> units.UnitFilters:
 
 
 def _communities():
-    """The communities the viewer may choose: all of the street's, or a community's staff's own."""
-    found = active_communities(db.session)
-    limited = current_user.limited_to_community
-    return [c for c in found if limited is None or c.id == limited]
+    return communities_for(db.session, current_user)
 
 
 @bp.route("/alliance/units")

@@ -16,7 +16,7 @@ from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
 from tenants.merchants import directory
 from tenants.merchants.directory_forms import CircleForm, InviteForm, MerchantForm
-from tenants.structure.services import active_communities
+from tenants.structure.services import communities_for
 
 bp = Blueprint(
     "merchants_directory", __name__, url_prefix="/<slug:tenant>", template_folder="templates"
@@ -71,9 +71,7 @@ def public_merchant(organisation_id: int):
 
 
 def _communities():
-    """The communities the viewer may choose: all of the street's, or a community's staff's own."""
-    limited = current_user.limited_to_community
-    return [c for c in active_communities(db.session) if limited is None or c.id == limited]
+    return communities_for(db.session, current_user)
 
 
 def _community_choices(field) -> None:

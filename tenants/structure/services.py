@@ -200,6 +200,13 @@ def active_communities(session: Session) -> list[Community]:
     return list(session.scalars(stmt.order_by(Community.position, Community.id)))
 
 
+def communities_for(session: Session, viewer: User) -> list[Community]:
+    """The communities ``viewer`` may choose in a form or a filter: all of the street's, or the
+    one a community's staff member is limited to."""
+    limited = viewer.limited_to_community
+    return [c for c in active_communities(session) if limited is None or c.id == limited]
+
+
 @dataclass
 class GridRow:
     grid: Grid

@@ -30,7 +30,7 @@ from tenants.alliance.lists.forms import (
 )
 from tenants.alliance.models import Post, ProjectStatus
 from tenants.orgs.records import organisation_of
-from tenants.structure.services import active_communities, community_names
+from tenants.structure.services import communities_for, community_names
 
 bp = Blueprint(
     "alliance_lists",
@@ -60,9 +60,7 @@ def _or_404(load):
 
 
 def _communities_for(user) -> list:
-    communities = active_communities(db.session)
-    limited = user.limited_to_community
-    return communities if limited is None else [c for c in communities if c.id == limited]
+    return communities_for(db.session, user)
 
 
 def _community_choices(user, blank: str) -> list[SelectChoice]:
