@@ -11,7 +11,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from saas.forms import parse_id, phone_field
+from saas.forms import parse_id
 from saas.text import fold_input
 from tenants.alliance.units import TYPE_LABELS
 
@@ -66,8 +66,3 @@ class AgreementForm(FlaskForm):
         _l("协议扫描件（选填，PDF、JPEG 或 PNG，不超过 10 MB）"),
         render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
     )
-
-
-class InviteForm(FlaskForm):
-    name = StringField(_l("联系人姓名"), validators=[_too_long(50)])
-    phone = phone_field(_l("联系人手机号"))

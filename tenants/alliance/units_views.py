@@ -15,7 +15,8 @@ from saas.ui import render
 from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
 from tenants.alliance import units
-from tenants.alliance.units_forms import AgreementForm, InviteForm, UnitForm
+from tenants.alliance.units_forms import AgreementForm, UnitForm
+from tenants.orgs.forms import InviteForm
 from tenants.structure.services import communities_for
 
 bp = Blueprint("alliance_units", __name__, url_prefix="/<slug:tenant>", template_folder="templates")

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from saas.forms import parse_id, phone_field
+from saas.forms import parse_id
 from saas.text import fold_input
 from tenants.merchants.directory import CATEGORIES, PLEDGE_MAX, STATUS_LABELS
 
@@ -73,8 +73,3 @@ class MerchantForm(FlaskForm):
     tags = StringField(
         _l("标签"), validators=[_too_long(200)], render_kw={"placeholder": _l("如：早餐、送货上门")}
     )
-
-
-class InviteForm(FlaskForm):
-    name = StringField(_l("联系人姓名"), validators=[_too_long(50)])
-    phone = phone_field(_l("联系人手机号"))

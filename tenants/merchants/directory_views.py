@@ -15,7 +15,8 @@ from saas.ui import render
 from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
 from tenants.merchants import directory
-from tenants.merchants.directory_forms import CircleForm, InviteForm, MerchantForm
+from tenants.merchants.directory_forms import CircleForm, MerchantForm
+from tenants.orgs.forms import InviteForm
 from tenants.structure.services import communities_for
 
 bp = Blueprint(
