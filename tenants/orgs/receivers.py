@@ -12,10 +12,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from saas.auth.models import Role, User
+from saas.auth.models import User
 from tenants.events.models import Audience
 from tenants.events.signals import account_audiences
-from tenants.orgs.models import OrgAccount, Organisation, OrgKind
+from tenants.orgs.models import OrgAccount, OrgKind
+from tenants.orgs.records import acting_organisation
 from tenants.passport.signals import acts_for_provider
 
 AUDIENCES = {
@@ -26,14 +27,10 @@ AUDIENCES = {
 
 @account_audiences.connect
 def audiences_of_kind(user: User, *, session: Session, **_kwargs) -> set[str] | None:
-    if user.role != Role.org:
+    organisation = acting_organisation(session, user)
+    if organisation is None or organisation.kind not in AUDIENCES:
         return None
-    kind = session.scalar(
-        select(Organisation.kind)
-        .join(OrgAccount, OrgAccount.organisation_id == Organisation.id)
-        .where(OrgAccount.user_id == user.id)
-    )
-    return {str(a) for a in AUDIENCES[kind]} if kind in AUDIENCES else None
+    return {str(a) for a in AUDIENCES[organisation.kind]}
 
 
 @acts_for_provider.connect

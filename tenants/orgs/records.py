@@ -37,13 +37,18 @@ def organisation_of_kind(session: Session, user: User, kind: str) -> Organisatio
     """The organisation of ``kind`` an org account acts for (None for another kind, an unlinked
     account, anyone else), read once per request: the menu's entries, the home's choice and the
     page itself all ask, and every module built on these records asks the same lookup."""
+    organisation = acting_organisation(session, user)
+    return organisation if organisation is not None and organisation.kind == kind else None
+
+
+def acting_organisation(session: Session, user: User) -> Organisation | None:
+    """:func:`organisation_of`, read once per request."""
     if getattr(user, "role", None) != Role.org:
         return None
     cache = g.setdefault("_organisation_of", {}) if has_app_context() else {}
     if user.id not in cache:
         cache[user.id] = organisation_of(session, user)
-    organisation = cache[user.id]
-    return organisation if organisation is not None and organisation.kind == kind else None
+    return cache[user.id]
 
 
 def clean_tags(raw: str | None, field: str = "tags") -> str:
