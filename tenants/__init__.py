@@ -18,4 +18,5 @@ MODULES = [
     "tenants.orgs",
     "tenants.alliance",
     "tenants.merchants",
+    "tenants.campaigns",
 ]
