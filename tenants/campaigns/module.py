@@ -5,15 +5,77 @@ its contribution below as tuples named after it: campaigns, targets and the year
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import MenuGroup, Module
+from saas.modules import (
+    OFFICE,
+    PHONE,
+    AuditAction,
+    AuditTarget,
+    MenuEntry,
+    MenuGroup,
+    Module,
+    Panel,
+    PeriodicJob,
+)
+from saas.notify.kinds import NotificationKind
+from tenants.campaigns import campaigns
 
 MODELS = (
     "tenants.campaigns.models",
     "tenants.campaigns.jobs_models",
     "tenants.campaigns.relief_models",
 )
+
+
+# --- area "campaigns": the year view 四季如花, campaigns, targets, outlines, launch ------------
+
+
+def _campaign_link(campaign_id: int, _detail: dict) -> str:
+    return url_for("campaigns_campaigns.detail", campaign_id=campaign_id)
+
+
+CAMPAIGNS_BLUEPRINTS = ("tenants.campaigns.campaigns_views:bp",)
+CAMPAIGNS_MENU = (
+    MenuEntry("campaigns_campaigns.year", _l("四季如花"), "campaigns", OFFICE, 10, icon="季"),
+    # residents and units on their phones: this year's launched campaigns
+    MenuEntry("campaigns_campaigns.seasons", _l("一季一品"), "campaigns", PHONE, 10, icon="季"),
+)
+CAMPAIGNS_PANELS = (
+    Panel(campaigns.PANEL_KEY, "campaigns/campaigns/_panel.html", campaigns.panel_data, OFFICE,
+          700),
+)  # fmt: skip
+# hourly: a target reached between two entries (registrations, attendance, the registries)
+CAMPAIGNS_PERIODIC = (
+    PeriodicJob("campaigns-targets", "tenants.campaigns.campaigns_jobs:check_targets", 3600),
+)
+CAMPAIGNS_KINDS = (
+    NotificationKind("campaigns.launched", _l("一季一品活动启动")),
+    NotificationKind("campaigns.target_reached", _l("一季一品指标完成")),
+)
+CAMPAIGNS_AUDIT = (
+    AuditAction("campaigns.campaign_create", _l("创建一季一品活动")),
+    AuditAction("campaigns.campaign_update", _l("修改一季一品活动")),
+    AuditAction("campaigns.template_create", _l("按四季模板创建活动")),
+    AuditAction("campaigns.copy_year", _l("复制上一年一季一品活动")),
+    AuditAction("campaigns.target_create", _l("添加一季一品指标")),
+    AuditAction("campaigns.target_update", _l("修改一季一品指标")),
+    AuditAction("campaigns.target_remove", _l("删除一季一品指标")),
+    AuditAction("campaigns.entry_add", _l("填报一季一品指标")),
+    AuditAction("campaigns.outline_create", _l("添加活动安排")),
+    AuditAction("campaigns.outline_update", _l("修改活动安排")),
+    AuditAction("campaigns.outline_remove", _l("删除活动安排")),
+    AuditAction("campaigns.event_create", _l("按活动安排创建活动")),
+    AuditAction("campaigns.event_link", _l("关联活动到一季一品")),
+    AuditAction("campaigns.event_unlink", _l("取消关联一季一品活动")),
+    AuditAction("campaigns.launch", _l("启动一季一品活动")),
+    AuditAction("campaigns.close", _l("结束一季一品活动")),
+)
+CAMPAIGNS_TARGETS = (
+    AuditTarget("campaign", _l("一季一品活动"), _campaign_link, campaigns.campaign_names),
+)
+# --- end of area "campaigns" -----------------------------------------------------------------
 
 MODULE = Module(
     name="campaigns",
@@ -24,4 +86,11 @@ MODULE = Module(
     ),
     models=MODELS,
     menu_groups=(MenuGroup("campaigns", _l("一季一品"), 700),),
+    blueprints=(*CAMPAIGNS_BLUEPRINTS,),
+    menu=(*CAMPAIGNS_MENU,),
+    panels=(*CAMPAIGNS_PANELS,),
+    periodic=(*CAMPAIGNS_PERIODIC,),
+    notification_kinds=(*CAMPAIGNS_KINDS,),
+    audit_actions=(*CAMPAIGNS_AUDIT,),
+    audit_targets=(*CAMPAIGNS_TARGETS,),
 )
