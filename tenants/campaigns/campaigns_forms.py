@@ -23,9 +23,13 @@ from tenants.campaigns.template import SEASON_LABELS, SEASONS, THEME_LABELS
 
 
 class ChineseDateField(DateField):
-    """A date whose malformed value is refused in Chinese."""
+    """A date whose malformed value is refused in Chinese; an empty one is None (the service
+    says it is missing)."""
 
     def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
