@@ -28,6 +28,7 @@ from tenants.alliance.models import (
     Resolution,
     Resource,
 )
+from tenants.campaigns.models import Campaign, Outline, Target  # campaigns, area "campaigns"
 from tenants.events.models import Attendance, Event, Registration
 from tenants.merchants.models import (  # merchants, area "voting"
     Candidate,
@@ -83,6 +84,11 @@ ID_ARGS = {
     "offer_id": Offer,
     "statement_id": Statement,
     # end of area "memberday"
+    # campaigns, area "campaigns": campaigns, their targets and outlines
+    "campaign_id": Campaign,
+    "target_id": Target,
+    "outline_id": Outline,
+    # end of campaigns, area "campaigns"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -219,9 +225,11 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     lists |= _seed_merchant_directory(session, community_id)
     lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"
     memberday = _seed_merchants_memberday(session, event.id, reward.id)
+    campaigns = _seed_campaigns(session, event.id)  # campaigns, area "campaigns"
     return (
         lists
         | memberday
+        | campaigns
         | {
             Event: event.id,
             Registration: registration.id,
@@ -351,6 +359,37 @@ def _seed_merchants_memberday(session, event_id: int, reward_id: int) -> dict:
     session.add_all([offer, statement])
     session.flush()
     return {MemberDay: member_day.id, Offer: offer.id, Statement: statement.id}
+
+
+# --- campaigns, area "campaigns" ---
+def _seed_campaigns(session, event_id: int) -> dict:
+    """A launched campaign with a target, an entry, an outline and the event linked, each
+    carrying the secret where it has text."""
+    from datetime import date
+
+    from tenants.campaigns.models import CampaignEvent, TargetEntry
+
+    campaign = Campaign(year=2030, season="spring", theme="jobs", name=SECRET + "春季",
+                        description=SECRET, starts_on=date(2030, 1, 1), ends_on=date(2030, 3, 31),
+                        status="launched")  # fmt: skip
+    session.add(campaign)
+    session.flush()
+    target = Target(campaign_id=campaign.id, name=SECRET + "指标", unit="人", target_value=5,
+                    source="entered")  # fmt: skip
+    outline = Outline(campaign_id=campaign.id, title=SECRET + "安排", description=SECRET)
+    session.add_all([target, outline])
+    session.flush()
+    session.add_all(
+        [
+            TargetEntry(target_id=target.id, entered_on=date(2030, 1, 2), value=1, note=SECRET),
+            CampaignEvent(campaign_id=campaign.id, event_id=event_id, outline_id=outline.id),
+        ]
+    )
+    session.flush()
+    return {Campaign: campaign.id, Target: target.id, Outline: outline.id}
+
+
+# --- end of campaigns, area "campaigns" ---
 
 
 def _url(rule, slug: str, ids: dict) -> str:
