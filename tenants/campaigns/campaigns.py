@@ -1085,14 +1085,14 @@ def check_reached(session: Session, campaigns: list[Campaign] | None = None) -> 
                 _l("指标已完成：%(campaign)s · %(target)s", campaign=campaign.name,
                    target=target.name),
                 _l("“%(target)s”已完成 %(actual)s%(unit)s，目标 %(value)s%(unit)s。",
-                   target=target.name, actual=_number(actual), value=_number(target.target_value),
+                   target=target.name, actual=format_number(actual), value=format_number(target.target_value),
                    unit=target.unit),
                 link=f"/{tenant.slug}/campaigns/{campaign.id}" if tenant else "",
             )  # fmt: skip
     return told
 
 
-def _number(value: Decimal) -> str:
+def format_number(value: Decimal) -> str:
     """12.00 → "12", 12.50 → "12.5"."""
     text = f"{value:.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -1158,8 +1158,8 @@ def panel_data(session: Session, user) -> dict:
                 {
                     "name": p.target.name,
                     "unit": p.target.unit,
-                    "actual": _number(p.actual),
-                    "value": _number(p.target.target_value),
+                    "actual": format_number(p.actual),
+                    "value": format_number(p.target.target_value),
                     "percent": p.percent,
                 }
                 for p in progress_of(session, campaign)

@@ -42,7 +42,7 @@ def _labels() -> dict:
         "season_labels": SEASON_LABELS,
         "source_labels": services.SOURCE_LABELS,
         "theme_label": services.theme_label,
-        "number": services._number,
+        "number": services.format_number,
     }
 
 
@@ -290,7 +290,7 @@ def edit_target(campaign_id: int, target_id: int):
     target = services.get_target_or_404(db.session, campaign, target_id)
     form = TargetForm(obj=None if request.method == "POST" else target)
     if request.method == "GET":
-        form.target_value.data = services._number(target.target_value)
+        form.target_value.data = services.format_number(target.target_value)
     _kpi_choices(form, campaign)
     submitted = submit_form(
         form,

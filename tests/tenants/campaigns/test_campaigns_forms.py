@@ -3,7 +3,7 @@ of a year even when two saves race; and its targets' and entries' numbers."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -222,4 +222,3 @@ def test_parse_amount():
     for raw in ("0", "-1", "abc", "1e9999", "0.001", "NaN", "Infinity", "", None, "10²"):
         with pytest.raises(ServiceError):
             services.parse_amount(raw, "v")
-    assert date  # keep the import used by the parametrised dates
