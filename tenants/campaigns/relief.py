@@ -35,7 +35,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tru
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength, ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 from saas.audit.services import record
 from saas.auth.models import Role, User
@@ -159,10 +159,12 @@ def clean_id_number(raw: str | None) -> str | None:
         return None
     if other_digits(text):
         raise ServiceError(other_digits(text), "id_number")
+    if len(text) != 18:
+        raise ServiceError(_("身份证号应为 18 位"), "id_number")
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", text):
+        raise ServiceError(_("身份证号只能由数字和末位的 X 组成"), "id_number")
     try:
         number = ric.validate(text)
-    except InvalidLength as exc:
-        raise ServiceError(_("身份证号应为 18 位"), "id_number") from exc
     except InvalidChecksum as exc:
         raise ServiceError(_("身份证号校验位不正确，请核对后重新填写"), "id_number") from exc
     except InvalidComponent as exc:
@@ -298,8 +300,6 @@ def _clean(session: Session, actor: User, values: HouseholdInput) -> tuple[dict,
         phone = normalise_phone(values.phone)
         if phone is None:
             raise ServiceError(_("请输入 11 位中国大陆手机号"), "phone")
-    if number is None and phone is None:
-        raise ServiceError(_("身份证号和联系电话至少填写一项，用来发现重复登记"), "id_number")
     if values.grade not in Grade._value2member_map_:
         raise ServiceError(_("请选择困难等级"), "grade")
     if values.reason not in REASONS:
@@ -385,9 +385,10 @@ def save_household(
         cleaned["id_number_masked"] = mask_id_number(number)
     elif household is None:
         cleaned["id_number_hash"], cleaned["id_number_masked"] = None, ""
-    elif household.id_number_hash is None and cleaned["phone"] is None:
+    kept_hash = household.id_number_hash if household is not None else None
+    id_hash = cleaned.get("id_number_hash", kept_hash)
+    if id_hash is None and cleaned["phone"] is None:
         raise ServiceError(_("身份证号和联系电话至少填写一项，用来发现重复登记"), "id_number")
-    id_hash = cleaned.get("id_number_hash")
     own_id = household.id if household else None
     _check_duplicate(session, actor, id_hash, cleaned["phone"], own_id)
     creating = household is None
