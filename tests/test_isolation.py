@@ -29,6 +29,7 @@ from tenants.alliance.models import (
     Resource,
 )
 from tenants.campaigns.models import Campaign, Outline, Target  # campaigns, area "campaigns"
+from tenants.campaigns.relief_models import Household  # campaigns, area "relief"
 from tenants.events.models import Attendance, Event, Registration
 from tenants.merchants.models import (  # merchants, area "voting"
     Candidate,
@@ -89,6 +90,9 @@ ID_ARGS = {
     "target_id": Target,
     "outline_id": Outline,
     # end of campaigns, area "campaigns"
+    # campaigns, area "relief": households in difficulty (三库一单)
+    "household_id": Household,
+    # end of campaigns, area "relief"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -226,6 +230,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"
     memberday = _seed_merchants_memberday(session, event.id, reward.id)
     campaigns = _seed_campaigns(session, event.id)  # campaigns, area "campaigns"
+    memberday |= _seed_campaigns_relief(session, community_id, user_id)  # campaigns, "relief"
     return (
         lists
         | memberday
@@ -338,6 +343,35 @@ def _seed_merchant_voting(session, user_id: int) -> dict:
 
 
 # --- end of merchants, area "voting" ---
+
+
+# --- campaigns, area "relief" ----------------------------------------------------------------------
+def _seed_campaigns_relief(session, community_id: int, user_id: int) -> dict:
+    """A household in difficulty with an assistance record and a visit, each carrying the
+    secret where it has text."""
+    from datetime import date
+    from decimal import Decimal
+
+    from tenants.campaigns.relief_models import Assistance, Visit
+
+    household = Household(
+        head_name=SECRET + "户主", id_number_hash="0" * 64, id_number_masked="1101**********0016",
+        phone="13900000000", grade="A", reason="dibao", size=2, community_id=community_id,
+        address=SECRET + "住址", note=SECRET,
+    )  # fmt: skip
+    session.add(household)
+    session.flush()
+    session.add_all([
+        Assistance(household_id=household.id, kind="money", amount=Decimal("100"),
+                   description=SECRET + "帮扶", given_on=date(2025, 12, 1), giver_name=SECRET),
+        Visit(household_id=household.id, visited_on=date(2025, 12, 2), visitor_id=user_id,
+              found=SECRET + "走访"),
+    ])  # fmt: skip
+    session.flush()
+    return {Household: household.id}
+
+
+# --- end of campaigns, area "relief" ---------------------------------------------------------------
 
 
 def _seed_merchants_memberday(session, event_id: int, reward_id: int) -> dict:
