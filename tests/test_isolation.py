@@ -28,6 +28,7 @@ from tenants.alliance.models import (
     Resolution,
     Resource,
 )
+from tenants.campaigns.models import Campaign  # campaigns, area "dashboard"
 from tenants.events.models import Attendance, Event, Registration
 from tenants.merchants.models import (  # merchants, area "voting"
     Candidate,
@@ -83,6 +84,9 @@ ID_ARGS = {
     "offer_id": Offer,
     "statement_id": Statement,
     # end of area "memberday"
+    # campaigns, area "dashboard": a campaign's dashboard (its 相亲结缘 profiles: event_id)
+    "campaign_id": Campaign,
+    # end of campaigns, area "dashboard"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -219,9 +223,11 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     lists |= _seed_merchant_directory(session, community_id)
     lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"
     memberday = _seed_merchants_memberday(session, event.id, reward.id)
+    dashboard = _seed_campaigns_dashboard(session, event.id, user_id)
     return (
         lists
         | memberday
+        | dashboard
         | {
             Event: event.id,
             Registration: registration.id,
@@ -239,6 +245,40 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
             Resolution: resolution.id,
         }
     )
+
+
+# --- campaigns, area "dashboard" ---
+def _seed_campaigns_dashboard(session, event_id: int, user_id: int) -> dict:
+    """A 相亲结缘 campaign holding the event, with the user's profile for it (staff only)."""
+    from datetime import date
+
+    from tenants.campaigns.models import CampaignEvent, SignupProfile, Target
+
+    campaign = Campaign(
+        year=2025,
+        season="summer",
+        theme="matchmaking",
+        name=SECRET + "相亲结缘",
+        description=SECRET,
+        starts_on=date(2025, 4, 1),
+        ends_on=date(2025, 6, 30),
+    )
+    session.add(campaign)
+    session.flush()
+    session.add_all(
+        [
+            Target(campaign_id=campaign.id, name=SECRET + "指标", target_value=5,
+                   source="computed", kpi="registrations"),
+            CampaignEvent(campaign_id=campaign.id, event_id=event_id),
+            SignupProfile(event_id=event_id, user_id=user_id, gender="female",
+                          occupation=SECRET, about=SECRET + "自我介绍"),
+        ]
+    )  # fmt: skip
+    session.flush()
+    return {Campaign: campaign.id}
+
+
+# --- end of campaigns, area "dashboard" ---
 
 
 def _seed_alliance_lists(session, community_id: int, user_id: int) -> dict:

@@ -7,13 +7,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import MenuGroup, Module
+from saas.modules import OFFICE, VOLUNTEER, AuditAction, MenuEntry, MenuGroup, Module
+from saas.notify.kinds import NotificationKind
 
 MODELS = (
     "tenants.campaigns.models",
     "tenants.campaigns.jobs_models",
     "tenants.campaigns.relief_models",
 )
+
+# --- area "dashboard": a campaign's charts and export, 相亲结缘 profiles ---------------------------
+DASHBOARD_BLUEPRINTS = ("tenants.campaigns.dashboard_views:bp",)
+DASHBOARD_MENU = (
+    MenuEntry("campaigns_dashboard.year", _l("数据看板"), "campaigns", OFFICE, 50, icon="看"),
+    MenuEntry("campaigns_dashboard.my_matchmaking", _l("相亲结缘"), "campaigns", VOLUNTEER, 50,
+              icon="缘"),
+)  # fmt: skip
+DASHBOARD_RECEIVERS = ("tenants.campaigns.dashboard_receivers",)
+DASHBOARD_KINDS = (NotificationKind("campaigns.matchmaking_profile", _l("填写交友资料")),)
+DASHBOARD_AUDIT = (AuditAction("campaigns.profiles_view", _l("查看交友活动报名者资料")),)
+# --- end of area "dashboard" ---------------------------------------------------------------------
 
 MODULE = Module(
     name="campaigns",
@@ -24,4 +37,9 @@ MODULE = Module(
     ),
     models=MODELS,
     menu_groups=(MenuGroup("campaigns", _l("一季一品"), 700),),
+    blueprints=(*DASHBOARD_BLUEPRINTS,),
+    menu=(*DASHBOARD_MENU,),
+    receivers=(*DASHBOARD_RECEIVERS,),
+    notification_kinds=(*DASHBOARD_KINDS,),
+    audit_actions=(*DASHBOARD_AUDIT,),
 )
