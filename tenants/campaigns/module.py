@@ -7,8 +7,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import OFFICE, VOLUNTEER, AuditAction, MenuEntry, MenuGroup, Module
+from saas.modules import (
+    OFFICE,
+    VOLUNTEER,
+    AuditAction,
+    DemoSeeder,
+    MenuEntry,
+    MenuGroup,
+    Module,
+)
 from saas.notify.kinds import NotificationKind
+from tenants.campaigns.demo import load_demo
 
 MODELS = (
     "tenants.campaigns.models",
@@ -25,6 +34,9 @@ DASHBOARD_MENU = (
 )  # fmt: skip
 DASHBOARD_RECEIVERS = ("tenants.campaigns.dashboard_receivers",)
 DASHBOARD_KINDS = (NotificationKind("campaigns.matchmaking_profile", _l("填写交友资料")),)
+# the whole module's demo data (campaigns, activities, both registries); the module comes last
+# in MODULES, so the demo volunteers, alliance units, communities and grids exist by then
+DASHBOARD_DEMO = (DemoSeeder(load_demo),)
 DASHBOARD_AUDIT = (AuditAction("campaigns.profiles_view", _l("查看交友活动报名者资料")),)
 # --- end of area "dashboard" ---------------------------------------------------------------------
 
@@ -42,4 +54,5 @@ MODULE = Module(
     receivers=(*DASHBOARD_RECEIVERS,),
     notification_kinds=(*DASHBOARD_KINDS,),
     audit_actions=(*DASHBOARD_AUDIT,),
+    demo=(*DASHBOARD_DEMO,),
 )
