@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import wraps
+from typing import NamedTuple
 from urllib.parse import quote
 
 from flask import Response, request
@@ -32,6 +33,8 @@ _DATE_FORMAT = "yyyy-mm-dd hh:mm"
 # or the file is saved as CSV: such cells are stored with the string type, never as formulas
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\\/:*?"<>|]+')
+#: what Excel refuses in a sheet's name
+_UNSAFE_SHEET = re.compile(r"[\x00-\x1f\\/:*?\[\]]+")
 _BOLD = Font(bold=True)
 
 
@@ -106,6 +109,15 @@ def _disposition(filename: str) -> str:
     )
 
 
+class Sheet(NamedTuple):
+    """One sheet of a workbook with several (:func:`sheets_response`)."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    total: int | None = None
+
+
 def workbook_response(
     filename: str,
     headers: Sequence[str],
@@ -118,9 +130,33 @@ def workbook_response(
     street's zone). When ``total`` says more rows matched than were written, the last row says
     so, so a cut file is never taken for the whole list.
     """
-    rows = list(rows)[:EXPORT_LIMIT]
+    return sheets_response(filename, [Sheet("Sheet1", headers, rows, total)])
+
+
+def sheets_response(filename: str, sheets: Sequence[Sheet]) -> Response:
+    """A download of several sheets, each written as :func:`workbook_response` writes its one
+    (a dashboard's figures, events and weekly series side by side in one file)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="Sheet1")
+    for one in sheets:
+        _write_sheet(workbook, one)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        mimetype=MIMETYPE,
+        headers={
+            "Content-Disposition": _disposition(filename),
+            # the lists hold names and phones: no shared cache keeps a copy
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _write_sheet(workbook: Workbook, one: Sheet) -> None:
+    headers, total = one.headers, one.total
+    rows = list(one.rows)[:EXPORT_LIMIT]
+    title = _UNSAFE_SHEET.sub("_", one.title)[:31] or "Sheet"
+    sheet = workbook.create_sheet(title=title)
     widths = [_width(h) for h in headers]
     for row in rows:
         for i, value in enumerate(row[: len(widths)]):
@@ -145,14 +181,3 @@ def workbook_response(
                 )
             ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return Response(
-        buffer.getvalue(),
-        mimetype=MIMETYPE,
-        headers={
-            "Content-Disposition": _disposition(filename),
-            # the lists hold names and phones: no shared cache keeps a copy
-            "Cache-Control": "private, no-store",
-        },
-    )

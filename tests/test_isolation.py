@@ -229,8 +229,10 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     lists |= _seed_merchant_directory(session, community_id)
     lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"
     memberday = _seed_merchants_memberday(session, event.id, reward.id)
-    campaigns = _seed_campaigns(session, event.id)  # campaigns, area "campaigns"
+    campaigns = _seed_campaigns(session)  # campaigns, area "campaigns"
     memberday |= _seed_campaigns_relief(session, community_id, user_id)  # campaigns, "relief"
+    # the event is the 相亲结缘 campaign's (an event belongs to one campaign)
+    campaigns |= _seed_campaigns_dashboard(session, event.id, user_id)
     return (
         lists
         | memberday
@@ -252,6 +254,40 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
             Resolution: resolution.id,
         }
     )
+
+
+# --- campaigns, area "dashboard" ---
+def _seed_campaigns_dashboard(session, event_id: int, user_id: int) -> dict:
+    """A 相亲结缘 campaign holding the event, with the user's profile for it (staff only)."""
+    from datetime import date
+
+    from tenants.campaigns.models import CampaignEvent, SignupProfile, Target
+
+    campaign = Campaign(
+        year=2025,
+        season="summer",
+        theme="matchmaking",
+        name=SECRET + "相亲结缘",
+        description=SECRET,
+        starts_on=date(2025, 4, 1),
+        ends_on=date(2025, 6, 30),
+    )
+    session.add(campaign)
+    session.flush()
+    session.add_all(
+        [
+            Target(campaign_id=campaign.id, name=SECRET + "指标", target_value=5,
+                   source="computed", kpi="registrations"),
+            CampaignEvent(campaign_id=campaign.id, event_id=event_id),
+            SignupProfile(event_id=event_id, user_id=user_id, gender="female",
+                          occupation=SECRET, about=SECRET + "自我介绍"),
+        ]
+    )  # fmt: skip
+    session.flush()
+    return {Campaign: campaign.id}
+
+
+# --- end of campaigns, area "dashboard" ---
 
 
 def _seed_alliance_lists(session, community_id: int, user_id: int) -> dict:
@@ -396,12 +432,12 @@ def _seed_merchants_memberday(session, event_id: int, reward_id: int) -> dict:
 
 
 # --- campaigns, area "campaigns" ---
-def _seed_campaigns(session, event_id: int) -> dict:
-    """A launched campaign with a target, an entry, an outline and the event linked, each
-    carrying the secret where it has text."""
+def _seed_campaigns(session) -> dict:
+    """A launched campaign with a target, an entry and an outline, each carrying the secret
+    where it has text (the seeded event is the dashboard area's 相亲结缘 campaign's)."""
     from datetime import date
 
-    from tenants.campaigns.models import CampaignEvent, TargetEntry
+    from tenants.campaigns.models import TargetEntry
 
     campaign = Campaign(year=2030, season="spring", theme="jobs", name=SECRET + "春季",
                         description=SECRET, starts_on=date(2030, 1, 1), ends_on=date(2030, 3, 31),
@@ -416,7 +452,6 @@ def _seed_campaigns(session, event_id: int) -> dict:
     session.add_all(
         [
             TargetEntry(target_id=target.id, entered_on=date(2030, 1, 2), value=1, note=SECRET),
-            CampaignEvent(campaign_id=campaign.id, event_id=event_id, outline_id=outline.id),
         ]
     )
     session.flush()

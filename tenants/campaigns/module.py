@@ -11,8 +11,10 @@ from flask_babel import lazy_gettext as _l
 from saas.modules import (
     OFFICE,
     PHONE,
+    VOLUNTEER,
     AuditAction,
     AuditTarget,
+    DemoSeeder,
     MenuEntry,
     MenuGroup,
     Module,
@@ -21,6 +23,7 @@ from saas.modules import (
 )
 from saas.notify.kinds import SMS, NotificationKind
 from tenants.campaigns import campaigns, relief
+from tenants.campaigns.demo import load_demo
 
 MODELS = (
     "tenants.campaigns.models",
@@ -112,6 +115,22 @@ RELIEF_TARGETS = (
 )
 # --- end of area "relief" ------------------------------------------------------------------------
 
+
+# --- area "dashboard": a campaign's charts and export, 相亲结缘 profiles ---------------------------
+DASHBOARD_BLUEPRINTS = ("tenants.campaigns.dashboard_views:bp",)
+DASHBOARD_MENU = (
+    MenuEntry("campaigns_dashboard.year", _l("数据看板"), "campaigns", OFFICE, 50, icon="看"),
+    MenuEntry("campaigns_dashboard.my_matchmaking", _l("相亲结缘"), "campaigns", VOLUNTEER, 50,
+              icon="缘"),
+)  # fmt: skip
+DASHBOARD_RECEIVERS = ("tenants.campaigns.dashboard_receivers",)
+DASHBOARD_KINDS = (NotificationKind("campaigns.matchmaking_profile", _l("填写交友资料")),)
+# the whole module's demo data (campaigns, activities, both registries); the module comes last
+# in MODULES, so the demo volunteers, alliance units, communities and grids exist by then
+DASHBOARD_DEMO = (DemoSeeder(load_demo),)
+DASHBOARD_AUDIT = (AuditAction("campaigns.profiles_view", _l("查看交友活动报名者资料")),)
+# --- end of area "dashboard" ---------------------------------------------------------------------
+
 MODULE = Module(
     name="campaigns",
     label=_l("一季一品"),
@@ -124,10 +143,12 @@ MODULE = Module(
     blueprints=(
         *CAMPAIGNS_BLUEPRINTS,
         *RELIEF_BLUEPRINTS,
+        *DASHBOARD_BLUEPRINTS,
     ),
     menu=(
         *CAMPAIGNS_MENU,
         *RELIEF_MENU,
+        *DASHBOARD_MENU,
     ),
     panels=(*CAMPAIGNS_PANELS,),
     periodic=(
@@ -137,13 +158,17 @@ MODULE = Module(
     notification_kinds=(
         *CAMPAIGNS_KINDS,
         *RELIEF_KINDS,
+        *DASHBOARD_KINDS,
     ),
     audit_actions=(
         *CAMPAIGNS_AUDIT,
         *RELIEF_AUDIT,
+        *DASHBOARD_AUDIT,
     ),
     audit_targets=(
         *CAMPAIGNS_TARGETS,
         *RELIEF_TARGETS,
     ),
+    receivers=(*DASHBOARD_RECEIVERS,),
+    demo=(*DASHBOARD_DEMO,),
 )
