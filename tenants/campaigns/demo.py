@@ -55,6 +55,7 @@ from tenants.campaigns.models import (
     TargetEntry,
     TargetSource,
 )
+from tenants.campaigns.relief import id_number_hash, mask_id_number
 from tenants.campaigns.relief_models import Assistance, Household, Visit
 from tenants.campaigns.template import TEMPLATE, season_dates
 from tenants.events.models import (
