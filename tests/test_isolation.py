@@ -28,6 +28,14 @@ from tenants.alliance.models import (
     Resolution,
     Resource,
 )
+from tenants.campaigns.jobs_models import (  # campaigns, area "jobs"
+    Booth,
+    Employer,
+    JobMatch,
+    JobPosition,
+    JobSeeker,
+)
+from tenants.campaigns.models import Campaign
 from tenants.events.models import Attendance, Event, Registration
 from tenants.merchants.models import (  # merchants, area "voting"
     Candidate,
@@ -83,6 +91,14 @@ ID_ARGS = {
     "offer_id": Offer,
     "statement_id": Statement,
     # end of area "memberday"
+    # campaigns, area "jobs": the jobs registry and job fairs' booths
+    "campaign_id": Campaign,
+    "employer_id": Employer,
+    "position_id": JobPosition,
+    "seeker_id": JobSeeker,
+    "match_id": JobMatch,
+    "booth_id": Booth,
+    # end of campaigns, area "jobs"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -219,6 +235,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     lists |= _seed_merchant_directory(session, community_id)
     lists |= _seed_merchant_voting(session, user_id)  # merchants, area "voting"
     memberday = _seed_merchants_memberday(session, event.id, reward.id)
+    memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
         | memberday
@@ -332,6 +349,42 @@ def _seed_merchant_voting(session, user_id: int) -> dict:
 # --- end of merchants, area "voting" ---
 
 
+# --- campaigns, area "jobs" ----------------------------------------------------------------------
+def _seed_campaigns_jobs(session, community_id: int, user_id: int) -> dict:
+    """A jobs campaign (a draft of 2001, so no other area's campaign of this year's seasons
+    collides with it, and nothing of it is public) with an employer, a position, a seeker, a match
+    and a job fair with a booth, each carrying the secret."""
+    from datetime import date, timedelta
+
+    from saas.db import utcnow
+    from tenants.campaigns.models import CampaignEvent
+
+    campaign = Campaign(year=2001, season="spring", theme="jobs", name=SECRET + "助企帮招",
+                        starts_on=date(2001, 1, 1), ends_on=date(2001, 3, 31))  # fmt: skip
+    employer = Employer(name=SECRET + "用工企业", contact_name=SECRET, contact_phone="13900000000",
+                        community_id=community_id)  # fmt: skip
+    fair = Event(title=SECRET + "招聘会", starts_at=utcnow() + timedelta(days=3),
+                 ends_at=utcnow() + timedelta(days=3, hours=2), status="published")  # fmt: skip
+    session.add_all([campaign, employer, fair])
+    session.flush()
+    position = JobPosition(campaign_id=campaign.id, employer_id=employer.id,
+                           title=SECRET + "岗位", openings=3, requirements=SECRET)  # fmt: skip
+    seeker = JobSeeker(campaign_id=campaign.id, user_id=user_id, name=SECRET + "求职者",
+                       phone="13700000000", age_band="25_34", community_id=community_id)  # fmt: skip
+    link = CampaignEvent(campaign_id=campaign.id, event_id=fair.id, is_job_fair=True)
+    session.add_all([position, seeker, link])
+    session.flush()
+    match = JobMatch(seeker_id=seeker.id, position_id=position.id, note=SECRET)
+    booth = Booth(event_id=fair.id, employer_id=employer.id, label="A1")
+    session.add_all([match, booth])
+    session.flush()
+    return {Campaign: campaign.id, Employer: employer.id, JobPosition: position.id,
+            JobSeeker: seeker.id, JobMatch: match.id, Booth: booth.id}  # fmt: skip
+
+
+# --- end of campaigns, area "jobs" ---------------------------------------------------------------
+
+
 def _seed_merchants_memberday(session, event_id: int, reward_id: int) -> dict:
     """Merchants, area "memberday": a circle's member day, a merchant's voucher offer on it and
     its statement, each carrying the secret where it has text."""
@@ -436,6 +489,9 @@ PUBLIC_ENDPOINTS = {
     # merchants, area "directory": the public merchant directory and a merchant's public page
     "merchants_directory.public_list",
     "merchants_directory.public_merchant",
+    # campaigns, area "jobs": the current jobs campaign's open positions, a job fair's page
+    "campaigns_jobs.resident_page",
+    "campaigns_jobs.fair_public",
 }
 
 

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from saas.auth.access import require_role
+from saas.auth.access import require_role, signed_in
 from saas.errors import ServiceError
 from saas.extensions import db
 from saas.ui import render
@@ -129,7 +129,7 @@ def mine_new():
 
 
 @bp.route("/jobs/mine/<int:position_id>/status", methods=["POST"])
-@org
+@signed_in  # not an employer's account: the same 404 as another employer's position
 def mine_status(position_id: int):
     employer = _own_employer()
     position = positions.get_own_position_or_404(db.session, employer, position_id)
