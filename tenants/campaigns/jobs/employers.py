@@ -243,7 +243,9 @@ def employer_input(employer: Employer) -> EmployerInput:
 
 def employer_names(session: Session, ids: list[int]) -> dict[int, str]:
     """The audit log's names of its employer targets, in one statement."""
-    return dict(session.execute(select(Employer.id, Employer.name).where(Employer.id.in_(ids))))
+    return dict(
+        session.execute(select(Employer.id, Employer.name).where(Employer.id.in_(ids))).all()
+    )
 
 
 # --- the employer an org account acts for --------------------------------------------------------

@@ -348,7 +348,9 @@ def position_input(position: JobPosition) -> PositionInput:
 def position_names(session: Session, ids: list[int]) -> dict[int, str]:
     """The audit log's names of its position targets, in one statement."""
     return dict(
-        session.execute(select(JobPosition.id, JobPosition.title).where(JobPosition.id.in_(ids)))
+        session.execute(
+            select(JobPosition.id, JobPosition.title).where(JobPosition.id.in_(ids))
+        ).all()
     )
 
 

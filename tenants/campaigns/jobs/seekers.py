@@ -337,4 +337,6 @@ def own_matches(session: Session, seeker: JobSeeker) -> list[OwnMatch]:
 
 def seeker_names(session: Session, ids: list[int]) -> dict[int, str]:
     """The audit log's names of its seeker targets, in one statement."""
-    return dict(session.execute(select(JobSeeker.id, JobSeeker.name).where(JobSeeker.id.in_(ids))))
+    return dict(
+        session.execute(select(JobSeeker.id, JobSeeker.name).where(JobSeeker.id.in_(ids))).all()
+    )

@@ -358,3 +358,11 @@ def test_office_only(app, street, scoped, make_user):
     for path in ("employers", "positions", "seekers", "fairs"):
         assert resident.get(f"/{street.slug}/jobs/{path}").status_code == 403
     assert login  # the shared helper is imported for the suite's style
+
+
+def test_the_audit_log_names_the_registrys_targets(app, admin, street, scoped, make_user):
+    campaign, position, seeker, _account = _setup_match(scoped, street, make_user)
+    admin.post(f"/{street.slug}/jobs/employers/new", data={"name": "审计企业"})
+    admin.post(f"/{street.slug}/jobs/seekers/{seeker}/matches", data={"position": str(position)})
+    body = admin.get(f"/{street.slug}/audit").get_data(as_text=True)
+    assert "审计企业" in body and "推荐求职者" in body and "求职者" in body
