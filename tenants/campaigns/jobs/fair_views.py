@@ -13,7 +13,7 @@ from saas.extensions import db
 from saas.forms import parse_id
 from saas.ui import render
 from saas.views import submit_form
-from tenants.campaigns.jobs import employers, fairs
+from tenants.campaigns.jobs import employers, fairs, positions
 from tenants.campaigns.jobs.forms import BoothForm
 from tenants.campaigns.jobs.views import T, bp, committed_or_flashed
 
@@ -91,4 +91,5 @@ def fair_remove_booth(event_id: int, booth_id: int):
 def fair_public(event_id: int):
     """The fair for residents, signed in or not."""
     event, campaign, rows = fairs.public_fair(db.session, parse_id(event_id) or 0)
-    return render(T + "fair_public.html", event=event, campaign=campaign, booths=rows)
+    return render(T + "fair_public.html", event=event, campaign=campaign, booths=rows,
+                  pay_text=positions.pay_text)  # fmt: skip
