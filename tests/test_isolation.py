@@ -28,6 +28,13 @@ from tenants.alliance.models import (
     Resolution,
     Resource,
 )
+from tenants.campaigns.jobs_models import (  # campaigns, area "jobs"
+    Booth,
+    Employer,
+    JobMatch,
+    JobPosition,
+    JobSeeker,
+)
 from tenants.campaigns.models import Campaign, Outline, Target  # campaigns, area "campaigns"
 from tenants.campaigns.relief_models import Household  # campaigns, area "relief"
 from tenants.events.models import Attendance, Event, Registration
@@ -93,6 +100,13 @@ ID_ARGS = {
     # campaigns, area "relief": households in difficulty (三库一单)
     "household_id": Household,
     # end of campaigns, area "relief"
+    # campaigns, area "jobs": the jobs registry and job fairs' booths
+    "employer_id": Employer,
+    "position_id": JobPosition,
+    "seeker_id": JobSeeker,
+    "match_id": JobMatch,
+    "booth_id": Booth,
+    # end of campaigns, area "jobs"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -233,6 +247,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     memberday |= _seed_campaigns_relief(session, community_id, user_id)  # campaigns, "relief"
     # the event is the 相亲结缘 campaign's (an event belongs to one campaign)
     campaigns |= _seed_campaigns_dashboard(session, event.id, user_id)
+    memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
         | memberday
@@ -408,6 +423,40 @@ def _seed_campaigns_relief(session, community_id: int, user_id: int) -> dict:
 
 
 # --- end of campaigns, area "relief" ---------------------------------------------------------------
+# --- campaigns, area "jobs" ----------------------------------------------------------------------
+def _seed_campaigns_jobs(session, community_id: int, user_id: int) -> dict:
+    """A jobs campaign (a draft of 2001, so no other area's campaign of this year's seasons
+    collides with it, and nothing of it is public) with an employer, a position, a seeker, a match
+    and a job fair with a booth, each carrying the secret."""
+    from datetime import date, timedelta
+
+    from saas.db import utcnow
+    from tenants.campaigns.models import CampaignEvent
+
+    campaign = Campaign(year=2001, season="spring", theme="jobs", name=SECRET + "助企帮招",
+                        starts_on=date(2001, 1, 1), ends_on=date(2001, 3, 31))  # fmt: skip
+    employer = Employer(name=SECRET + "用工企业", contact_name=SECRET, contact_phone="13900000000",
+                        community_id=community_id)  # fmt: skip
+    fair = Event(title=SECRET + "招聘会", starts_at=utcnow() + timedelta(days=3),
+                 ends_at=utcnow() + timedelta(days=3, hours=2), status="published")  # fmt: skip
+    session.add_all([campaign, employer, fair])
+    session.flush()
+    position = JobPosition(campaign_id=campaign.id, employer_id=employer.id,
+                           title=SECRET + "岗位", openings=3, requirements=SECRET)  # fmt: skip
+    seeker = JobSeeker(campaign_id=campaign.id, user_id=user_id, name=SECRET + "求职者",
+                       phone="13700000000", age_band="25_34", community_id=community_id)  # fmt: skip
+    link = CampaignEvent(campaign_id=campaign.id, event_id=fair.id, is_job_fair=True)
+    session.add_all([position, seeker, link])
+    session.flush()
+    match = JobMatch(seeker_id=seeker.id, position_id=position.id, note=SECRET)
+    booth = Booth(event_id=fair.id, employer_id=employer.id, label="A1")
+    session.add_all([match, booth])
+    session.flush()
+    return {Campaign: campaign.id, Employer: employer.id, JobPosition: position.id,
+            JobSeeker: seeker.id, JobMatch: match.id, Booth: booth.id}  # fmt: skip
+
+
+# --- end of campaigns, area "jobs" ---------------------------------------------------------------
 
 
 def _seed_merchants_memberday(session, event_id: int, reward_id: int) -> dict:
@@ -544,6 +593,9 @@ PUBLIC_ENDPOINTS = {
     # merchants, area "directory": the public merchant directory and a merchant's public page
     "merchants_directory.public_list",
     "merchants_directory.public_merchant",
+    # campaigns, area "jobs": the current jobs campaign's open positions, a job fair's page
+    "campaigns_jobs.resident_page",
+    "campaigns_jobs.fair_public",
 }
 
 
