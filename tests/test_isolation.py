@@ -488,7 +488,8 @@ def _seed_campaigns(session) -> dict:
 
     from tenants.campaigns.models import TargetEntry
 
-    campaign = Campaign(year=2030, season="spring", theme="jobs", name=SECRET + "春季",
+    # a launched campaign's name is public (the residents' jobs page): no secret in it
+    campaign = Campaign(year=2030, season="spring", theme="jobs", name="春季",
                         description=SECRET, starts_on=date(2030, 1, 1), ends_on=date(2030, 3, 31),
                         status="launched")  # fmt: skip
     session.add(campaign)
