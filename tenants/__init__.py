@@ -19,4 +19,5 @@ MODULES = [
     "tenants.alliance",
     "tenants.merchants",
     "tenants.campaigns",
+    "tenants.grid",
 ]
