@@ -38,6 +38,7 @@ from tenants.campaigns.jobs_models import (  # campaigns, area "jobs"
 from tenants.campaigns.models import Campaign, Outline, Target  # campaigns, area "campaigns"
 from tenants.campaigns.relief_models import Household  # campaigns, area "relief"
 from tenants.events.models import Attendance, Event, Registration
+from tenants.grid.models import GridItem  # grid, base
 from tenants.merchants.models import (  # merchants, area "voting"
     Candidate,
     Circle,
@@ -107,6 +108,9 @@ ID_ARGS = {
     "match_id": JobMatch,
     "booth_id": Booth,
     # end of campaigns, area "jobs"
+    # grid, base: grid items
+    "item_id": GridItem,
+    # end of grid, base
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -247,6 +251,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     memberday |= _seed_campaigns_relief(session, community_id, user_id)  # campaigns, "relief"
     # the event is the 相亲结缘 campaign's (an event belongs to one campaign)
     campaigns |= _seed_campaigns_dashboard(session, event.id, user_id)
+    campaigns |= _seed_grid(session, community_id, user_id)  # grid, base
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
@@ -478,6 +483,31 @@ def _seed_merchants_memberday(session, event_id: int, reward_id: int) -> dict:
     session.add_all([offer, statement])
     session.flush()
     return {MemberDay: member_day.id, Offer: offer.id, Statement: statement.id}
+
+
+# --- grid, base -------------------------------------------------------------------------------
+def _seed_grid(session, community_id: int, user_id: int) -> dict:
+    """A grid item with its level, category and first step, each carrying the secret."""
+    from tenants.grid.models import ItemCategory, ItemLevel, ItemStep
+
+    level = ItemLevel(name=SECRET + "一般", deadline_hours=120)
+    session.add(level)
+    session.flush()
+    category = ItemCategory(name=SECRET + "类别", level_id=level.id)
+    session.add(category)
+    session.flush()
+    item = GridItem(number="WG20300101-0001", category_id=category.id, description=SECRET + "事项",
+                    community_id=community_id, reporter_id=user_id, reporter_role="resident",
+                    place=SECRET)  # fmt: skip
+    session.add(item)
+    session.flush()
+    session.add(ItemStep(item_id=item.id, kind="report", actor_id=user_id, status="reported",
+                         note=SECRET))  # fmt: skip
+    session.flush()
+    return {GridItem: item.id}
+
+
+# --- end of grid, base ---------------------------------------------------------------------------
 
 
 # --- campaigns, area "campaigns" ---

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from saas.db import guarded_update, utcnow
 from saas.errors import ServiceError
 from tenants.grid.models import GridItem, ItemStatus, ItemStep
+from tenants.grid.signals import item_advanced
 
 S = ItemStatus
 #: statuses an item is still open in (counted as open, may run late, may be escalated)
@@ -102,11 +103,13 @@ def add_step(
     session: Session, item: GridItem, kind: str, actor_id: int | None, note: str = "",
     detail: str = "",
 ) -> ItemStep:  # fmt: skip
-    """Append a step to the timeline as the item now stands (also the first, "report")."""
+    """Append a step to the timeline as the item now stands (also the first, "report"), and tell
+    the receivers of :data:`~tenants.grid.signals.item_advanced`."""
     row = ItemStep(item_id=item.id, kind=kind, actor_id=actor_id, note=note, status=item.status,
                    detail=detail[:200])  # fmt: skip
     session.add(row)
     session.flush()
+    item_advanced.send(item, session=session, step=row, actor_id=actor_id)
     return row
 
 

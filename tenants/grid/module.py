@@ -19,4 +19,5 @@ MODULE = Module(
     ),
     models=("tenants.grid.models",),
     menu_groups=(MenuGroup("grid", _l("网格治理"), 800),),
+    blueprints=("tenants.grid.loop_views:bp",),
 )
