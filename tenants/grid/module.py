@@ -6,9 +6,57 @@ the street's settings (``figures``), duty visits (``visits``), and the map with 
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import MenuGroup, Module
+from saas.modules import (
+    OFFICE,
+    AuditAction,
+    AuditTarget,
+    MenuEntry,
+    MenuGroup,
+    Module,
+    Todo,
+)
+from saas.notify.kinds import NotificationKind
+from tenants.grid import handling
+
+# --- area "loop": the office's list and queues, the item's steps, the handlers' pages -----------
+
+
+def _item_link(item_id: int, _detail: dict) -> str:
+    return url_for("grid_loop.item_detail", item_id=item_id)
+
+
+LOOP_BLUEPRINTS = ("tenants.grid.loop_views:bp",)
+LOOP_MENU = (
+    MenuEntry("grid_loop.queue", _l("待我处理"), "grid", OFFICE, 10, icon="待"),
+    MenuEntry("grid_loop.item_list", _l("网格事项"), "grid", OFFICE, 11, icon="事"),
+    MenuEntry("grid_loop.my_items", _l("我的待办"), "grid", OFFICE, 12, icon="办"),
+    MenuEntry("grid_loop.unit_items", _l("派给本单位的事项"), "grid", frozenset({"org"}), 10,
+              icon="办", visible=handling.is_unit_account),
+)  # fmt: skip
+LOOP_TODOS = (
+    Todo("grid-queue", _l("%(n)d 件网格事项待受理派单"), handling.count_queue, "grid_loop.queue"),
+    Todo("grid-mine", _l("%(n)d 件网格事项待我办理"), handling.count_mine, "grid_loop.my_items"),
+)
+LOOP_RECEIVERS = ("tenants.grid.loop_receivers",)
+LOOP_KINDS = (
+    NotificationKind("grid.item_assigned", _l("网格事项派单")),
+    NotificationKind("grid.item_done", _l("上报的事项已办结")),
+    NotificationKind("grid.item_follow_up", _l("事项办理回访")),
+    NotificationKind("grid.item_reopened", _l("网格事项重新办理")),
+)
+LOOP_AUDIT = (
+    AuditAction("grid.item_accept", _l("受理网格事项")),
+    AuditAction("grid.item_reject", _l("不予受理网格事项")),
+    AuditAction("grid.item_assign", _l("网格事项派单")),
+    AuditAction("grid.item_escalate", _l("网格事项上报上级")),
+    AuditAction("grid.item_close", _l("关闭网格事项")),
+)
+LOOP_TARGETS = (AuditTarget("grid_item", _l("网格事项"), _item_link, handling.item_names),)
+# --- end of area "loop" --------------------------------------------------------------------------
+
 
 MODULE = Module(
     name="grid",
@@ -19,5 +67,11 @@ MODULE = Module(
     ),
     models=("tenants.grid.models",),
     menu_groups=(MenuGroup("grid", _l("网格治理"), 800),),
-    blueprints=("tenants.grid.loop_views:bp",),
+    blueprints=(*LOOP_BLUEPRINTS,),
+    menu=(*LOOP_MENU,),
+    todos=(*LOOP_TODOS,),
+    receivers=(*LOOP_RECEIVERS,),
+    notification_kinds=(*LOOP_KINDS,),
+    audit_actions=(*LOOP_AUDIT,),
+    audit_targets=(*LOOP_TARGETS,),
 )
