@@ -203,3 +203,19 @@ def test_lists_run_a_constant_number_of_statements(app, make_user, scoped, world
             grown["n"] = max(grown["n"], n)
 
         assert_statements_do_not_grow(app, client, f"/{street.slug}/{url}", more, 20, most)
+
+
+def test_the_dashboard_counts_my_queue_and_my_items(app, make_user, scoped, world):
+    street, here, there, admin = world
+    add_items(scoped, street, here, n=2, tier="street")
+    add_items(scoped, street, here, status="assigned", handler_kind="staff",
+              handler_user_id=street.admin_id, due_at=utcnow() + timedelta(days=1))  # fmt: skip
+    body = admin.get(f"/{street.slug}/dashboard").get_data(as_text=True)
+    assert "2 件网格事项待受理派单" in body and "1 件网格事项待我办理" in body
+    _, staff = make_user(street, "staff", community_id=there.community)
+    body = signed_in(app, street.slug, staff).get(f"/{street.slug}/dashboard").get_data(
+        as_text=True)  # fmt: skip
+    assert "网格事项待受理派单" not in body and "网格事项待我办理" not in body
+    unit, _u, unit_phone = unit_with_account(scoped, street, make_user)
+    menu = signed_in(app, street.slug, unit_phone).get(f"/{street.slug}/grid/unit-items")
+    assert "派给本单位的事项" in menu.get_data(as_text=True)
