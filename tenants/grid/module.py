@@ -8,7 +8,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import MenuGroup, Module
+from saas.modules import OFFICE, AuditAction, MenuEntry, MenuGroup, Module
+from tenants.grid import gridmap
+
+# --- area "map": the map of the grids (民情地图) and the module's demo data ---------------------
+MAP_BLUEPRINTS = ("tenants.grid.gridmap_views:bp",)
+MAP_MENU = (
+    MenuEntry("grid_map.index", _l("民情地图"), "grid", OFFICE, 60, icon="图",
+              visible=gridmap.sees_maps),
+)  # fmt: skip
+MAP_AUDIT = (
+    AuditAction("grid.map_plan_upload", _l("上传社区平面图")),
+    AuditAction("grid.map_plan_remove", _l("删除社区平面图")),
+    AuditAction("grid.map_pin", _l("标注网格位置")),
+)
+# --- end of area "map" ---------------------------------------------------------------------------
 
 MODULE = Module(
     name="grid",
@@ -19,5 +33,7 @@ MODULE = Module(
     ),
     models=("tenants.grid.models",),
     menu_groups=(MenuGroup("grid", _l("网格治理"), 800),),
-    blueprints=("tenants.grid.loop_views:bp",),
+    blueprints=("tenants.grid.loop_views:bp", *MAP_BLUEPRINTS),
+    menu=(*MAP_MENU,),
+    audit_actions=(*MAP_AUDIT,),
 )
