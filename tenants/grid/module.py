@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import OFFICE, AuditAction, MenuEntry, MenuGroup, Module
+from saas.modules import OFFICE, AuditAction, DemoSeeder, MenuEntry, MenuGroup, Module
 from tenants.grid import gridmap
+from tenants.grid.demo import load_demo as _load_map_demo
 
 # --- area "map": the map of the grids (民情地图) and the module's demo data ---------------------
 MAP_BLUEPRINTS = ("tenants.grid.gridmap_views:bp",)
@@ -22,6 +23,9 @@ MAP_AUDIT = (
     AuditAction("grid.map_plan_remove", _l("删除社区平面图")),
     AuditAction("grid.map_pin", _l("标注网格位置")),
 )
+# the whole module's demo (settings, a quarter of items, visit groups, pins, the grid worker's
+# login); grid comes last in MODULES, so accounts, alliance units and grids exist by then
+MAP_DEMO = (DemoSeeder(_load_map_demo),)
 # --- end of area "map" ---------------------------------------------------------------------------
 
 MODULE = Module(
@@ -36,4 +40,5 @@ MODULE = Module(
     blueprints=("tenants.grid.loop_views:bp", *MAP_BLUEPRINTS),
     menu=(*MAP_MENU,),
     audit_actions=(*MAP_AUDIT,),
+    demo=(*MAP_DEMO,),
 )
