@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -51,7 +50,6 @@ STATUS_COLOURS = {
     S.done: "#2e8b57",
     S.checked: "#5f7f8f",
 }
-OVERDUE_LABEL = _l("已超期")
 
 
 # --- who sees which community -----------------------------------------------------------------
