@@ -252,6 +252,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     # the event is the 相亲结缘 campaign's (an event belongs to one campaign)
     campaigns |= _seed_campaigns_dashboard(session, event.id, user_id)
     campaigns |= _seed_grid(session, community_id, user_id)  # grid, base
+    campaigns |= _seed_grid_map(session, community_id)  # grid, area "map"
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
@@ -508,6 +509,25 @@ def _seed_grid(session, community_id: int, user_id: int) -> dict:
 
 
 # --- end of grid, base ---------------------------------------------------------------------------
+
+
+# --- grid, area "map": the community's plan (a stored picture) and its grid's pin --------------
+def _seed_grid_map(session, community_id: int) -> dict:
+    """A plan with a stored image and the grid's pin (their routes take community_id). The
+    plan's file carries no text: the secret is in the grid's name the map draws, and in the
+    stored picture's bytes."""
+    from tenants.grid.models import GridMap, GridPin
+    from tenants.grid.photos import store
+
+    grid = session.scalar(select(Grid).where(Grid.community_id == community_id))
+    key = store().put(grid.tenant_id, SECRET.encode())
+    session.add(GridMap(community_id=community_id, image_key=key, width=800, height=600))
+    session.add(GridPin(grid_id=grid.id, x=5000, y=5000))
+    session.flush()
+    return {}
+
+
+# --- end of grid, area "map" ---------------------------------------------------------------------
 
 
 # --- campaigns, area "campaigns" ---

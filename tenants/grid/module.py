@@ -13,13 +13,15 @@ from saas.modules import (
     OFFICE,
     AuditAction,
     AuditTarget,
+    DemoSeeder,
     MenuEntry,
     MenuGroup,
     Module,
     Todo,
 )
 from saas.notify.kinds import NotificationKind
-from tenants.grid import handling
+from tenants.grid import gridmap, handling
+from tenants.grid.demo import load_demo as _load_map_demo
 
 # --- area "loop": the office's list and queues, the item's steps, the handlers' pages -----------
 
@@ -58,6 +60,22 @@ LOOP_TARGETS = (AuditTarget("grid_item", _l("网格事项"), _item_link, handlin
 # --- end of area "loop" --------------------------------------------------------------------------
 
 
+# --- area "map": the map of the grids (民情地图) and the module's demo data ---------------------
+MAP_BLUEPRINTS = ("tenants.grid.gridmap_views:bp",)
+MAP_MENU = (
+    MenuEntry("grid_map.index", _l("民情地图"), "grid", OFFICE, 60, icon="图",
+              visible=gridmap.sees_maps),
+)  # fmt: skip
+MAP_AUDIT = (
+    AuditAction("grid.map_plan_upload", _l("上传社区平面图")),
+    AuditAction("grid.map_plan_remove", _l("删除社区平面图")),
+    AuditAction("grid.map_pin", _l("标注网格位置")),
+)
+# the whole module's demo (settings, a quarter of items, visit groups, pins, the grid worker's
+# login); grid comes last in MODULES, so accounts, alliance units and grids exist by then
+MAP_DEMO = (DemoSeeder(_load_map_demo),)
+# --- end of area "map" ---------------------------------------------------------------------------
+
 MODULE = Module(
     name="grid",
     label=_l("网格治理"),
@@ -67,11 +85,21 @@ MODULE = Module(
     ),
     models=("tenants.grid.models",),
     menu_groups=(MenuGroup("grid", _l("网格治理"), 800),),
-    blueprints=(*LOOP_BLUEPRINTS,),
-    menu=(*LOOP_MENU,),
+    blueprints=(
+        *LOOP_BLUEPRINTS,
+        *MAP_BLUEPRINTS,
+    ),
+    menu=(
+        *LOOP_MENU,
+        *MAP_MENU,
+    ),
     todos=(*LOOP_TODOS,),
     receivers=(*LOOP_RECEIVERS,),
     notification_kinds=(*LOOP_KINDS,),
-    audit_actions=(*LOOP_AUDIT,),
+    audit_actions=(
+        *LOOP_AUDIT,
+        *MAP_AUDIT,
+    ),
     audit_targets=(*LOOP_TARGETS,),
+    demo=(*MAP_DEMO,),
 )

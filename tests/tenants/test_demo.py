@@ -52,7 +52,8 @@ def test_the_demo_street_loads_twice_without_doubling(app, scoped):
     assert first["Community"] == 6 and first["Grid"] == 11
     # and the rewards' merchant, and the alliance's unit login
     # and the merchant directory's two more merchant logins
-    assert first["User"] == 100 + len(fixed_phones()) + 4
+    # and the grid module's grid-worker login (13900000006)
+    assert first["User"] == 100 + len(fixed_phones()) + 5
     assert first["Event"] > len(EVENTS) + 6 and first["Attendance"] > 50
 
 
