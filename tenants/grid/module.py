@@ -8,7 +8,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import MenuGroup, Module
+from saas.modules import VOLUNTEER, Home, MenuEntry, MenuGroup, Module, Tab
+from tenants.grid.report import is_grid_worker
+
+# --- area "report": 随手拍, the reporter's own items and follow-up, the street's items in public,
+# photos, the grid worker's phone home ----------------------------------------------------------
+#: grid workers are staff accounts, or volunteers a grid was given to (tenants.structure)
+REPORT_WORKERS = frozenset({"staff", "volunteer"})
+REPORT_BLUEPRINTS = ("tenants.grid.report_views:bp",)
+REPORT_MENU = (
+    MenuEntry("grid_report.new_report", _l("随手拍"), "grid", VOLUNTEER, 10, icon="拍",
+              tab=Tab(25, VOLUNTEER)),
+    MenuEntry("grid_report.my_reports", _l("我的上报"), "grid", VOLUNTEER, 20, icon="报"),
+    MenuEntry("grid_report.public_list", _l("街道事项"), "grid", VOLUNTEER, 30, icon="事"),
+    MenuEntry("grid_report.worker_home", _l("网格员工作台"), "grid", REPORT_WORKERS, 5,
+              icon="网", visible=is_grid_worker),
+)  # fmt: skip
+# before the office's dashboard and the passport's /me (order 100): a grid worker lands on the
+# phone home of their grids
+REPORT_HOMES = (Home("grid_report.worker_home", REPORT_WORKERS, 40, visible=is_grid_worker),)
+REPORT_RECEIVERS = ("tenants.grid.report_receivers",)
+# --- end of area "report" ----------------------------------------------------------------------
 
 MODULE = Module(
     name="grid",
@@ -19,5 +39,8 @@ MODULE = Module(
     ),
     models=("tenants.grid.models",),
     menu_groups=(MenuGroup("grid", _l("网格治理"), 800),),
-    blueprints=("tenants.grid.loop_views:bp",),
+    blueprints=("tenants.grid.loop_views:bp", *REPORT_BLUEPRINTS),
+    menu=(*REPORT_MENU,),
+    homes=(*REPORT_HOMES,),
+    receivers=(*REPORT_RECEIVERS,),
 )
