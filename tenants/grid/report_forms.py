@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     MultipleFileField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -48,7 +49,7 @@ class ReportForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     satisfied = RadioField(
         _l("对处理结果是否满意"),
-        choices=[("yes", _l("满意")), ("no", _l("不满意"))],
+        choices=[SelectChoice("yes", _l("满意")), SelectChoice("no", _l("不满意"))],
         validate_choice=False,
     )
     reason = TextAreaField(
