@@ -38,7 +38,10 @@ from tenants.campaigns.jobs_models import (  # campaigns, area "jobs"
 from tenants.campaigns.models import Campaign, Outline, Target  # campaigns, area "campaigns"
 from tenants.campaigns.relief_models import Household  # campaigns, area "relief"
 from tenants.events.models import Attendance, Event, Registration
-from tenants.grid.models import GridItem  # grid, base
+from tenants.grid.models import (
+    GridItem,  # grid, base
+    ItemPhoto,  # grid, area "report"
+)
 from tenants.merchants.models import (  # merchants, area "voting"
     Candidate,
     Circle,
@@ -111,6 +114,9 @@ ID_ARGS = {
     # grid, base: grid items
     "item_id": GridItem,
     # end of grid, base
+    # grid, area "report": photos of grid items
+    "photo_id": ItemPhoto,
+    # end of grid, area "report"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -253,6 +259,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     campaigns |= _seed_campaigns_dashboard(session, event.id, user_id)
     campaigns |= _seed_grid(session, community_id, user_id)  # grid, base
     campaigns |= _seed_grid_map(session, community_id)  # grid, area "map"
+    campaigns |= _seed_grid_report(session, campaigns[GridItem])  # grid, area "report"
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
@@ -528,6 +535,16 @@ def _seed_grid_map(session, community_id: int) -> dict:
 
 
 # --- end of grid, area "map" ---------------------------------------------------------------------
+# --- grid, area "report" ---
+def _seed_grid_report(session, item_id: int) -> dict:
+    """A photo of the grid item (its key names no file: B's answer is a 404 before the store)."""
+    photo = ItemPhoto(item_id=item_id, key="0" * 32 + ".jpg", size=1)
+    session.add(photo)
+    session.flush()
+    return {ItemPhoto: photo.id}
+
+
+# --- end of grid, area "report" ---
 
 
 # --- campaigns, area "campaigns" ---

@@ -11,9 +11,11 @@ from flask_babel import lazy_gettext as _l
 
 from saas.modules import (
     OFFICE,
+    VOLUNTEER,
     AuditAction,
     AuditTarget,
     DemoSeeder,
+    Home,
     MenuEntry,
     MenuGroup,
     Module,
@@ -22,6 +24,7 @@ from saas.modules import (
 from saas.notify.kinds import NotificationKind
 from tenants.grid import gridmap, handling
 from tenants.grid.demo import load_demo as _load_map_demo
+from tenants.grid.report import is_grid_worker
 
 # --- area "loop": the office's list and queues, the item's steps, the handlers' pages -----------
 
@@ -76,6 +79,27 @@ MAP_AUDIT = (
 MAP_DEMO = (DemoSeeder(_load_map_demo),)
 # --- end of area "map" ---------------------------------------------------------------------------
 
+
+# --- area "report": 随手拍, the reporter's own items and follow-up, the street's items in public,
+# photos, the grid worker's phone home ----------------------------------------------------------
+#: grid workers are staff accounts, or volunteers a grid was given to (tenants.structure)
+REPORT_WORKERS = frozenset({"staff", "volunteer"})
+REPORT_BLUEPRINTS = ("tenants.grid.report_views:bp",)
+REPORT_MENU = (
+    # no tab of its own: the phone's bar holds four (护照, 活动, 爱心超市, 心愿; see
+    # tests/saas/test_navigation.py), and 我的上报 and 街道事项 both lead to the form
+    MenuEntry("grid_report.new_report", _l("随手拍"), "grid", VOLUNTEER, 10, icon="拍"),
+    MenuEntry("grid_report.my_reports", _l("我的上报"), "grid", VOLUNTEER, 20, icon="报"),
+    MenuEntry("grid_report.public_list", _l("街道事项"), "grid", VOLUNTEER, 30, icon="事"),
+    MenuEntry("grid_report.worker_home", _l("网格员工作台"), "grid", REPORT_WORKERS, 5,
+              icon="网", visible=is_grid_worker),
+)  # fmt: skip
+# before the office's dashboard and the passport's /me (order 100): a grid worker lands on the
+# phone home of their grids
+REPORT_HOMES = (Home("grid_report.worker_home", REPORT_WORKERS, 40, visible=is_grid_worker),)
+REPORT_RECEIVERS = ("tenants.grid.report_receivers",)
+# --- end of area "report" ----------------------------------------------------------------------
+
 MODULE = Module(
     name="grid",
     label=_l("网格治理"),
@@ -88,13 +112,18 @@ MODULE = Module(
     blueprints=(
         *LOOP_BLUEPRINTS,
         *MAP_BLUEPRINTS,
+        *REPORT_BLUEPRINTS,
     ),
     menu=(
         *LOOP_MENU,
         *MAP_MENU,
+        *REPORT_MENU,
     ),
     todos=(*LOOP_TODOS,),
-    receivers=(*LOOP_RECEIVERS,),
+    receivers=(
+        *LOOP_RECEIVERS,
+        *REPORT_RECEIVERS,
+    ),
     notification_kinds=(*LOOP_KINDS,),
     audit_actions=(
         *LOOP_AUDIT,
@@ -102,4 +131,5 @@ MODULE = Module(
     ),
     audit_targets=(*LOOP_TARGETS,),
     demo=(*MAP_DEMO,),
+    homes=(*REPORT_HOMES,),
 )
