@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from saas.auth.access import signed_in
 from saas.auth.phone import mask_phone
-from saas.errors import ServiceError
+from saas.errors import NotFound, ServiceError
 from saas.extensions import db
 from saas.forms import parse_page
 from saas.ui import render, street_today
@@ -35,6 +35,8 @@ def _act(action, success) -> bool:
     """Run a one-button service, commit, flash; a refusal is flashed and rolled back."""
     try:
         result = action()
+    except NotFound:
+        raise
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -69,6 +71,7 @@ def groups():
 @bp.route("/grid/visit-groups/usual", methods=["POST"])
 @signed_in
 def add_usual_groups():
+    visits.check_admin(current_user)
     _act(
         lambda: visits.add_usual_groups(db.session, current_user),
         lambda added: _("已添加 %(n)d 个分组", n=len(added)) if added else _("常用分组都已添加"),
