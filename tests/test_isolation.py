@@ -38,6 +38,7 @@ from tenants.campaigns.jobs_models import (  # campaigns, area "jobs"
 from tenants.campaigns.models import Campaign, Outline, Target  # campaigns, area "campaigns"
 from tenants.campaigns.relief_models import Household  # campaigns, area "relief"
 from tenants.events.models import Attendance, Event, Registration
+from tenants.grid import models as visits_models  # grid, area "visits"
 from tenants.grid.models import (
     GridItem,  # grid, base
     ItemPhoto,  # grid, area "report"
@@ -117,6 +118,10 @@ ID_ARGS = {
     # grid, area "report": photos of grid items
     "photo_id": ItemPhoto,
     # end of grid, area "report"
+    # grid, area "visits": visit groups and the residents in them
+    "group_id": visits_models.VisitGroup,
+    "subject_id": visits_models.VisitSubject,
+    # end of grid, area "visits"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -260,6 +265,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     campaigns |= _seed_grid(session, community_id, user_id)  # grid, base
     campaigns |= _seed_grid_map(session, community_id)  # grid, area "map"
     campaigns |= _seed_grid_report(session, campaigns[GridItem])  # grid, area "report"
+    campaigns |= _seed_grid_visits(session, community_id, user_id)  # grid, area "visits"
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
@@ -545,6 +551,31 @@ def _seed_grid_report(session, item_id: int) -> dict:
 
 
 # --- end of grid, area "report" ---
+# --- grid, area "visits" ---------------------------------------------------------------------------
+def _seed_grid_visits(session, community_id: int, user_id: int) -> dict:
+    """A visit group, a resident in it (on a grid the seeded user works) and a visit, each
+    carrying the secret."""
+    from datetime import date
+
+    from tenants.grid.models import DutyVisit, VisitGroup, VisitSubject
+
+    grid = Grid(community_id=community_id, name=SECRET + "走访网格", worker_id=user_id)
+    session.add(grid)
+    group = VisitGroup(name=SECRET + "分组", frequency="monthly")
+    session.add(group)
+    session.flush()
+    subject = VisitSubject(group_id=group.id, name=SECRET + "对象", community_id=community_id,
+                           grid_id=grid.id, address=SECRET, phone="13912345678",
+                           note=SECRET)  # fmt: skip
+    session.add(subject)
+    session.flush()
+    session.add(DutyVisit(subject_id=subject.id, visitor_id=user_id, visited_on=date(2030, 1, 2),
+                          found=SECRET + "走访"))  # fmt: skip
+    session.flush()
+    return {VisitGroup: group.id, VisitSubject: subject.id}
+
+
+# --- end of grid, area "visits" --------------------------------------------------------------------
 
 
 # --- campaigns, area "campaigns" ---

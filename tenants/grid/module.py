@@ -10,6 +10,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from saas.modules import (
+    ADMIN,
     OFFICE,
     VOLUNTEER,
     AuditAction,
@@ -19,10 +20,11 @@ from saas.modules import (
     MenuEntry,
     MenuGroup,
     Module,
+    PeriodicJob,
     Todo,
 )
-from saas.notify.kinds import NotificationKind
-from tenants.grid import gridmap, handling
+from saas.notify.kinds import SMS, NotificationKind
+from tenants.grid import gridmap, handling, visits
 from tenants.grid.demo import load_demo as _load_map_demo
 from tenants.grid.report import is_grid_worker
 
@@ -100,6 +102,59 @@ REPORT_HOMES = (Home("grid_report.worker_home", REPORT_WORKERS, 40, visible=is_g
 REPORT_RECEIVERS = ("tenants.grid.report_receivers",)
 # --- end of area "report" ----------------------------------------------------------------------
 
+
+# --- area "visits": duty visits (走访, 八必访): groups, subjects, the grid worker's phone list, ---
+# --- the due figures per grid worker and the period's reminder --------------------------------
+
+
+def _visit_subject_link(subject_id: int, _detail: dict) -> str:
+    return url_for("grid_visits.subject_detail", subject_id=subject_id)
+
+
+def _visit_group_link(_group_id: int, _detail: dict) -> str:
+    return url_for("grid_visits.groups")
+
+
+VISITS_BLUEPRINTS = ("tenants.grid.visits_views:bp",)
+VISITS_MENU = (
+    # the grid worker's phone: the subjects of their grids, due and overdue first
+    MenuEntry("grid_visits.mine", _l("我的走访"), "grid", OFFICE, 30, icon="访",
+              visible=lambda user: bool(user.is_grid_worker) and visits.sees_visits(user)),
+    MenuEntry("grid_visits.subjects", _l("走访对象"), "grid", OFFICE, 31, icon="访",
+              visible=visits.sees_visits),
+    MenuEntry("grid_visits.by_worker", _l("走访进度"), "grid", OFFICE, 32, icon="进",
+              visible=visits.oversees_visits),
+    MenuEntry("grid_visits.groups", _l("走访分组"), "settings", ADMIN, 80, icon="组"),
+)  # fmt: skip
+VISITS_TODOS = (
+    Todo("grid-visits-overdue", _l("%(n)d 位走访对象已逾期未访"), visits.count_overdue_for,
+         "grid_visits.mine"),
+)  # fmt: skip
+# daily; VisitReminder keeps it to once per grid worker and period
+VISITS_PERIODIC = (
+    PeriodicJob("grid-visit-reminders", "tenants.grid.visits_jobs:remind_visits_due", 86400),
+)
+VISITS_KINDS = (NotificationKind("grid.visit_due", _l("走访到期提醒"), (SMS,)),)
+VISITS_AUDIT = (
+    AuditAction("grid.visit_group_create", _l("添加走访分组")),
+    AuditAction("grid.visit_group_update", _l("修改走访分组")),
+    AuditAction("grid.visit_group_archive", _l("归档走访分组")),
+    AuditAction("grid.visit_group_restore", _l("恢复走访分组")),
+    AuditAction("grid.visit_groups_usual", _l("添加常用走访分组")),
+    AuditAction("grid.visit_subject_create", _l("登记走访对象")),
+    AuditAction("grid.visit_subject_update", _l("修改走访对象")),
+    AuditAction("grid.visit_subject_archive", _l("归档走访对象")),
+    AuditAction("grid.visit_subject_restore", _l("恢复走访对象")),
+    AuditAction("grid.visit_subject_view", _l("查看走访对象")),
+    AuditAction("grid.visit_subjects_export", _l("导出走访对象")),
+    AuditAction("grid.visit_add", _l("登记走访")),
+)
+VISITS_TARGETS = (
+    AuditTarget("visit_subject", _l("走访对象"), _visit_subject_link, visits.subject_names),
+    AuditTarget("visit_group", _l("走访分组"), _visit_group_link, visits.group_names),
+)
+# --- end of area "visits" ------------------------------------------------------------------------
+
 MODULE = Module(
     name="grid",
     label=_l("网格治理"),
@@ -113,23 +168,15 @@ MODULE = Module(
         *LOOP_BLUEPRINTS,
         *MAP_BLUEPRINTS,
         *REPORT_BLUEPRINTS,
+        *VISITS_BLUEPRINTS,
     ),
-    menu=(
-        *LOOP_MENU,
-        *MAP_MENU,
-        *REPORT_MENU,
-    ),
-    todos=(*LOOP_TODOS,),
-    receivers=(
-        *LOOP_RECEIVERS,
-        *REPORT_RECEIVERS,
-    ),
-    notification_kinds=(*LOOP_KINDS,),
-    audit_actions=(
-        *LOOP_AUDIT,
-        *MAP_AUDIT,
-    ),
-    audit_targets=(*LOOP_TARGETS,),
+    menu=(*LOOP_MENU, *MAP_MENU, *REPORT_MENU, *VISITS_MENU),
+    todos=(*LOOP_TODOS, *VISITS_TODOS),
+    receivers=(*LOOP_RECEIVERS, *REPORT_RECEIVERS),
+    periodic=(*VISITS_PERIODIC,),
+    notification_kinds=(*LOOP_KINDS, *VISITS_KINDS),
+    audit_actions=(*LOOP_AUDIT, *MAP_AUDIT, *VISITS_AUDIT),
+    audit_targets=(*LOOP_TARGETS, *VISITS_TARGETS),
     demo=(*MAP_DEMO,),
     homes=(*REPORT_HOMES,),
 )
