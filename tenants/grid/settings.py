@@ -612,16 +612,20 @@ def add_usual(session: Session, actor: User) -> int:
 
 
 def level_names(session: Session, ids: list[int]) -> dict[int, str]:
-    return dict(session.execute(select(ItemLevel.id, ItemLevel.name).where(ItemLevel.id.in_(ids))))
+    return dict(
+        session.execute(select(ItemLevel.id, ItemLevel.name).where(ItemLevel.id.in_(ids))).all()
+    )
 
 
 def category_names(session: Session, ids: list[int]) -> dict[int, str]:
     return dict(
-        session.execute(select(ItemCategory.id, ItemCategory.name).where(ItemCategory.id.in_(ids)))
+        session.execute(
+            select(ItemCategory.id, ItemCategory.name).where(ItemCategory.id.in_(ids))
+        ).all()
     )
 
 
 def department_names(session: Session, ids: list[int]) -> dict[int, str]:
     return dict(
-        session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
+        session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).all()
     )

@@ -18,8 +18,9 @@ progress, :data:`~tenants.grid.loop.RUNNING`):
   start belongs to an earlier deadline). An item already overdue gets the overdue notice only.
 
 Who is told: the handler — the staff member, a department's members, or a unit's accounts —
-and the handler's supervisor: a department's supervisor; for a staff member or a unit, the
-street's admins. Each person gets one message per run and kind, naming the item (or how many).
+and, of an overdue item, the handler's supervisor: a department's supervisor; for a staff member
+or a unit (or a department without one), the street's admins. The "deadline near" notice goes
+to the handler alone (to the supervisor when the handler has no account to tell). Each person gets one message per run and kind, naming the item (or how many).
 """
 
 from __future__ import annotations
@@ -245,7 +246,10 @@ def _tell(session: Session, slug: str, overdue: list[GridItem], near: list[GridI
     for kind, items in ((OVERDUE_KIND, overdue), (NEAR_KIND, near)):
         for_person: dict[int, list[GridItem]] = defaultdict(list)
         for item in items:
-            for uid in dict.fromkeys(people.handlers(item) + people.supervisors_of(item)):
+            handlers = [uid for uid in people.handlers(item) if uid in people.users]
+            if kind == OVERDUE_KIND or not handlers:  # the near notice: the handler's alone
+                handlers += people.supervisors_of(item)
+            for uid in dict.fromkeys(handlers):
                 if uid in people.users:
                     for_person[uid].append(item)
         for uid, theirs in sorted(for_person.items()):

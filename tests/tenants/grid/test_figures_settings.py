@@ -289,3 +289,17 @@ def test_only_the_admin_has_the_settings(app, street, scoped, make_user):
         assert session.scalar(select(Department.name)) == "城管办"
         assert session.scalar(select(ItemCategory.archived_at)) is None
     assert _actions(scoped, street) == []
+
+
+def test_the_audit_log_names_what_changed(app, admin, street, scoped, make_user):
+    admin.post(BASE + "/usual")
+    admin.post(BASE + "/levels/new", data={"name": "特急", "amount": "4", "unit": "hours"})
+    admin.post(BASE + "/departments/new", data={"name": "城管办"})
+    with scoped(street) as session:
+        category = session.scalar(select(ItemCategory.id).where(ItemCategory.name == "其他"))
+    admin.post(f"{BASE}/categories/{category}", data={"name": "其他事项", "level_id": ""})
+    level = _levels(scoped, street)
+    assert level["特急"] == 4
+    log = admin.get("/alpha/audit").get_data(as_text=True)
+    for words in ("添加常用事项等级和类别", "添加事项等级", "特急", "添加办理部门", "城管办"):
+        assert words in log, words
