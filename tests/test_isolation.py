@@ -38,6 +38,7 @@ from tenants.campaigns.jobs_models import (  # campaigns, area "jobs"
 from tenants.campaigns.models import Campaign, Outline, Target  # campaigns, area "campaigns"
 from tenants.campaigns.relief_models import Household  # campaigns, area "relief"
 from tenants.events.models import Attendance, Event, Registration
+from tenants.grid import models as grid_figures  # grid, area "figures"
 from tenants.grid.models import GridItem  # grid, base
 from tenants.merchants.models import (  # merchants, area "voting"
     Candidate,
@@ -111,6 +112,11 @@ ID_ARGS = {
     # grid, base: grid items
     "item_id": GridItem,
     # end of grid, base
+    # grid, area "figures": the street's levels, categories and departments
+    "level_id": grid_figures.ItemLevel,
+    "category_id": grid_figures.ItemCategory,
+    "department_id": grid_figures.Department,
+    # end of grid, area "figures"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -252,6 +258,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     # the event is the 相亲结缘 campaign's (an event belongs to one campaign)
     campaigns |= _seed_campaigns_dashboard(session, event.id, user_id)
     campaigns |= _seed_grid(session, community_id, user_id)  # grid, base
+    campaigns |= _seed_grid_figures(session, user_id)  # grid, area "figures"
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
@@ -508,6 +515,27 @@ def _seed_grid(session, community_id: int, user_id: int) -> dict:
 
 
 # --- end of grid, base ---------------------------------------------------------------------------
+
+
+# --- grid, area "figures" ------------------------------------------------------------------------
+def _seed_grid_figures(session, user_id: int) -> dict:
+    """A level, a category and a department (supervised by and with the seeded account as its
+    member), each carrying the secret."""
+    from tenants.grid.models import Department, DepartmentMember, ItemCategory, ItemLevel
+
+    level = ItemLevel(name=SECRET + "急", deadline_hours=24)
+    session.add(level)
+    session.flush()
+    category = ItemCategory(name=SECRET + "分类", level_id=level.id)
+    department = Department(name=SECRET + "部门", supervisor_id=user_id)
+    session.add_all([category, department])
+    session.flush()
+    session.add(DepartmentMember(department_id=department.id, user_id=user_id))
+    session.flush()
+    return {ItemLevel: level.id, ItemCategory: category.id, Department: department.id}
+
+
+# --- end of grid, area "figures" -----------------------------------------------------------------
 
 
 # --- campaigns, area "campaigns" ---
