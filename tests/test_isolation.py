@@ -38,6 +38,7 @@ from tenants.campaigns.jobs_models import (  # campaigns, area "jobs"
 from tenants.campaigns.models import Campaign, Outline, Target  # campaigns, area "campaigns"
 from tenants.campaigns.relief_models import Household  # campaigns, area "relief"
 from tenants.events.models import Attendance, Event, Registration
+from tenants.grid import models as grid_figures  # grid, area "figures"
 from tenants.grid import models as visits_models  # grid, area "visits"
 from tenants.grid.models import (
     GridItem,  # grid, base
@@ -122,6 +123,11 @@ ID_ARGS = {
     "group_id": visits_models.VisitGroup,
     "subject_id": visits_models.VisitSubject,
     # end of grid, area "visits"
+    # grid, area "figures": the street's levels, categories and departments
+    "level_id": grid_figures.ItemLevel,
+    "category_id": grid_figures.ItemCategory,
+    "department_id": grid_figures.Department,
+    # end of grid, area "figures"
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -266,6 +272,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     campaigns |= _seed_grid_map(session, community_id)  # grid, area "map"
     campaigns |= _seed_grid_report(session, campaigns[GridItem])  # grid, area "report"
     campaigns |= _seed_grid_visits(session, community_id, user_id)  # grid, area "visits"
+    campaigns |= _seed_grid_figures(session, user_id)  # grid, area "figures"
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
@@ -576,6 +583,25 @@ def _seed_grid_visits(session, community_id: int, user_id: int) -> dict:
 
 
 # --- end of grid, area "visits" --------------------------------------------------------------------
+# --- grid, area "figures" ------------------------------------------------------------------------
+def _seed_grid_figures(session, user_id: int) -> dict:
+    """A level, a category and a department (supervised by and with the seeded account as its
+    member), each carrying the secret."""
+    from tenants.grid.models import Department, DepartmentMember, ItemCategory, ItemLevel
+
+    level = ItemLevel(name=SECRET + "急", deadline_hours=24)
+    session.add(level)
+    session.flush()
+    category = ItemCategory(name=SECRET + "分类", level_id=level.id)
+    department = Department(name=SECRET + "部门", supervisor_id=user_id)
+    session.add_all([category, department])
+    session.flush()
+    session.add(DepartmentMember(department_id=department.id, user_id=user_id))
+    session.flush()
+    return {ItemLevel: level.id, ItemCategory: category.id, Department: department.id}
+
+
+# --- end of grid, area "figures" -----------------------------------------------------------------
 
 
 # --- campaigns, area "campaigns" ---

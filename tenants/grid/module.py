@@ -20,11 +20,14 @@ from saas.modules import (
     MenuEntry,
     MenuGroup,
     Module,
+    Panel,
     PeriodicJob,
     Todo,
 )
 from saas.notify.kinds import SMS, NotificationKind
 from tenants.grid import gridmap, handling, visits
+from tenants.grid import settings as _figures_settings
+from tenants.grid import supervision as _figures_supervision
 from tenants.grid.demo import load_demo as _load_map_demo
 from tenants.grid.report import is_grid_worker
 
@@ -155,6 +158,59 @@ VISITS_TARGETS = (
 )
 # --- end of area "visits" ------------------------------------------------------------------------
 
+
+# --- area "figures": the street's settings for the loop, supervision (督办), the figures --------
+
+
+def _settings_link(_id: int, _detail: dict) -> str:
+    return url_for("grid_figures.settings_page")
+
+
+FIGURES_BLUEPRINTS = ("tenants.grid.figures_views:bp",)
+FIGURES_MENU = (
+    MenuEntry("grid_figures.figures_page", _l("事项统计"), "grid", OFFICE, 50, icon="统"),
+    MenuEntry("grid_figures.settings_page", _l("网格设置"), "settings", ADMIN, 70, icon="网"),
+)
+# the loop's list filtered to overdue items is the loop area's; until it is merged the to-do
+# opens the figures page's overdue section (overdue items by handler)
+FIGURES_TODOS = (
+    Todo("grid-overdue", _l("%(n)d 个事项已超期"), _figures_supervision.count_overdue,
+         "grid_loop.item_list", args={"overdue": "1"}, order=20),
+)  # fmt: skip
+FIGURES_PANELS = (
+    Panel(_figures_supervision.PANEL_KEY, "grid/figures/_panel.html",
+          _figures_supervision.panel_data, OFFICE, 810),
+)  # fmt: skip
+FIGURES_PERIODIC = (PeriodicJob("grid-supervision", "tenants.grid.supervision:supervise", 15 * 60),)
+FIGURES_KINDS = (
+    NotificationKind(_figures_supervision.OVERDUE_KIND, _l("网格事项超期督办"), (SMS,)),
+    NotificationKind(_figures_supervision.NEAR_KIND, _l("网格事项即将到期")),
+)
+FIGURES_AUDIT = (
+    AuditAction("grid.level_create", _l("添加事项等级")),
+    AuditAction("grid.level_update", _l("修改事项等级")),
+    AuditAction("grid.level_delete", _l("删除事项等级")),
+    AuditAction("grid.category_create", _l("添加事项类别")),
+    AuditAction("grid.category_update", _l("修改事项类别")),
+    AuditAction("grid.category_delete", _l("删除事项类别")),
+    AuditAction("grid.category_archive", _l("归档事项类别")),
+    AuditAction("grid.category_restore", _l("恢复事项类别")),
+    AuditAction("grid.department_create", _l("添加办理部门")),
+    AuditAction("grid.department_update", _l("修改办理部门")),
+    AuditAction("grid.department_delete", _l("删除办理部门")),
+    AuditAction("grid.department_archive", _l("归档办理部门")),
+    AuditAction("grid.department_restore", _l("恢复办理部门")),
+    AuditAction("grid.usual_settings", _l("添加常用事项等级和类别")),
+)
+FIGURES_TARGETS = (
+    AuditTarget("grid_level", _l("事项等级"), _settings_link, _figures_settings.level_names),
+    AuditTarget("grid_category", _l("事项类别"), _settings_link,
+                _figures_settings.category_names),
+    AuditTarget("grid_department", _l("办理部门"), _settings_link,
+                _figures_settings.department_names),
+)  # fmt: skip
+# --- end of area "figures" -----------------------------------------------------------------------
+
 MODULE = Module(
     name="grid",
     label=_l("网格治理"),
@@ -169,14 +225,16 @@ MODULE = Module(
         *MAP_BLUEPRINTS,
         *REPORT_BLUEPRINTS,
         *VISITS_BLUEPRINTS,
+        *FIGURES_BLUEPRINTS,
     ),
-    menu=(*LOOP_MENU, *MAP_MENU, *REPORT_MENU, *VISITS_MENU),
-    todos=(*LOOP_TODOS, *VISITS_TODOS),
+    menu=(*LOOP_MENU, *MAP_MENU, *REPORT_MENU, *VISITS_MENU, *FIGURES_MENU),
+    todos=(*LOOP_TODOS, *VISITS_TODOS, *FIGURES_TODOS),
+    panels=(*FIGURES_PANELS,),
     receivers=(*LOOP_RECEIVERS, *REPORT_RECEIVERS),
-    periodic=(*VISITS_PERIODIC,),
-    notification_kinds=(*LOOP_KINDS, *VISITS_KINDS),
-    audit_actions=(*LOOP_AUDIT, *MAP_AUDIT, *VISITS_AUDIT),
-    audit_targets=(*LOOP_TARGETS, *VISITS_TARGETS),
+    periodic=(*VISITS_PERIODIC, *FIGURES_PERIODIC),
+    notification_kinds=(*LOOP_KINDS, *VISITS_KINDS, *FIGURES_KINDS),
+    audit_actions=(*LOOP_AUDIT, *MAP_AUDIT, *VISITS_AUDIT, *FIGURES_AUDIT),
+    audit_targets=(*LOOP_TARGETS, *VISITS_TARGETS, *FIGURES_TARGETS),
     demo=(*MAP_DEMO,),
     homes=(*REPORT_HOMES,),
 )
