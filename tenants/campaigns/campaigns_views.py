@@ -26,6 +26,7 @@ from tenants.campaigns.campaigns_forms import (
     TargetForm,
 )
 from tenants.campaigns.models import Campaign, CampaignStatus, TargetSource
+from tenants.campaigns.relief import sees_relief
 from tenants.campaigns.template import SEASON_LABELS, THEME_LABELS, season_dates
 from tenants.events.services import STATUS_LABELS as EVENT_STATUS_LABELS
 
@@ -223,6 +224,7 @@ def detail(campaign_id: int):
         events=services.linked_events(db.session, campaign),
         kpi_labels={k: v.label for k, v in kpis.KPIS.items()},
         event_status_labels=EVENT_STATUS_LABELS,
+        sees_relief=sees_relief,
         **_labels(),
     )
 
