@@ -1,6 +1,6 @@
 """Forms of the campaigns area. Fields hold what was typed; the rules (and their Chinese
-messages) are the services' (tenants.campaigns.campaigns), so a refused form shows the input
-back with the message next to the field."""
+messages) are the services' (tenants.campaigns.campaigns, .targets, .activities), so a refused
+form shows the input back with the message next to the field."""
 
 from __future__ import annotations
 
@@ -10,15 +10,9 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from saas.text import fold_input
-from tenants.campaigns.campaigns import (
-    CUSTOM_THEME_MAX,
-    NAME_MAX,
-    NOTE_MAX,
-    OUTLINE_TITLE_MAX,
-    SOURCE_LABELS,
-    TARGET_NAME_MAX,
-    UNIT_MAX,
-)
+from tenants.campaigns.activities import OUTLINE_TITLE_MAX
+from tenants.campaigns.campaigns import CUSTOM_THEME_MAX, NAME_MAX
+from tenants.campaigns.targets import NOTE_MAX, SOURCE_LABELS, TARGET_NAME_MAX, UNIT_MAX
 from tenants.campaigns.template import SEASON_LABELS, SEASONS, THEME_LABELS
 
 

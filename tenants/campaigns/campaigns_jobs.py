@@ -17,8 +17,9 @@ from saas.extensions import db
 from saas.notify.services import notify
 from saas.streets.models import Tenant, TenantStatus
 from saas.tenancy import tenant_scope
-from tenants.campaigns.campaigns import check_reached, launch_recipients
+from tenants.campaigns.campaigns import launch_recipients
 from tenants.campaigns.models import Campaign, CampaignStatus, Target
+from tenants.campaigns.targets import check_reached
 
 log = logging.getLogger(__name__)
 

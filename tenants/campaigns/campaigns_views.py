@@ -16,8 +16,7 @@ from saas.forms import parse_id, parse_page
 from saas.ui import render, street_today
 from saas.views import submit_form
 from saas.xlsx import download, workbook_response
-from tenants.campaigns import campaigns as services
-from tenants.campaigns import kpis
+from tenants.campaigns import activities, campaigns, kpis, targets, yearplan
 from tenants.campaigns.campaigns_forms import (
     CampaignForm,
     EntryForm,
@@ -26,6 +25,7 @@ from tenants.campaigns.campaigns_forms import (
     TargetForm,
 )
 from tenants.campaigns.models import Campaign, CampaignStatus, TargetSource
+from tenants.campaigns.relief import sees_relief
 from tenants.campaigns.template import SEASON_LABELS, THEME_LABELS, season_dates
 from tenants.events.services import STATUS_LABELS as EVENT_STATUS_LABELS
 
@@ -38,17 +38,17 @@ phone = require_role("volunteer", "org")
 
 def _labels() -> dict:
     return {
-        "status_labels": services.STATUS_LABELS,
+        "status_labels": campaigns.STATUS_LABELS,
         "season_labels": SEASON_LABELS,
-        "source_labels": services.SOURCE_LABELS,
-        "theme_label": services.theme_label,
-        "number": services.format_number,
+        "source_labels": targets.SOURCE_LABELS,
+        "theme_label": campaigns.theme_label,
+        "number": targets.format_number,
     }
 
 
 def _year_arg(raw) -> int:
     year = parse_id(raw, 9999)
-    if year is None or not services.YEAR_MIN <= year <= services.YEAR_MAX:
+    if year is None or not campaigns.YEAR_MIN <= year <= campaigns.YEAR_MAX:
         return street_today().year
     return year
 
@@ -78,7 +78,7 @@ def year():
     return render(
         T + "year.html",
         year=year,
-        cards=services.year_view(db.session, year),
+        cards=yearplan.year_view(db.session, year),
         this_year=street_today().year,
         **_labels(),
     )
@@ -90,12 +90,12 @@ def year():
 def export_year():
     year = _year_arg(request.args.get("year"))
     rows = []
-    for card in services.year_view(db.session, year):
+    for card in yearplan.year_view(db.session, year):
         c = card.campaign
         if c is None:
             continue
-        base = [str(SEASON_LABELS[card.season]), c.name, services.theme_label(c),
-                c.starts_on, c.ends_on, str(services.STATUS_LABELS[c.status]), card.owner]  # fmt: skip
+        base = [str(SEASON_LABELS[card.season]), c.name, campaigns.theme_label(c),
+                c.starts_on, c.ends_on, str(campaigns.STATUS_LABELS[c.status]), card.owner]  # fmt: skip
         if not card.progress:
             rows.append([*base, "", "", "", "", ""])
         for p in card.progress:
@@ -109,7 +109,7 @@ def export_year():
     )  # fmt: skip
 
 
-def _plan_message(result: services.PlanResult) -> str:
+def _plan_message(result: yearplan.PlanResult) -> str:
     parts = []
     if result.created:
         parts.append(_("已创建：%(names)s", names="、".join(result.created)))
@@ -123,7 +123,7 @@ def _plan_message(result: services.PlanResult) -> str:
 def from_template():
     year = request.form.get("year")
     _act(
-        lambda: services.create_from_template(db.session, current_user, year),
+        lambda: yearplan.create_from_template(db.session, current_user, year),
         _plan_message,
     )
     return redirect(url_for(".year", year=_year_arg(year)))
@@ -133,7 +133,7 @@ def from_template():
 @office
 def copy_year():
     year = request.form.get("year")
-    _act(lambda: services.copy_previous_year(db.session, current_user, year), _plan_message)
+    _act(lambda: yearplan.copy_previous_year(db.session, current_user, year), _plan_message)
     return redirect(url_for(".year", year=_year_arg(year)))
 
 
@@ -142,16 +142,16 @@ def copy_year():
 
 def _owner_choices(form: CampaignForm) -> None:
     form.owner.choices = [SelectChoice("", _("暂不指定"))] + [
-        SelectChoice(str(u.id), u.name) for u in services.office_accounts(db.session)
+        SelectChoice(str(u.id), u.name) for u in campaigns.office_accounts(db.session)
     ]
 
 
-def _campaign_data(form: CampaignForm) -> services.CampaignData:
+def _campaign_data(form: CampaignForm) -> campaigns.CampaignData:
     raw_owner = form.owner.data or ""
     owner_id = parse_id(raw_owner) if raw_owner else None
     if raw_owner and owner_id is None:
         owner_id = -1  # nobody has it: the service refuses it next to the field
-    return services.CampaignData(
+    return campaigns.CampaignData(
         season=form.season.data,
         year=form.year.data,
         theme=form.theme.data,
@@ -178,7 +178,7 @@ def new_campaign():
         form.owner.data = str(current_user.id)
     _owner_choices(form)
     submitted = submit_form(
-        form, lambda: services.create_campaign(db.session, current_user, _campaign_data(form))
+        form, lambda: campaigns.create_campaign(db.session, current_user, _campaign_data(form))
     )
     if submitted.done:
         flash(_("活动已创建，请添加指标和活动安排"), "success")
@@ -189,7 +189,7 @@ def new_campaign():
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
 @office
 def edit_campaign(campaign_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
     form = CampaignForm(
         obj=None if request.method == "POST" else campaign,
         owner=str(campaign.owner_id or ""),
@@ -199,7 +199,7 @@ def edit_campaign(campaign_id: int):
     _owner_choices(form)
     submitted = submit_form(
         form,
-        lambda: services.update_campaign(db.session, current_user, campaign, _campaign_data(form)),
+        lambda: campaigns.update_campaign(db.session, current_user, campaign, _campaign_data(form)),
     )
     if submitted.done:
         flash(_("活动已保存"), "success")
@@ -213,16 +213,17 @@ def edit_campaign(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>")
 @office
 def detail(campaign_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
     return render(
         T + "detail.html",
         campaign=campaign,
-        owner=services.owner_name(db.session, campaign),
-        progress=services.progress_of(db.session, campaign),
-        outlines=services.outlines_of(db.session, campaign),
-        events=services.linked_events(db.session, campaign),
+        owner=campaigns.owner_name(db.session, campaign),
+        progress=targets.progress_of(db.session, campaign),
+        outlines=activities.outlines_of(db.session, campaign),
+        events=activities.linked_events(db.session, campaign),
         kpi_labels={k: v.label for k, v in kpis.KPIS.items()},
         event_status_labels=EVENT_STATUS_LABELS,
+        sees_relief=sees_relief,
         **_labels(),
     )
 
@@ -230,9 +231,9 @@ def detail(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/launch", methods=["POST"])
 @office
 def launch(campaign_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
     _act(
-        lambda: services.launch(db.session, current_user, campaign),
+        lambda: campaigns.launch(db.session, current_user, campaign),
         lambda _r: _("活动已启动，正在通知辖区居民和单位"),
     )
     return redirect(url_for(".detail", campaign_id=campaign_id))
@@ -241,8 +242,8 @@ def launch(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/close", methods=["POST"])
 @office
 def close(campaign_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
-    _act(lambda: services.close(db.session, current_user, campaign), lambda _r: _("活动已结束"))
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
+    _act(lambda: campaigns.close(db.session, current_user, campaign), lambda _r: _("活动已结束"))
     return redirect(url_for(".detail", campaign_id=campaign_id))
 
 
@@ -255,8 +256,8 @@ def _kpi_choices(form: TargetForm, campaign: Campaign) -> None:
     ]
 
 
-def _target_data(form: TargetForm) -> services.TargetData:
-    return services.TargetData(
+def _target_data(form: TargetForm) -> targets.TargetData:
+    return targets.TargetData(
         name=form.name.data,
         source=form.source.data,
         target_value=form.target_value.data,
@@ -268,12 +269,12 @@ def _target_data(form: TargetForm) -> services.TargetData:
 @bp.route("/campaigns/<int:campaign_id>/targets/new", methods=["GET", "POST"])
 @office
 def new_target(campaign_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
     form = TargetForm()
     _kpi_choices(form, campaign)
     submitted = submit_form(
         form,
-        lambda: services.add_target(db.session, current_user, campaign, _target_data(form)),
+        lambda: targets.add_target(db.session, current_user, campaign, _target_data(form)),
     )
     if submitted.done:
         flash(_("指标已添加"), "success")
@@ -286,15 +287,15 @@ def new_target(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/targets/<int:target_id>/edit", methods=["GET", "POST"])
 @office
 def edit_target(campaign_id: int, target_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
-    target = services.get_target_or_404(db.session, campaign, target_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
+    target = targets.get_target_or_404(db.session, campaign, target_id)
     form = TargetForm(obj=None if request.method == "POST" else target)
     if request.method == "GET":
-        form.target_value.data = services.format_number(target.target_value)
+        form.target_value.data = targets.format_number(target.target_value)
     _kpi_choices(form, campaign)
     submitted = submit_form(
         form,
-        lambda: services.update_target(
+        lambda: targets.update_target(
             db.session, current_user, campaign, target, _target_data(form)
         ),
     )
@@ -309,10 +310,10 @@ def edit_target(campaign_id: int, target_id: int):
 @bp.route("/campaigns/<int:campaign_id>/targets/<int:target_id>/remove", methods=["POST"])
 @office
 def remove_target(campaign_id: int, target_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
-    target = services.get_target_or_404(db.session, campaign, target_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
+    target = targets.get_target_or_404(db.session, campaign, target_id)
     _act(
-        lambda: services.remove_target(db.session, current_user, campaign, target),
+        lambda: targets.remove_target(db.session, current_user, campaign, target),
         lambda _r: _("指标已删除"),
     )
     return redirect(url_for(".detail", campaign_id=campaign_id))
@@ -320,9 +321,9 @@ def remove_target(campaign_id: int, target_id: int):
 
 def _entries_page(campaign, target, form, status=200):
     page = parse_page(request.args.get("page"))
-    rows, total = services.entries_of(db.session, target, page)
+    rows, total = targets.entries_of(db.session, target, page)
     progress = next(
-        (p for p in services.progress_of(db.session, campaign) if p.target.id == target.id), None
+        (p for p in targets.progress_of(db.session, campaign) if p.target.id == target.id), None
     )
     return render(
         T + "entries.html",
@@ -333,7 +334,7 @@ def _entries_page(campaign, target, form, status=200):
         rows=rows,
         total=total,
         page=page,
-        page_size=services.ENTRY_PAGE,
+        page_size=targets.ENTRY_PAGE,
         **_labels(),
     ), status
 
@@ -341,19 +342,19 @@ def _entries_page(campaign, target, form, status=200):
 @bp.route("/campaigns/<int:campaign_id>/targets/<int:target_id>/entries", methods=["GET", "POST"])
 @office
 def entries(campaign_id: int, target_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
-    target = services.get_target_or_404(db.session, campaign, target_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
+    target = targets.get_target_or_404(db.session, campaign, target_id)
     form = EntryForm()
     if request.method == "GET":
         form.entered_on.data = street_today()
     submitted = submit_form(
         form,
-        lambda: services.add_entry(
+        lambda: targets.add_entry(
             db.session,
             current_user,
             campaign,
             target,
-            services.EntryData(form.entered_on.data, form.value.data, form.note.data),
+            targets.EntryData(form.entered_on.data, form.value.data, form.note.data),
         ),
     )
     if submitted.done:
@@ -366,11 +367,11 @@ def entries(campaign_id: int, target_id: int):
 @office
 @download
 def export_entries(campaign_id: int, target_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
-    target = services.get_target_or_404(db.session, campaign, target_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
+    target = targets.get_target_or_404(db.session, campaign, target_id)
     from saas.xlsx import EXPORT_LIMIT
 
-    rows, total = services.entries_of(db.session, target, 1, EXPORT_LIMIT)
+    rows, total = targets.entries_of(db.session, target, 1, EXPORT_LIMIT)
     return workbook_response(
         f"{campaign.name}-{target.name}.xlsx",
         [_("日期"), _("完成数"), _("单位"), _("说明"), _("填报人")],
@@ -382,18 +383,18 @@ def export_entries(campaign_id: int, target_id: int):
 # --- outlines and activities ---------------------------------------------------------------------
 
 
-def _outline_data(form: OutlineForm) -> services.OutlineData:
-    return services.OutlineData(form.title.data, form.description.data, form.month.data)
+def _outline_data(form: OutlineForm) -> activities.OutlineData:
+    return activities.OutlineData(form.title.data, form.description.data, form.month.data)
 
 
 @bp.route("/campaigns/<int:campaign_id>/outlines/new", methods=["GET", "POST"])
 @office
 def new_outline(campaign_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
     form = OutlineForm()
     submitted = submit_form(
         form,
-        lambda: services.add_outline(db.session, current_user, campaign, _outline_data(form)),
+        lambda: activities.add_outline(db.session, current_user, campaign, _outline_data(form)),
     )
     if submitted.done:
         flash(_("活动安排已添加"), "success")
@@ -406,14 +407,14 @@ def new_outline(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/outlines/<int:outline_id>/edit", methods=["GET", "POST"])
 @office
 def edit_outline(campaign_id: int, outline_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
-    outline = services.get_outline_or_404(db.session, campaign, outline_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
+    outline = activities.get_outline_or_404(db.session, campaign, outline_id)
     form = OutlineForm(obj=None if request.method == "POST" else outline)
     if request.method == "GET":
         form.month.data = str(outline.month or "")
     submitted = submit_form(
         form,
-        lambda: services.update_outline(
+        lambda: activities.update_outline(
             db.session, current_user, campaign, outline, _outline_data(form)
         ),
     )
@@ -428,10 +429,10 @@ def edit_outline(campaign_id: int, outline_id: int):
 @bp.route("/campaigns/<int:campaign_id>/outlines/<int:outline_id>/remove", methods=["POST"])
 @office
 def remove_outline(campaign_id: int, outline_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
-    outline = services.get_outline_or_404(db.session, campaign, outline_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
+    outline = activities.get_outline_or_404(db.session, campaign, outline_id)
     _act(
-        lambda: services.remove_outline(db.session, current_user, campaign, outline),
+        lambda: activities.remove_outline(db.session, current_user, campaign, outline),
         lambda _r: _("活动安排已删除"),
     )
     return redirect(url_for(".detail", campaign_id=campaign_id))
@@ -440,10 +441,10 @@ def remove_outline(campaign_id: int, outline_id: int):
 @bp.route("/campaigns/<int:campaign_id>/outlines/<int:outline_id>/event", methods=["POST"])
 @office
 def create_event(campaign_id: int, outline_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
-    outline = services.get_outline_or_404(db.session, campaign, outline_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
+    outline = activities.get_outline_or_404(db.session, campaign, outline_id)
     try:
-        event = services.create_event_from_outline(db.session, current_user, campaign, outline)
+        event = activities.create_event_from_outline(db.session, current_user, campaign, outline)
     except NotFound:
         raise
     except ServiceError as error:
@@ -458,7 +459,7 @@ def create_event(campaign_id: int, outline_id: int):
 def _link_page(campaign: Campaign, form: LinkForm, status: int = 200):
     form.event.choices = [SelectChoice("", _("请选择"))] + [
         SelectChoice(str(e.id), f"{e.title}（{e.starts_at:%Y-%m-%d}）")
-        for e in services.linkable_events(db.session)
+        for e in activities.linkable_events(db.session)
     ]
     return render(T + "link.html", form=form, campaign=campaign), status
 
@@ -466,11 +467,11 @@ def _link_page(campaign: Campaign, form: LinkForm, status: int = 200):
 @bp.route("/campaigns/<int:campaign_id>/link", methods=["GET", "POST"])
 @office
 def link_event(campaign_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
     form = LinkForm()
     if form.validate_on_submit():
         try:
-            services.link_event(db.session, current_user, campaign, form.event.data)
+            activities.link_event(db.session, current_user, campaign, form.event.data)
         except NotFound:
             raise
         except ServiceError as error:
@@ -488,9 +489,9 @@ def link_event(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/events/<int:event_id>/unlink", methods=["POST"])
 @office
 def unlink_event(campaign_id: int, event_id: int):
-    campaign = services.get_campaign_or_404(db.session, campaign_id)
+    campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
     _act(
-        lambda: services.unlink_event(db.session, current_user, campaign, event_id),
+        lambda: activities.unlink_event(db.session, current_user, campaign, event_id),
         lambda _r: _("已取消关联"),
     )
     return redirect(url_for(".detail", campaign_id=campaign_id))
@@ -505,7 +506,7 @@ def seasons():
     return render(
         T + "seasons.html",
         year=street_today().year,
-        rows=services.residents_year(db.session),
+        rows=yearplan.residents_year(db.session),
         CampaignStatus=CampaignStatus,
         TargetSource=TargetSource,
         theme_labels=THEME_LABELS,

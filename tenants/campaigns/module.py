@@ -22,7 +22,7 @@ from saas.modules import (
     PeriodicJob,
 )
 from saas.notify.kinds import SMS, NotificationKind
-from tenants.campaigns import campaigns, relief
+from tenants.campaigns import campaigns, relief, yearplan
 from tenants.campaigns.demo import load_demo
 from tenants.campaigns.jobs import employers as _jobs_employers
 from tenants.campaigns.jobs import positions as _jobs_positions
@@ -49,7 +49,7 @@ CAMPAIGNS_MENU = (
     MenuEntry("campaigns_campaigns.seasons", _l("一季一品"), "campaigns", PHONE, 10, icon="季"),
 )
 CAMPAIGNS_PANELS = (
-    Panel(campaigns.PANEL_KEY, "campaigns/campaigns/_panel.html", campaigns.panel_data, OFFICE,
+    Panel(campaigns.PANEL_KEY, "campaigns/campaigns/_panel.html", yearplan.panel_data, OFFICE,
           700),
 )  # fmt: skip
 # hourly: a target reached between two entries (registrations, attendance, the registries)

@@ -2,12 +2,12 @@
 them, the visits paid, and the visits due.
 
 Who sees it is decided once, by :func:`relief_scope`, which every view reaches through the
-services below: the street's admin sees every household; a staff member limited to a community
-(``user.limited_to_community``) sees that community's; everyone else gets "not found" — volunteers,
-organisation accounts, staff of another community, and staff not limited to any community (the
-issue: "only the admin and the staff of that community see it"; a street-wide staff account is
-nobody's community staff, so it is refused like any other account until the admin limits it to a
-community).
+services (this file's and those of the two named at the end): the street's admin sees every
+household; a staff member limited to a community (``user.limited_to_community``) sees that
+community's; everyone else gets "not found" — volunteers, organisation accounts, staff of
+another community, and staff not limited to any community (the issue: "only the admin and the
+staff of that community see it"; a street-wide staff account is nobody's community staff, so it
+is refused like any other account until the admin limits it to a community).
 
 The ID number is never stored: :func:`id_number_hash` keeps an HMAC-SHA256 of the normalised
 number (keyed by a key derived from the app's ``SECRET_KEY`` for this purpose only, and mixed
@@ -16,6 +16,10 @@ household entered twice, and :func:`mask_id_number` keeps "3401**********1234" t
 
 Every read of a household (its page, an export) is written to the audit log, naming the viewer
 and the household.
+
+This file holds the access rule, ID numbers and households; what was given and the visits paid
+(and the household's page) are in :mod:`tenants.campaigns.relief_records`, the list, its export
+record and the visits due in :mod:`tenants.campaigns.relief_lists`.
 """
 
 from __future__ import annotations
@@ -23,15 +27,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from calendar import monthrange
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
@@ -40,36 +41,14 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from saas.audit.services import record
 from saas.auth.models import Role, User
 from saas.auth.phone import normalise_phone
-from saas.db import guarded_update
 from saas.errors import NotFound, ServiceError
-from saas.forms import parse_id
-from saas.listing import contains_pattern, count_rows, one_page
 from saas.text import ascii_digits, fold, other_digits
 from saas.ui import street_today
-from tenants.campaigns.relief_models import (
-    Assistance,
-    AssistanceKind,
-    Grade,
-    Household,
-    HouseholdStatus,
-    Visit,
-)
-from tenants.orgs.models import Organisation
+from tenants.campaigns.relief_models import Grade, Household, HouseholdStatus
 from tenants.structure.models import Community, Grid
 
-#: rows a page of the registry and of the visits-due page hold
-PAGE = 30
-NAME_MAX, ADDRESS_MAX, NOTE_MAX, DESCRIPTION_MAX, GIVER_MAX, FOUND_MAX = (
-    40,
-    200,
-    2000,
-    200,
-    80,
-    2000,
-)
+NAME_MAX, ADDRESS_MAX, NOTE_MAX = 40, 200, 2000
 SIZE_MIN, SIZE_MAX = 1, 30
-#: the largest amount one assistance record holds (Numeric(12, 2) holds more; nobody gives more)
-AMOUNT_MAX = Decimal("9999999.99")
 #: the purpose the ID number's HMAC key is derived for (change it and every hash changes)
 ID_KEY_PURPOSE = b"ljt/campaigns/relief/household-id-number/v1"
 
@@ -90,13 +69,6 @@ GRADE_LABELS = {
     Grade.c: _l("C 类（一般困难）"),
 }
 STATUS_LABELS = {HouseholdStatus.active: _l("帮扶中"), HouseholdStatus.closed: _l("已脱困")}
-KIND_LABELS = {
-    AssistanceKind.money: _l("资金"),
-    AssistanceKind.goods: _l("物资"),
-    AssistanceKind.service: _l("服务"),
-}
-#: the list's visit filter: overdue, due this month (overdue included)
-DUE_LABELS = {"overdue": _l("已逾期"), "month": _l("本月到期（含逾期）")}
 
 
 # --- who sees what ------------------------------------------------------------------------------
@@ -228,7 +200,7 @@ class DuplicateHousehold(ServiceError):
         self.household_id = household_id
 
 
-def _text(raw: str | None, limit: int, field_name: str, lines: bool = False) -> str:
+def clean_text(raw: str | None, limit: int, field_name: str, lines: bool = False) -> str:
     """What was typed, trimmed (one line's blanks collapsed unless ``lines``).
     :raise ServiceError: longer than ``limit``"""
     raw = raw or ""
@@ -291,7 +263,7 @@ def grid_choices(session: Session, communities: list[Community]) -> list[tuple[i
 
 def _clean(session: Session, actor: User, values: HouseholdInput) -> tuple[dict, str | None]:
     """(the household's columns, the normalised ID number or None) from what was typed."""
-    head_name = _text(values.head_name, NAME_MAX, "head_name")
+    head_name = clean_text(values.head_name, NAME_MAX, "head_name")
     if not head_name:
         raise ServiceError(_("请填写户主姓名"), "head_name")
     number = clean_id_number(values.id_number)
@@ -315,8 +287,8 @@ def _clean(session: Session, actor: User, values: HouseholdInput) -> tuple[dict,
         "size": _size(values.size),
         "community_id": community_id,
         "grid_id": _grid(session, community_id, values.grid_id),
-        "address": _text(values.address, ADDRESS_MAX, "address"),
-        "note": _text(values.note, NOTE_MAX, "note", lines=True),
+        "address": clean_text(values.address, ADDRESS_MAX, "address"),
+        "note": clean_text(values.note, NOTE_MAX, "note", lines=True),
         "status": values.status,
     }
     return cleaned, number
@@ -422,366 +394,3 @@ def household_input(household: Household) -> HouseholdInput:
         size=str(h.size), community_id=h.community_id, grid_id=h.grid_id, address=h.address,
         note=h.note, status=h.status,
     )  # fmt: skip
-
-
-# --- the household's page -----------------------------------------------------------------------
-
-
-@dataclass
-class HouseholdPage:
-    household: Household
-    community: str
-    grid: str | None
-    assistance: list = field(default_factory=list)
-    visits: list = field(default_factory=list)
-    #: the money given, and what goods and services were worth, in 元
-    total: Decimal = Decimal(0)
-
-
-def household_page(session: Session, viewer: User, household_id: int) -> HouseholdPage:
-    """Everything the household's page shows, in a fixed number of statements, and an audit
-    entry naming the viewer and the household (every read of it is logged).
-
-    :raise NotFound: as :func:`get_household_or_404`
-    """
-    row = session.execute(
-        select(Household, Community.name, Grid.name)
-        .join(Community, Community.id == Household.community_id)
-        .outerjoin(Grid, Grid.id == Household.grid_id)
-        .where(Household.id == household_id, relief_scope(viewer))
-    ).first()
-    if row is None:
-        raise NotFound(_("困难家庭不存在"))
-    household, community, grid = row
-    record(session, "campaigns.relief_household_view", viewer.id, f"household:{household.id}")
-    assistance = session.execute(
-        select(Assistance, User.name)
-        .outerjoin(User, User.id == Assistance.recorded_by)
-        .where(Assistance.household_id == household.id)
-        .order_by(Assistance.given_on.desc(), Assistance.id.desc())
-    ).all()
-    visits = session.execute(
-        select(Visit, User.name)
-        .outerjoin(User, User.id == Visit.visitor_id)
-        .where(Visit.household_id == household.id)
-        .order_by(Visit.visited_on.desc(), Visit.id.desc())
-    ).all()
-    total = sum((a.amount or Decimal(0) for a, _n in assistance), Decimal(0))
-    return HouseholdPage(household, community, grid, list(assistance), list(visits), total)
-
-
-# --- assistance ---------------------------------------------------------------------------------
-
-_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
-
-
-def parse_amount(raw: str | None, required: bool) -> Decimal | None:
-    """An amount in 元 as typed: "200", "35.5", "１２００" (full width), a thousands comma
-    allowed. None when nothing was typed and none is ``required``.
-
-    :raise ServiceError: on ``amount``: missing when required, letters ("12abc", "1e5", "NaN"),
-        a sign ("-5"), more than two decimals, more than 9,999,999.99, or 0 when required
-    """
-    text = fold(raw or "").replace(",", "").replace("，", "").replace(" ", "")
-    text = text.removesuffix("元")
-    if not text:
-        if required:
-            raise ServiceError(_("资金帮扶须填写金额"), "amount")
-        return None
-    if other_digits(text):
-        raise ServiceError(other_digits(text), "amount")
-    if text.startswith("-"):
-        raise ServiceError(_("金额不能为负数"), "amount")
-    if not _AMOUNT.fullmatch(text):
-        raise ServiceError(_("金额只能填写数字，如 200 或 35.50"), "amount")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:  # the pattern lets nothing through that Decimal refuses
-        raise ServiceError(_("金额只能填写数字，如 200 或 35.50"), "amount") from exc
-    if len(text.partition(".")[2]) > 2:
-        raise ServiceError(_("金额最多保留两位小数（到分）"), "amount")
-    if amount > AMOUNT_MAX:
-        raise ServiceError(_("金额不能超过 9,999,999.99 元"), "amount")
-    if required and amount == 0:
-        raise ServiceError(_("资金帮扶的金额应大于 0"), "amount")
-    return amount.quantize(Decimal("0.01"))
-
-
-def _past_date(day: date | None, field_name: str, missing: str) -> date:
-    if day is None:
-        raise ServiceError(missing, field_name)
-    if day > street_today():
-        raise ServiceError(_("日期不能晚于今天"), field_name)
-    return day
-
-
-@dataclass
-class AssistanceInput:
-    kind: str = ""
-    amount: str = ""
-    description: str = ""
-    given_on: date | None = None
-    giver_org_id: int | None = None
-    giver_name: str = ""
-
-
-def giver_choices(session: Session) -> list[tuple[int, str]]:
-    """The street's organisations (alliance units, merchants) as (id, name), by name."""
-    return list(
-        session.execute(
-            select(Organisation.id, Organisation.name)
-            .where(Organisation.is_active.is_(True))
-            .order_by(Organisation.name, Organisation.id)
-        )
-    )
-
-
-def add_assistance(
-    session: Session, actor: User, household: Household, values: AssistanceInput
-) -> Assistance:
-    """Record what was given to ``household`` (seen by ``actor``: get it with
-    :func:`get_household_or_404`); audit-logged.
-
-    :raise ServiceError: with its field: no kind from the list, a bad amount (required for
-        money), a description too long, no date or a date after today, an organisation not of
-        the street, no giver at all
-    """
-    relief_scope(actor)
-    if values.kind not in AssistanceKind.__members__:
-        raise ServiceError(_("请选择帮扶方式"), "kind")
-    amount = parse_amount(values.amount, required=values.kind == AssistanceKind.money)
-    description = _text(values.description, DESCRIPTION_MAX, "description")
-    if values.kind != AssistanceKind.money and not description:
-        raise ServiceError(_("请写明给了什么物资或服务"), "description")
-    given_on = _past_date(values.given_on, "given_on", _("请填写帮扶日期"))
-    giver_name = _text(values.giver_name, GIVER_MAX, "giver_name")
-    org_id = None
-    if values.giver_org_id is not None:
-        found = session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id == values.giver_org_id)
-        ).first()
-        if found is None:
-            raise ServiceError(_("请选择本街道的单位"), "giver_org")
-        org_id, giver_name = found
-    if not giver_name:
-        raise ServiceError(_("请选择帮扶单位，或填写帮扶单位（人）的名称"), "giver_name")
-    assistance = Assistance(
-        household_id=household.id, kind=values.kind, amount=amount, description=description,
-        given_on=given_on, giver_org_id=org_id, giver_name=giver_name, recorded_by=actor.id,
-    )  # fmt: skip
-    session.add(assistance)
-    session.flush()
-    record(session, "campaigns.relief_assistance_add", actor.id, f"household:{household.id}",
-           {"kind": values.kind})  # fmt: skip
-    return assistance
-
-
-# --- visits -------------------------------------------------------------------------------------
-
-
-@dataclass
-class VisitInput:
-    visited_on: date | None = None
-    found: str = ""
-    next_due: date | None = None
-
-
-def add_visit(session: Session, actor: User, household: Household, values: VisitInput) -> Visit:
-    """Record a visit to ``household`` (seen by ``actor``); the household's next visit becomes
-    the latest visit's next due date, in one UPDATE (two visits entered at once agree).
-    Audit-logged.
-
-    :raise ServiceError: with its field: no date or a date after today, nothing found written,
-        a next due date not after the visit
-    """
-    relief_scope(actor)
-    visited_on = _past_date(values.visited_on, "visited_on", _("请填写走访日期"))
-    found = _text(values.found, FOUND_MAX, "found", lines=True)
-    if not found:
-        raise ServiceError(_("请填写走访了解到的情况"), "found")
-    if values.next_due is not None and values.next_due <= visited_on:
-        raise ServiceError(_("下次走访日期应晚于本次走访日期"), "next_due")
-    visit = Visit(household_id=household.id, visited_on=visited_on, visitor_id=actor.id,
-                  found=found, next_due=values.next_due)  # fmt: skip
-    session.add(visit)
-    session.flush()
-    latest = (
-        select(Visit.next_due)
-        .where(Visit.household_id == household.id)
-        .order_by(Visit.visited_on.desc(), Visit.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    guarded_update(session, household, next_visit_on=latest)
-    record(session, "campaigns.relief_visit_add", actor.id, f"household:{household.id}")
-    return visit
-
-
-# --- the list -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HouseholdFilters:
-    community: str = ""
-    grade: str = ""
-    reason: str = ""
-    status: str = ""
-    #: "overdue" or "month" (see DUE_LABELS)
-    due: str = ""
-    q: str = ""
-
-    def args(self) -> dict[str, str]:
-        return {"community": self.community, "grade": self.grade, "reason": self.reason,
-                "status": self.status, "due": self.due, "q": self.q}  # fmt: skip
-
-
-def month_end(today: date) -> date:
-    return today.replace(day=monthrange(today.year, today.month)[1])
-
-
-def _due_condition(due: str, today: date) -> ColumnElement[bool] | None:
-    if due == "overdue":
-        return Household.next_visit_on < today
-    if due == "month":
-        return Household.next_visit_on <= month_end(today)
-    return None
-
-
-@dataclass(frozen=True)
-class HouseholdRow:
-    household: Household
-    community: str
-    grid: str | None
-    #: money given and goods or services' worth, in 元, and how many records
-    total: Decimal
-    assisted: int
-
-
-def _list_statement(viewer: User, filters: HouseholdFilters, today: date) -> Select:
-    given = (
-        select(
-            Assistance.household_id,
-            func.coalesce(func.sum(Assistance.amount), 0).label("total"),
-            func.count().label("n"),
-        )
-        .group_by(Assistance.household_id)
-        .subquery("given")
-    )
-    stmt = (
-        select(Household, Community.name, Grid.name, given.c.total, given.c.n)
-        .join(Community, Community.id == Household.community_id)
-        .outerjoin(Grid, Grid.id == Household.grid_id)
-        .outerjoin(given, given.c.household_id == Household.id)
-        .where(relief_scope(viewer))
-    )
-    if (community_id := parse_id(filters.community)) is not None:
-        stmt = stmt.where(Household.community_id == community_id)
-    if filters.grade in Grade._value2member_map_:
-        stmt = stmt.where(Household.grade == filters.grade)
-    if filters.reason in REASONS:
-        stmt = stmt.where(Household.reason == filters.reason)
-    if filters.status in HouseholdStatus.__members__:
-        stmt = stmt.where(Household.status == filters.status)
-    due = _due_condition(filters.due, today)
-    if due is not None:
-        stmt = stmt.where(due, Household.status == HouseholdStatus.active)
-    pattern = contains_pattern(filters.q)
-    if pattern:
-        stmt = stmt.where(Household.head_name.like(pattern))
-    return stmt
-
-
-def list_households(
-    session: Session, viewer: User, filters: HouseholdFilters, page: int = 1, size: int = PAGE
-) -> tuple[list[HouseholdRow], int]:
-    """One page of the households ``viewer`` may see, grade A first, then by community and
-    name, and how many match (two statements).
-
-    :raise NotFound: ``viewer`` sees none
-    """
-    stmt = _list_statement(viewer, filters, street_today())
-    total = count_rows(session, stmt)
-    order = (Household.grade, Community.name, Household.head_name, Household.id)
-    rows = session.execute(one_page(stmt.order_by(*order), page, size))
-    return [
-        HouseholdRow(h, community, grid, Decimal(total_given or 0), n or 0)
-        for h, community, grid, total_given, n in rows
-    ], total
-
-
-def record_export(session: Session, viewer: User, rows: list[HouseholdRow], filters) -> None:
-    """One audit entry per household an export hands out, naming the viewer and the household
-    (so "who has read this household?" has an answer), added in one flush."""
-    detail = {k: v for k, v in filters.args().items() if v}
-    for row in rows:
-        record(session, "campaigns.relief_households_export", viewer.id,
-               f"household:{row.household.id}", detail)  # fmt: skip
-    session.flush()
-
-
-# --- visits due ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueCommunity:
-    community_id: int
-    name: str
-    overdue: int
-    this_month: int
-
-
-@dataclass
-class DuePage:
-    communities: list[DueCommunity]
-    rows: list[tuple[Household, str]]
-    total: int
-    today: date
-    month_end: date
-
-
-def visits_due(
-    session: Session, viewer: User, community: str = "", page: int = 1, size: int = PAGE
-) -> DuePage:
-    """The active households whose visit is overdue or due by the end of this month, that
-    ``viewer`` may see: counted per community (one grouped statement), and one page of them by
-    due date (two more).
-
-    :raise NotFound: ``viewer`` sees none
-    """
-    today = street_today()
-    end = month_end(today)
-    due = and_(
-        relief_scope(viewer),
-        Household.status == HouseholdStatus.active,
-        Household.next_visit_on <= end,
-    )
-    counts = session.execute(
-        select(
-            Community.id,
-            Community.name,
-            func.sum(case((Household.next_visit_on < today, 1), else_=0)),
-            func.count(),
-        )
-        .join(Community, Community.id == Household.community_id)
-        .where(due)
-        .group_by(Community.id, Community.name)
-        .order_by(Community.name)
-    ).all()
-    stmt = (
-        select(Household, Community.name)
-        .join(Community, Community.id == Household.community_id)
-        .where(due)
-    )
-    if (community_id := parse_id(community)) is not None:
-        stmt = stmt.where(Household.community_id == community_id)
-    total = count_rows(session, stmt)
-    rows = session.execute(
-        one_page(stmt.order_by(Household.next_visit_on, Household.id), page, size)
-    ).all()
-    return DuePage(
-        [DueCommunity(cid, name, int(overdue or 0), n) for cid, name, overdue, n in counts],
-        [tuple(r) for r in rows],
-        total,
-        today,
-        end,
-    )

@@ -1,6 +1,6 @@
 """Forms of the relief registry: a household, an assistance record, a visit. They carry what was
 typed; the rules (required, ID number, phone, ranges, dates, duplicates) live in
-tenants.campaigns.relief and come back next to their field."""
+tenants.campaigns.relief and .relief_records and come back next to their field."""
 
 from __future__ import annotations
 
@@ -13,16 +13,13 @@ from saas.forms import parse_id
 from saas.text import fold_input
 from tenants.campaigns.relief import (
     ADDRESS_MAX,
-    DESCRIPTION_MAX,
-    FOUND_MAX,
-    GIVER_MAX,
     GRADE_LABELS,
-    KIND_LABELS,
     NAME_MAX,
     NOTE_MAX,
     REASON_LABELS,
     STATUS_LABELS,
 )
+from tenants.campaigns.relief_records import DESCRIPTION_MAX, FOUND_MAX, GIVER_MAX, KIND_LABELS
 
 _DATE = _l("请填写有效的日期，如 2026-05-01")
 

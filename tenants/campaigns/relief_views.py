@@ -15,7 +15,7 @@ from saas.forms import parse_page
 from saas.ui import render, street_today
 from saas.views import submit_form
 from saas.xlsx import EXPORT_LIMIT, download, workbook_response
-from tenants.campaigns import relief
+from tenants.campaigns import relief, relief_lists, relief_records
 from tenants.campaigns.relief_forms import AssistanceForm, HouseholdForm, VisitForm
 from tenants.structure.services import communities_for
 
@@ -27,14 +27,14 @@ LABELS = {
     "grades": relief.GRADE_LABELS,
     "reasons": relief.REASON_LABELS,
     "statuses": relief.STATUS_LABELS,
-    "kinds": relief.KIND_LABELS,
-    "dues": relief.DUE_LABELS,
+    "kinds": relief_records.KIND_LABELS,
+    "dues": relief_lists.DUE_LABELS,
 }
 
 
-def _filters() -> relief.HouseholdFilters:
+def _filters() -> relief_lists.HouseholdFilters:
     args = request.args
-    return relief.HouseholdFilters(
+    return relief_lists.HouseholdFilters(
         community=args.get("community", "")[:20],
         grade=args.get("grade", "")[:2],
         reason=args.get("reason", "")[:20],
@@ -49,14 +49,14 @@ def _filters() -> relief.HouseholdFilters:
 def households():
     filters = _filters()
     page = parse_page(request.args.get("page"))
-    rows, total = relief.list_households(db.session, current_user, filters, page)
+    rows, total = relief_lists.list_households(db.session, current_user, filters, page)
     return render(
         "campaigns/relief/list.html",
         "rows",
         rows=rows,
         total=total,
         page=page,
-        page_size=relief.PAGE,
+        page_size=relief_lists.PAGE,
         filters=filters,
         communities=communities_for(db.session, current_user),
         today=street_today(),
@@ -71,8 +71,8 @@ def export_households():
     """The list as its filters narrow it, masked as on screen; each household handed out is
     written to the audit log."""
     filters = _filters()
-    rows, total = relief.list_households(db.session, current_user, filters, 1, EXPORT_LIMIT)
-    relief.record_export(db.session, current_user, rows, filters)
+    rows, total = relief_lists.list_households(db.session, current_user, filters, 1, EXPORT_LIMIT)
+    relief_lists.record_export(db.session, current_user, rows, filters)
     db.session.commit()
     return workbook_response(
         _("困难家庭") + ".xlsx",
@@ -177,7 +177,7 @@ def edit_household(household_id: int):
 
 
 def _detail(household_id: int, assistance_form=None, visit_form=None, status: int = 200):
-    page = relief.household_page(db.session, current_user, household_id)
+    page = relief_records.household_page(db.session, current_user, household_id)
     db.session.commit()  # the audit entry of this read stays even if the page fails to render
     assistance_form = assistance_form or AssistanceForm(
         formdata=None, data={"given_on": street_today()}
@@ -195,7 +195,7 @@ def _detail(household_id: int, assistance_form=None, visit_form=None, status: in
 
 def _giver_choices(form: AssistanceForm) -> None:
     form.giver_org.choices = [SelectChoice("", _("不选（填写名称）"))] + [
-        SelectChoice(str(oid), name) for oid, name in relief.giver_choices(db.session)
+        SelectChoice(str(oid), name) for oid, name in relief_records.giver_choices(db.session)
     ]
 
 
@@ -213,9 +213,9 @@ def add_assistance(household_id: int):
     _giver_choices(form)
     submitted = submit_form(
         form,
-        lambda: relief.add_assistance(
+        lambda: relief_records.add_assistance(
             db.session, current_user, household,
-            relief.AssistanceInput(
+            relief_records.AssistanceInput(
                 kind=form.kind.data, amount=form.amount.data, description=form.description.data,
                 given_on=form.given_on.data, giver_org_id=form.giver_org.data,
                 giver_name=form.giver_name.data,
@@ -235,9 +235,9 @@ def add_visit(household_id: int):
     form = VisitForm()
     submitted = submit_form(
         form,
-        lambda: relief.add_visit(
+        lambda: relief_records.add_visit(
             db.session, current_user, household,
-            relief.VisitInput(visited_on=form.visited_on.data, found=form.found.data,
+            relief_records.VisitInput(visited_on=form.visited_on.data, found=form.found.data,
                               next_due=form.next_due.data),
         ),
     )  # fmt: skip
@@ -252,13 +252,13 @@ def add_visit(household_id: int):
 def visits_due():
     community = request.args.get("community", "")[:20]
     page = parse_page(request.args.get("page"))
-    due = relief.visits_due(db.session, current_user, community, page)
+    due = relief_lists.visits_due(db.session, current_user, community, page)
     return render(
         "campaigns/relief/due.html",
         "rows",
         due=due,
         community=community,
         page=page,
-        page_size=relief.PAGE,
+        page_size=relief_lists.PAGE,
         **LABELS,
     )

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from tenants.campaigns.campaigns import shift_year
 from tenants.campaigns.models import Campaign, Outline, Target, TargetEntry
+from tenants.campaigns.yearplan import shift_year
 from tests.tenants.campaigns.factories import make_campaign, make_target
 from tests.tenants.factories import assert_statements_do_not_grow, signed_in
 

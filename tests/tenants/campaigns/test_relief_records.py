@@ -13,8 +13,9 @@ from sqlalchemy import select
 from saas.audit.models import AuditEntry
 from saas.errors import ServiceError
 from saas.ui import street_today
-from tenants.campaigns import relief
+from tenants.campaigns.relief_lists import month_end
 from tenants.campaigns.relief_models import Assistance, Household, Visit
+from tenants.campaigns.relief_records import parse_amount
 from tenants.orgs.models import Organisation
 from tests.conftest import both_backends
 from tests.tenants.campaigns.factories_relief import make_household
@@ -51,7 +52,7 @@ def _today(app):
 )
 def test_bad_amounts_are_refused_in_words(app, typed, message):
     with app.test_request_context(), pytest.raises(ServiceError) as refused:
-        relief.parse_amount(typed, required=True)
+        parse_amount(typed, required=True)
     assert message in refused.value.message and refused.value.field == "amount"
 
 
@@ -62,8 +63,8 @@ def test_bad_amounts_are_refused_in_words(app, typed, message):
 )  # fmt: skip
 def test_amounts_people_type(app, typed, amount):
     with app.test_request_context():
-        assert relief.parse_amount(typed, required=True) == Decimal(amount)
-        assert relief.parse_amount("", required=False) is None
+        assert parse_amount(typed, required=True) == Decimal(amount)
+        assert parse_amount("", required=False) is None
 
 
 def _assistance(**kw) -> dict:
@@ -185,11 +186,9 @@ def test_visits_due_per_community(app, admin, street, scoped, make_user, communi
     make_household(
         scoped, street, community, 1, head_name="逾期户", next_visit_on=today - timedelta(days=3)
     )
-    make_household(
-        scoped, street, community, 2, head_name="本月户", next_visit_on=relief.month_end(today)
-    )
+    make_household(scoped, street, community, 2, head_name="本月户", next_visit_on=month_end(today))
     make_household(scoped, street, community, 3, head_name="下月户",
-                   next_visit_on=relief.month_end(today) + timedelta(days=1))  # fmt: skip
+                   next_visit_on=month_end(today) + timedelta(days=1))  # fmt: skip
     make_household(scoped, street, community, 4, head_name="已脱困户", status="closed",
                    next_visit_on=today - timedelta(days=3))  # fmt: skip
     make_household(
