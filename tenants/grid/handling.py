@@ -506,7 +506,8 @@ def done(
 class TimelineStep:
     step: ItemStep
     actor: str | None
-    photos: int
+    #: the ids of the photos the step brought
+    photos: list[int]
 
 
 @dataclass
@@ -519,7 +520,8 @@ class ItemPage:
     building: str | None
     reporter: User | None
     handler: str | None
-    photos: int
+    #: the ids of all the item's photos, in the order they came
+    photos: list[int]
     timeline: list[TimelineStep]
     actions: list[str]
     overdue: bool
@@ -563,13 +565,14 @@ def item_page(session: Session, viewer: User, item: GridItem) -> ItemPage:
         if item.reporter_id
         else None
     )
-    photo_counts = dict(
-        session.execute(
-            select(ItemPhoto.step_id, func.count())
-            .where(ItemPhoto.item_id == item.id)
-            .group_by(ItemPhoto.step_id)
-        ).all()
-    )
+    photos = session.execute(
+        select(ItemPhoto.step_id, ItemPhoto.id)
+        .where(ItemPhoto.item_id == item.id)
+        .order_by(ItemPhoto.created_at, ItemPhoto.id)
+    ).all()
+    by_step: dict[int | None, list[int]] = {}
+    for step_id, photo_id in photos:
+        by_step.setdefault(step_id, []).append(photo_id)
     actor = aliased(User)
     steps = session.execute(
         select(ItemStep, actor.name)
@@ -586,8 +589,8 @@ def item_page(session: Session, viewer: User, item: GridItem) -> ItemPage:
         building=place[4],
         reporter=reporter,
         handler=handler_name(session, item),
-        photos=sum(photo_counts.values()),
-        timeline=[TimelineStep(s, name, photo_counts.get(s.id, 0)) for s, name in steps],
+        photos=[photo_id for _step, photo_id in photos],
+        timeline=[TimelineStep(s, name, by_step.get(s.id, [])) for s, name in steps],
         actions=actions_for(session, viewer, item),
         overdue=is_overdue(item),
     )
