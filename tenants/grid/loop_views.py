@@ -162,6 +162,15 @@ def _handler_choices(form: StepForm) -> None:
     form.handler.choices = {"": [SelectChoice("", _("请选择"))], **groups}
 
 
+def _own_ids(form: StepForm, action: str) -> StepForm:
+    """The page holds a form per step, each with a 说明: ids of their own ("done-note"), so each
+    label names its own field; the names posted stay the same."""
+    for field in form:
+        if not field.id.startswith(f"{action}-"):
+            field.id = field.label.field_id = f"{action}-{field.id}"
+    return form
+
+
 def _detail(item, failed: str | None = None, failed_form: StepForm | None = None,
             status: int = 200):  # fmt: skip
     page = handling.item_page(db.session, current_user, item)
@@ -170,7 +179,7 @@ def _detail(item, failed: str | None = None, failed_form: StepForm | None = None
         form = failed_form if action == failed else StepForm(formdata=None)
         if action == "assign":
             _handler_choices(form)
-        forms[action] = form
+        forms[action] = _own_ids(form, action)
     return render(
         "grid/loop/detail.html",
         page=page,
