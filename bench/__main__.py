@@ -31,7 +31,9 @@ from bench import data
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB, ROLE, SECRET = "ljt_bench", "ljt_bench_app", "bench-secret-key"
+# BENCH_DB: another database name, for a scratch bench beside someone else's (it is dropped first)
+DB = os.environ.get("BENCH_DB", "ljt_bench")
+ROLE, SECRET = "ljt_bench_app", "bench-secret-key"
 BASE = ADMIN_URL.rsplit("/", 1)[0]
 OWNER_URL = f"{BASE}/{DB}"
 APP_URL = OWNER_URL.replace("postgres@", f"{ROLE}:bench@", 1)
@@ -60,6 +62,14 @@ TENANT_TABLES = [
     # the merchant alliance's public directory
     "merchant_circles",
     "merchant_profiles",
+    # the grid worker's home
+    "grids",
+    "grid_item_levels",
+    "grid_item_categories",
+    "grid_departments",
+    "grid_items",
+    "grid_item_steps",
+    "grid_item_photos",
 ]
 
 
@@ -271,11 +281,17 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
     with psycopg.connect(OWNER_URL) as conn:
         users = data.sample_users(conn, streets, 400)
         units = data.sample_units(conn, streets, 130)
+        workers = data.sample_grid_workers(conn, streets, 100)
     cookies = session_cookies(users)
     # an alliance unit's account signed in, on its own home (at 130 units a street)
     unit_home = [
         (f"/{slug}/alliance/unit", c, False)
         for (_t, slug, *_), c in zip(units, session_cookies(units), strict=True)
+    ]
+    # a grid worker on their phone home: their grids' open items, their own recent reports
+    worker_home = [
+        (f"/{slug}/grid/worker", c, False)
+        for (_t, slug, *_), c in zip(workers, session_cookies(workers), strict=True)
     ]
     me = [(f"/{slug}/me", c, False) for (_t, slug, *_), c in zip(users, cookies, strict=True)]
     history = [
@@ -314,6 +330,7 @@ def measure(streets: int, seconds: int, rows: list, label: str) -> None:
             ("/<slug>/activities", activities),
             ("/<slug>/activities/<id>", event_page),
             ("/<slug>/alliance/unit", unit_home),
+            ("/<slug>/grid/worker (grid worker's phone home)", worker_home),
             ("/<slug>/merchants (anonymous, cached 60 s)", directory),
         )
         for name, targets in pages:

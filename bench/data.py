@@ -48,6 +48,7 @@ def load(conn, first: int, last: int) -> None:
             _street(cur, 100_000 + k, k, now)
             _units(cur, 100_000 + k, k, now)
             _merchants(cur, 100_000 + k, k, now)
+            _grid(cur, 100_000 + k, k, now)
         conn.commit()
 
 
@@ -538,6 +539,246 @@ def _merchants(cur, tid: int, k: int, now: datetime) -> None:
             for m, oid in enumerate(org_ids)
         ),
     )
+
+
+# --- grid governance: grids, their workers, the street's lists, a quarter of grid items --------------
+
+#: grids a community has, and the grid items a street had over the last quarter (the issue's 400)
+GRIDS, ITEMS = 4, 400
+#: the street's levels (name, deadline hours) and categories (name, level), as a street keeps them
+_LEVELS = (("紧急", 24), ("较急", 72), ("一般", 120))
+_GRID_CATEGORIES = (
+    ("环境卫生", 2),
+    ("公共设施", 1),
+    ("邻里纠纷", 2),
+    ("安全隐患", 0),
+    ("困难老人", 1),
+)
+_DEPARTMENTS = ("城管办", "综治中心", "社区事务办")
+#: a community's items, in eightieths: the open statuses first, then rejected; the rest closed
+_MIX = (("reported", 2), ("accepted", 2), ("assigned", 2), ("in_progress", 3), ("done", 2),
+        ("checked", 1), ("rejected", 1))  # fmt: skip
+#: the steps of the loop an item of each status has been through (a rejected one: the report only)
+_REACHED = {"reported": 0, "rejected": 0, "accepted": 1, "assigned": 2, "in_progress": 3,
+            "done": 4, "checked": 5, "closed": 6}  # fmt: skip
+
+
+def _grid_ids(k: int, offset: int) -> int:
+    """Ids of the grid's bench rows: table 0's block (free until now), ten thousand a kind."""
+    return _ids(k, 0) + offset * 10_000
+
+
+def worker_phone(k: int, w: int) -> str:
+    """Grid worker ``w``'s account: beyond the volunteers' numbers, below the units'."""
+    return f"13{k % 1000:03d}{800_000 + w:06d}"
+
+
+def _item_status(m: int) -> str:
+    """The status of a community's ``m``-th item: the mix spread over the quarter, not bunched."""
+    r = (m * 17) % 80
+    for status, share in _MIX:
+        if r < share:
+            return status
+        r -= share
+    return "closed"
+
+
+def _grid(cur, tid: int, k: int, now: datetime) -> None:
+    """What the grid worker's home reads: ``GRIDS`` grids a community, one grid-worker staff
+    account a community (limited to it) holding its grids, the street's levels, categories and
+    departments, and ``ITEMS`` items over the last quarter (most closed; about one in seven open,
+    recent, some past their deadline), half reported by the grid's worker, half by residents, each
+    with its first step."""
+    community_ids = [_ids(k, 1) + c for c in range(COMMUNITIES)]
+    level_ids = [_grid_ids(k, 0) + n for n in range(len(_LEVELS))]
+    category_ids = [_grid_ids(k, 1) + n for n in range(len(_GRID_CATEGORIES))]
+    department_ids = [_grid_ids(k, 2) + n for n in range(len(_DEPARTMENTS))]
+    grid_ids = [_grid_ids(k, 3) + n for n in range(COMMUNITIES * GRIDS)]
+    worker_ids = [_grid_ids(k, 4) + c for c in range(COMMUNITIES)]
+    _copy(
+        cur,
+        "grid_item_levels",
+        ["tenant_id", "id", "name", "deadline_hours", "position"],
+        (
+            (tid, lid, name, hours, n)
+            for n, (lid, (name, hours)) in enumerate(zip(level_ids, _LEVELS, strict=True))
+        ),
+    )
+    _copy(
+        cur,
+        "grid_item_categories",
+        ["tenant_id", "id", "name", "level_id", "position"],
+        (
+            (tid, cid, name, level_ids[level], n)
+            for n, (cid, (name, level)) in enumerate(
+                zip(category_ids, _GRID_CATEGORIES, strict=True)
+            )
+        ),
+    )
+    _copy(
+        cur,
+        "grid_departments",
+        ["tenant_id", "id", "name", "position"],
+        (
+            (tid, did, name, n)
+            for n, (did, name) in enumerate(zip(department_ids, _DEPARTMENTS, strict=True))
+        ),
+    )
+    _copy(
+        cur,
+        "users",
+        [
+            "tenant_id",
+            "id",
+            "phone",
+            "name",
+            "password_hash",
+            "role",
+            "is_party_member",
+            "is_grid_worker",
+            "community_id",
+            "is_enabled",
+            "auth_token",
+            "password_changed_at",
+            "created_at",
+        ],
+        (
+            (
+                tid,
+                wid,
+                worker_phone(k, c),
+                f"网格员{c}",
+                PASSWORD_HASH,
+                "staff",
+                c % 2 == 0,
+                True,
+                community_ids[c],
+                True,
+                TOKEN,
+                now,
+                now,
+            )
+            for c, wid in enumerate(worker_ids)
+        ),  # fmt: skip
+    )
+    _copy(
+        cur,
+        "grids",
+        ["tenant_id", "id", "community_id", "name", "worker_id", "position", "created_at"],
+        (
+            (
+                tid,
+                gid,
+                community_ids[n // GRIDS],
+                f"第{n % GRIDS + 1}网格",
+                worker_ids[n // GRIDS],
+                n % GRIDS,
+                now,
+            )
+            for n, gid in enumerate(grid_ids)
+        ),  # fmt: skip
+    )
+    items, steps, per_day = [], [], {}
+    for n in range(ITEMS):
+        c, m = n % COMMUNITIES, n // COMMUNITIES
+        status = _item_status(m)
+        category = (m * 3 + c) % len(_GRID_CATEGORIES)
+        hours = _LEVELS[_GRID_CATEGORIES[category][1]][1]
+        if status in ("closed", "rejected"):  # 14 to 90 days ago
+            created = now - timedelta(days=14, hours=(n * 7919) % (76 * 24))
+        else:  # 30 hours to 12 days ago: the day's steps are behind it
+            created = now - timedelta(hours=30 + (n * 131) % (11 * 24))
+        day = created.date()
+        per_day[day] = per_day.get(day, 0) + 1
+        by_worker = m % 2 == 0
+        reporter = worker_ids[c] if by_worker else _ids(k, 2) + ((m * 13) % 400) * COMMUNITIES + c
+        reached = _REACHED[status]  # how far along the loop: what it has been through
+        accepted = created + timedelta(hours=2) if reached >= 1 else None
+        assigned = created + timedelta(hours=4) if reached >= 2 else None
+        done = assigned + timedelta(hours=12) if reached >= 4 else None
+        checked = done + timedelta(hours=6) if reached >= 5 else None
+        closed = checked + timedelta(days=1) if status == "closed" else None
+        items.append((
+            tid, _grid_ids(k, 5) + n, f"WG{day:%Y%m%d}-{per_day[day]:04d}", category_ids[category],
+            f"{_GRID_CATEGORIES[category][0]}：请尽快处理（基准事项{n}）", community_ids[c],
+            grid_ids[c * GRIDS + m % GRIDS], f"第{m % GRIDS + 1}网格{m % 9 + 1}号楼下", reporter,
+            "grid_worker" if by_worker else "resident", not by_worker and m % 7 == 1, status, "grid",
+            "department" if assigned else None, department_ids[m % len(_DEPARTMENTS)] if assigned else None,
+            assigned + timedelta(hours=hours) if assigned else None, accepted, assigned, done, checked,
+            closed, (True if m % 10 else None) if closed else None, created,
+            closed or checked or done or assigned or accepted or created,
+        ))  # fmt: skip
+        steps.append(
+            (
+                tid,
+                _grid_ids(k, 6) + n,
+                _grid_ids(k, 5) + n,
+                "report",
+                reporter,
+                "",
+                "reported",
+                "",
+                created,
+            )
+        )
+    _copy(
+        cur,
+        "grid_items",
+        [
+            "tenant_id",
+            "id",
+            "number",
+            "category_id",
+            "description",
+            "community_id",
+            "grid_id",
+            "place",
+            "reporter_id",
+            "reporter_role",
+            "anonymous",
+            "status",
+            "tier",
+            "handler_kind",
+            "handler_department_id",
+            "due_at",
+            "accepted_at",
+            "assigned_at",
+            "done_at",
+            "checked_at",
+            "closed_at",
+            "satisfied",
+            "created_at",
+            "updated_at",
+        ],  # fmt: skip
+        items,
+    )
+    _copy(
+        cur,
+        "grid_item_steps",
+        [
+            "tenant_id",
+            "id",
+            "item_id",
+            "kind",
+            "actor_id",
+            "note",
+            "status",
+            "detail",
+            "created_at",
+        ],
+        steps,
+    )
+
+
+def sample_grid_workers(conn, streets: int, n: int) -> list[tuple]:
+    """(tenant id, slug, user id, None, None) of up to ``n`` grid workers spread over the streets
+    (the shape of ``sample_users``, for the same cookies)."""
+    rows = []
+    per_street = min(max(n // streets, 1), COMMUNITIES)
+    for k in range(1, streets + 1):
+        for c in range(per_street):
+            rows.append((100_000 + k, street_slug(k), _grid_ids(k, 4) + c, None, None))
+    return rows
 
 
 def sample_units(conn, streets: int, n: int) -> list[tuple]:
