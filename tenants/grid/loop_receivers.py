@@ -83,10 +83,10 @@ def tell_about_step(
             title = _l("事项重新办理：%(number)s", number=item.number)
             body = _l("上报人对事项 %(number)s 的办理结果不满意，事项已退回，请重新办理。",
                       number=item.number)  # fmt: skip
+        chosen = ASSIGNED if kind == "assign" else REOPENED
         for user in handler_users(session, item):
             if user.id != actor_id:
-                notify(session, user, ASSIGNED if kind == "assign" else REOPENED, title, body,
-                       link)  # fmt: skip
+                notify(session, user, chosen, title, body, link)
         return
     reporter = _reporter(session, item, actor_id)
     if reporter is None:

@@ -16,7 +16,6 @@ from saas.modules import (
     AuditAction,
     AuditTarget,
     DemoSeeder,
-    Home,
     MenuEntry,
     MenuGroup,
     Module,
@@ -29,7 +28,7 @@ from tenants.grid import gridmap, handling, visits
 from tenants.grid import settings as _figures_settings
 from tenants.grid import supervision as _figures_supervision
 from tenants.grid.demo import load_demo as _load_map_demo
-from tenants.grid.report import is_grid_worker
+from tenants.grid.report import count_awaiting_check, is_grid_worker
 
 # --- area "loop": the office's list and queues, the item's steps, the handlers' pages -----------
 
@@ -99,9 +98,12 @@ REPORT_MENU = (
     MenuEntry("grid_report.worker_home", _l("网格员工作台"), "grid", REPORT_WORKERS, 5,
               icon="网", visible=is_grid_worker),
 )  # fmt: skip
-# before the office's dashboard and the passport's /me (order 100): a grid worker lands on the
-# phone home of their grids
-REPORT_HOMES = (Home("grid_report.worker_home", REPORT_WORKERS, 40, visible=is_grid_worker),)
+# a grid worker is often also a community's staff member (社区工作人员兼网格员): they land on the
+# office's dashboard like other staff, which leads them to their grids' phone home
+REPORT_TODOS = (
+    Todo("grid-awaiting-check", _l("%(n)d 件网格事项待我核查"), count_awaiting_check,
+         "grid_report.worker_home", order=15),
+)  # fmt: skip
 REPORT_RECEIVERS = ("tenants.grid.report_receivers",)
 # --- end of area "report" ----------------------------------------------------------------------
 
@@ -228,7 +230,7 @@ MODULE = Module(
         *FIGURES_BLUEPRINTS,
     ),
     menu=(*LOOP_MENU, *MAP_MENU, *REPORT_MENU, *VISITS_MENU, *FIGURES_MENU),
-    todos=(*LOOP_TODOS, *VISITS_TODOS, *FIGURES_TODOS),
+    todos=(*LOOP_TODOS, *REPORT_TODOS, *VISITS_TODOS, *FIGURES_TODOS),
     panels=(*FIGURES_PANELS,),
     receivers=(*LOOP_RECEIVERS, *REPORT_RECEIVERS),
     periodic=(*VISITS_PERIODIC, *FIGURES_PERIODIC),
@@ -236,5 +238,4 @@ MODULE = Module(
     audit_actions=(*LOOP_AUDIT, *MAP_AUDIT, *VISITS_AUDIT, *FIGURES_AUDIT),
     audit_targets=(*LOOP_TARGETS, *VISITS_TARGETS, *FIGURES_TARGETS),
     demo=(*MAP_DEMO,),
-    homes=(*REPORT_HOMES,),
 )

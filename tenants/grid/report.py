@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
@@ -460,6 +460,19 @@ def worker_home(session: Session, worker: User) -> WorkerHome:
         views[: len(open_items)],
         views[len(open_items) :],
         sum(1 for i in open_items if i.status == S.done),
+    )
+
+
+def count_awaiting_check(session: Session, user: User) -> int:
+    """How many done items of the grids ``user`` works wait for their check (the dashboard's
+    to-do that leads a grid worker to their phone home); no statement for anyone else."""
+    if not is_grid_worker(user):
+        return 0
+    return session.scalar(
+        select(func.count())
+        .select_from(GridItem)
+        .join(Grid, Grid.id == GridItem.grid_id)
+        .where(Grid.worker_id == user.id, GridItem.status == S.done)
     )
 
 

@@ -28,11 +28,19 @@ def _worker_world(app, make_street, make_user, scoped):
     return street, worker, phone, community, grid, other_community, other_grid, category, resident
 
 
-def test_a_grid_worker_lands_on_their_home(app, client, make_street, make_user, scoped):
-    street, _w, phone, *_rest = _worker_world(app, make_street, make_user, scoped)
+def test_the_dashboard_leads_a_grid_worker_to_their_home(app, client, make_street, make_user,
+                                                         scoped):  # fmt: skip
+    """A grid worker is often a community's staff member too: they land on the dashboard like
+    other staff, whose to-do counts what waits for their check and opens their phone home."""
+    (street, _w, phone, community, grid, _oc, _og, category,
+     resident) = _worker_world(app, make_street, make_user, scoped)  # fmt: skip
     response = client.post(f"/{street.slug}/login", data={"phone": phone, "password":
                                                             "secret-pass-1"})  # fmt: skip
-    assert response.headers["Location"].endswith(f"/{street.slug}/grid/worker")
+    assert response.headers["Location"].endswith(f"/{street.slug}/dashboard")
+    assert "待我核查" not in client.get(f"/{street.slug}/dashboard").get_data(as_text=True)
+    report_item(scoped, street, resident, category, community, grid, status="done")
+    dashboard = client.get(f"/{street.slug}/dashboard").get_data(as_text=True)
+    assert "1 件网格事项待我核查" in dashboard and f'href="/{street.slug}/grid/worker"' in dashboard
     page = client.get(f"/{street.slug}/grid/worker").get_data(as_text=True)
     assert "上报事项" in page and "第一网格" in page
     # not a grid worker: no such page
