@@ -24,6 +24,24 @@ TOKEN = "benchtoken"  # every bench account's auth_token (its session cookies ca
 PASSWORD_HASH = "scrypt:1024:8:1$bench$" + "0" * 128
 
 
+#: the columns a generated account is written with (volunteers, staff, grid workers)
+USER_COLUMNS = [
+    "tenant_id",
+    "id",
+    "phone",
+    "name",
+    "password_hash",
+    "role",
+    "is_party_member",
+    "is_grid_worker",
+    "community_id",
+    "is_enabled",
+    "auth_token",
+    "password_changed_at",
+    "created_at",
+]
+
+
 def street_slug(k: int) -> str:
     return f"bench-{k:03d}"
 
@@ -81,21 +99,7 @@ def _street(cur, tid: int, k: int, now: datetime) -> None:
     _copy(
         cur,
         "users",
-        [
-            "tenant_id",
-            "id",
-            "phone",
-            "name",
-            "password_hash",
-            "role",
-            "is_party_member",
-            "is_grid_worker",
-            "community_id",
-            "is_enabled",
-            "auth_token",
-            "password_changed_at",
-            "created_at",
-        ],
+        USER_COLUMNS,
         (
             (
                 tid,
@@ -333,21 +337,7 @@ def _units(cur, tid: int, k: int, now: datetime) -> None:
     _copy(
         cur,
         "users",
-        [
-            "tenant_id",
-            "id",
-            "phone",
-            "name",
-            "password_hash",
-            "role",
-            "is_party_member",
-            "is_grid_worker",
-            "community_id",
-            "is_enabled",
-            "auth_token",
-            "password_changed_at",
-            "created_at",
-        ],
+        USER_COLUMNS,
         (
             (
                 tid,
@@ -627,21 +617,7 @@ def _grid(cur, tid: int, k: int, now: datetime) -> None:
     _copy(
         cur,
         "users",
-        [
-            "tenant_id",
-            "id",
-            "phone",
-            "name",
-            "password_hash",
-            "role",
-            "is_party_member",
-            "is_grid_worker",
-            "community_id",
-            "is_enabled",
-            "auth_token",
-            "password_changed_at",
-            "created_at",
-        ],
+        USER_COLUMNS,
         (
             (
                 tid,
