@@ -2,6 +2,8 @@
 (WCAG 2.1 A and AA). A regression — a colour that loses contrast, a control without a name —
 fails here. Volunteers and merchants are checked on a phone; the office on a desktop and again at
 a phone's width (375 px, where its sidebar folds into the ☰ menu), with the same tap-target rule.
+The seasonal campaigns and grid governance are walked per module (``campaigns-admin``,
+``grid-worker`` …), so ``-k grid-`` walks one; a record's page is found by its link on a list.
 
 Beyond axe, every page walked has exactly one ``<h1>`` and no empty header cell, and on the phone
 pages every visible control is a tap target of at least 44×44 px (WCAG 2.5.5; 适老化 asks the
@@ -16,6 +18,9 @@ focus ring."""
 
 from __future__ import annotations
 
+import re
+from typing import NamedTuple
+
 import pytest
 
 from tests.e2e.axe import enhanced_contrast, severe
@@ -25,7 +30,18 @@ from tests.e2e.test_passport_journey import ADMIN, MOBILE, VOLUNTEER, sign_in
 pytestmark = pytest.mark.e2e
 
 MERCHANT, UNIT = "13900000301", "13900000003"
+STAFF, GRID_WORKER = "13900000002", "13900000006"
 PHONE, DESKTOP = "phone", "desktop"
+
+
+class Linked(NamedTuple):
+    """A page known by its link: the first ``<a href>`` on ``listing`` matching ``pattern``
+    (a record's page, whose id the demo data decides)."""
+
+    listing: str
+    pattern: str
+
+
 #: role → (phone number or None for a visitor, the pages, the screens they are walked on)
 WALKS = {
     "visitor": (
@@ -107,6 +123,88 @@ WALKS = {
         ],
         (DESKTOP, PHONE),
     ),
+    # seasonal campaigns: the office's year, its dashboards, the jobs and relief registries
+    "campaigns-admin": (
+        ADMIN,
+        [
+            "/demo/campaigns",
+            Linked("/demo/campaigns", r"/demo/campaigns/\d+$"),
+            Linked("/demo/campaigns/dashboard", r"/demo/campaigns/\d+/dashboard$"),
+            "/demo/campaigns/dashboard",
+            "/demo/jobs/seekers",
+            Linked("/demo/jobs/seekers", r"/demo/jobs/seekers/\d+$"),
+            "/demo/jobs/positions",
+            Linked("/demo/jobs/positions", r"/demo/jobs/positions/\d+$"),
+            "/demo/jobs/employers",
+            "/demo/jobs/fairs",
+            "/demo/campaigns/relief",
+            Linked("/demo/campaigns/relief", r"/demo/campaigns/relief/\d+$"),
+            "/demo/campaigns/relief/visits-due",
+        ],
+        (DESKTOP, PHONE),
+    ),
+    "campaigns-staff": (
+        STAFF,
+        [
+            "/demo/campaigns",
+            "/demo/jobs/seekers",
+            "/demo/campaigns/relief",
+            "/demo/campaigns/relief/visits-due",
+        ],
+        (DESKTOP, PHONE),
+    ),
+    "campaigns-resident": (
+        VOLUNTEER,
+        ["/demo/seasons", "/demo/jobs", "/demo/campaigns/matchmaking"],
+        (PHONE,),
+    ),
+    # grid governance: the office's items, figures, map and visits; the resident's reports;
+    # the grid worker's phone
+    "grid-admin": (
+        ADMIN,
+        [
+            "/demo/grid/items",
+            Linked("/demo/grid/items", r"/demo/grid/items/\d+$"),
+            "/demo/grid/queue",
+            "/demo/grid/my-items",
+            "/demo/grid/figures",
+            "/demo/grid/settings",
+            "/demo/grid/map",
+            Linked("/demo/grid/map", r"/demo/grid/map/\d+$"),
+            "/demo/grid/visit-subjects",
+            Linked("/demo/grid/visit-subjects", r"/demo/grid/visit-subjects/\d+$"),
+            "/demo/grid/visits/by-worker",
+            "/demo/grid/visit-groups",
+        ],
+        (DESKTOP, PHONE),
+    ),
+    "grid-staff": (
+        STAFF,
+        [
+            "/demo/grid/my-items",
+            "/demo/grid/queue",
+            Linked("/demo/grid/my-items", r"/demo/grid/items/\d+$"),
+        ],
+        (DESKTOP, PHONE),
+    ),
+    "grid-resident": (
+        VOLUNTEER,
+        [
+            "/demo/report",
+            "/demo/my-reports",  # the demo's volunteer has reported nothing: no report's page
+            "/demo/reports",
+        ],
+        (PHONE,),
+    ),
+    "grid-worker": (
+        GRID_WORKER,
+        [
+            "/demo/grid/worker",
+            "/demo/grid/visits",
+            Linked("/demo/grid/visits", r"/demo/grid/visits/\d+$"),
+        ],
+        (PHONE,),
+    ),
 }
 
 
@@ -160,10 +258,26 @@ KEPT_SCREENSHOTS = {
 }
 
 
-def walk(page, role: str, paths: list[str], signed_in: bool, on_phone: bool) -> dict:
+#: every link's path on the page
+HREFS = """() => [...document.querySelectorAll('a[href]')]
+  .map(a => new URL(a.href, location.href).pathname)"""
+
+
+def resolve(page, path: str | Linked) -> str:
+    """The path itself, or a ``Linked`` page's: its listing's first link that matches."""
+    if isinstance(path, str):
+        return path
+    page.goto(path.listing)
+    found = [href for href in page.evaluate(HREFS) if re.search(path.pattern, href)]
+    assert found, f"no link like {path.pattern} on {path.listing}"
+    return found[0]
+
+
+def walk(page, role: str, paths: list, signed_in: bool, on_phone: bool) -> dict:
     """Each path's faults: axe's severe ones, the heading outline, small tap targets."""
     found = {}
-    for path in paths:
+    for entry in paths:
+        path = resolve(page, entry)
         page.goto(path)
         assert "/login" not in page.url or not signed_in, f"{role} was sent to log in at {path}"
         if faults := faults_here(page, on_phone):
@@ -267,7 +381,8 @@ def test_elder_mode_is_a_high_contrast_scheme(make_page, role):
     if phone:
         sign_in(page, phone)
     found, disabled = {}, 0
-    for path in paths:
+    for entry in paths:
+        path = resolve(page, entry)
         page.goto(path)
         assert "elder" in page.get_attribute("body", "class"), path
         opened = page.evaluate(OPEN_DISCLOSURES)  # what a tap shows is read too
