@@ -96,7 +96,9 @@ def theme_label(campaign: Campaign) -> str:
 
 def campaign_names(session: Session, ids: list[int]) -> dict[int, str]:
     """The audit log's names of its campaign targets, in one statement."""
-    return dict(session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(ids))))
+    return dict(
+        session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(ids))).all()
+    )
 
 
 # --- numbers people type ---------------------------------------------------------------------------

@@ -850,4 +850,6 @@ def list_choices(session: Session, viewer: User) -> ListChoices:
 
 def item_names(session: Session, ids: list[int]) -> dict[int, str]:
     """The audit log's names of its grid item targets (their numbers), in one statement."""
-    return dict(session.execute(select(GridItem.id, GridItem.number).where(GridItem.id.in_(ids))))
+    return dict(
+        session.execute(select(GridItem.id, GridItem.number).where(GridItem.id.in_(ids))).all()
+    )

@@ -508,5 +508,7 @@ def panel_data(session: Session, user) -> dict:
 def round_names(session: Session, ids: list[int]) -> dict[int, str]:
     """The audit log's names of its round targets, in one statement."""
     return dict(
-        session.execute(select(VotingRound.id, VotingRound.title).where(VotingRound.id.in_(ids)))
+        session.execute(
+            select(VotingRound.id, VotingRound.title).where(VotingRound.id.in_(ids))
+        ).all()
     )
