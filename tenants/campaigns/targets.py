@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -190,11 +190,7 @@ def update_target(
 def remove_target(session: Session, actor: User, campaign: Campaign, target: Target) -> None:
     require_office(actor)
     require_open(campaign)
-    session.execute(
-        TargetEntry.__table__.delete().where(
-            TargetEntry.tenant_id == target.tenant_id, TargetEntry.target_id == target.id
-        )
-    )
+    session.execute(delete(TargetEntry).where(TargetEntry.target_id == target.id))
     session.delete(target)
     session.flush()
     record(session, "campaigns.target_remove", actor.id, f"campaign:{campaign.id}",
