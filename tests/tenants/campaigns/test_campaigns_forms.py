@@ -138,6 +138,13 @@ def test_targets_computed_and_entered(app, make_street, scoped):
         assert [(t.name, t.target_value) for t in session.scalars(select(Target))] == [
             ("资助学生", 30.5)
         ]
+    # an entered target goes with its entries
+    with scoped(street) as session:
+        session.add(TargetEntry(target_id=rows["资助学生"].id, entered_on=street_today(), value=3))
+        session.commit()
+    assert client.post(edit.replace("/edit", "/remove")).status_code == 302
+    with scoped(street) as session:
+        assert session.scalars(select(TargetEntry)).all() == []
 
 
 @pytest.mark.parametrize(
