@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -66,3 +67,16 @@ def attach_error(form: FlaskForm, error: ServiceError) -> None:
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def clean_text(raw: str | None, limit: int, field: str, lines: bool = False) -> str:
+    """What was typed, trimmed: one line's blanks collapsed, or (``lines``) a text's line breaks
+    kept.
+
+    :raise ServiceError: longer than ``limit``
+    """
+    raw = raw or ""
+    text = raw.strip() if lines else " ".join(raw.split())
+    if len(text) > limit:
+        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field)
+    return text

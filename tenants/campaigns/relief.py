@@ -42,6 +42,7 @@ from saas.audit.services import record
 from saas.auth.models import Role, User
 from saas.auth.phone import normalise_phone
 from saas.errors import NotFound, ServiceError
+from saas.forms import clean_text
 from saas.text import ascii_digits, fold, other_digits
 from saas.ui import street_today
 from tenants.campaigns.relief_models import Grade, Household, HouseholdStatus
@@ -198,16 +199,6 @@ class DuplicateHousehold(ServiceError):
     def __init__(self, message: str, field: str, household_id: int | None):
         super().__init__(message, field)
         self.household_id = household_id
-
-
-def clean_text(raw: str | None, limit: int, field_name: str, lines: bool = False) -> str:
-    """What was typed, trimmed (one line's blanks collapsed unless ``lines``).
-    :raise ServiceError: longer than ``limit``"""
-    raw = raw or ""
-    text = raw.strip() if lines else " ".join(raw.split())
-    if len(text) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field_name)
-    return text
 
 
 def _size(raw) -> int:

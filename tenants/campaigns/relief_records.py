@@ -19,9 +19,10 @@ from saas.audit.services import record
 from saas.auth.models import User
 from saas.db import guarded_update
 from saas.errors import NotFound, ServiceError
+from saas.forms import clean_text
 from saas.text import fold, other_digits
 from saas.ui import street_today
-from tenants.campaigns.relief import clean_text, relief_scope
+from tenants.campaigns.relief import relief_scope
 from tenants.campaigns.relief_models import Assistance, AssistanceKind, Household, Visit
 from tenants.orgs.models import Organisation
 from tenants.structure.models import Community, Grid

@@ -45,7 +45,7 @@ from saas.auth.models import Role, User
 from saas.auth.phone import normalise_phone
 from saas.db import guarded_update, utcnow
 from saas.errors import NotFound, ServiceError
-from saas.forms import parse_id
+from saas.forms import clean_text, parse_id
 from saas.listing import contains_pattern, count_rows, one_page
 from saas.ui import street_today, street_zone
 from tenants.grid.items import ItemInput, create_item
@@ -244,16 +244,6 @@ def group_names(session: Session, ids: list[int]) -> dict[int, str]:
 # --- text ---------------------------------------------------------------------------------------
 
 
-def _text(raw: str | None, limit: int, field_name: str, lines: bool = False) -> str:
-    """What was typed, trimmed (one line's blanks collapsed unless ``lines``).
-    :raise ServiceError: longer than ``limit``"""
-    raw = raw or ""
-    text = raw.strip() if lines else " ".join(raw.split())
-    if len(text) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field_name)
-    return text
-
-
 # --- groups -------------------------------------------------------------------------------------
 
 
@@ -284,7 +274,7 @@ def _frequency(raw: str) -> str:
 
 
 def _group_name(session: Session, raw: str, own_id: int | None) -> str:
-    name = _text(raw, GROUP_NAME_MAX, "name")
+    name = clean_text(raw, GROUP_NAME_MAX, "name")
     if not name:
         raise ServiceError(_("请填写分组名称"), "name")
     taken = select(VisitGroup.id).where(VisitGroup.name == name)
@@ -446,7 +436,7 @@ def building_choices(session: Session, communities: list[Community]) -> list[tup
 def _clean_subject(session: Session, actor: User, values: SubjectInput) -> dict:
     """The subject's columns from what was typed, every id checked to be the street's, current
     and nested (community ⊃ grid ⊃ building) and the community the staff member's own."""
-    name = _text(values.name, NAME_MAX, "name")
+    name = clean_text(values.name, NAME_MAX, "name")
     if not name:
         raise ServiceError(_("请填写姓名"), "name")
     group_id = None
@@ -503,9 +493,9 @@ def _clean_subject(session: Session, actor: User, values: SubjectInput) -> dict:
         "community_id": community_id,
         "grid_id": grid_id,
         "building_id": building_id,
-        "address": _text(values.address, ADDRESS_MAX, "address"),
+        "address": clean_text(values.address, ADDRESS_MAX, "address"),
         "phone": phone,
-        "note": _text(values.note, NOTE_MAX, "note", lines=True),
+        "note": clean_text(values.note, NOTE_MAX, "note", lines=True),
     }
 
 
@@ -823,7 +813,7 @@ def add_visit(
         raise ServiceError(_("请填写走访日期"), "visited_on")
     if values.visited_on > street_today():
         raise ServiceError(_("走访日期不能晚于今天"), "visited_on")
-    found = _text(values.found, FOUND_MAX, "found", lines=True)
+    found = clean_text(values.found, FOUND_MAX, "found", lines=True)
     if not found:
         raise ServiceError(_("请填写走访了解到的情况"), "found")
     if subject.archived_at is not None:
