@@ -69,14 +69,18 @@ def attach_error(form: FlaskForm, error: ServiceError) -> None:
         form.form_errors.append(error.message)
 
 
-def clean_text(raw: str | None, limit: int, field: str, lines: bool = False) -> str:
+def clean_text(
+    raw: str | None, limit: int, field: str, lines: bool = False, required: str | None = None
+) -> str:
     """What was typed, trimmed: one line's blanks collapsed, or (``lines``) a text's line breaks
     kept.
 
-    :raise ServiceError: longer than ``limit``
+    :raise ServiceError: longer than ``limit``; empty when ``required`` (its message)
     """
     raw = raw or ""
     text = raw.strip() if lines else " ".join(raw.split())
+    if required and not text:
+        raise ServiceError(required, field)
     if len(text) > limit:
         raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field)
     return text

@@ -32,7 +32,7 @@ from saas.audit.services import record
 from saas.auth.models import Role, User
 from saas.db import utcnow
 from saas.errors import NotFound, ServiceError
-from saas.forms import parse_id
+from saas.forms import clean_text, parse_id
 from saas.listing import contains_pattern, count_rows, one_page
 from saas.ui import local, street_zone
 from tenants.grid import loop
@@ -238,15 +238,6 @@ def _require_handler(session: Session, viewer: User, item: GridItem, kind: str) 
 # --- the office's steps ---------------------------------------------------------------------------
 
 
-def _text(raw: str | None, limit: int, field_name: str, required: str | None = None) -> str:
-    value = (raw or "").strip()
-    if required and not value:
-        raise ServiceError(required, field_name)
-    if len(value) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field_name)
-    return value
-
-
 def _audit(session: Session, action: str, actor: User, item: GridItem, **detail) -> None:
     record(session, f"grid.item_{action}", actor.id, f"grid_item:{item.id}",
            {"number": item.number, **detail})  # fmt: skip
@@ -255,7 +246,7 @@ def _audit(session: Session, action: str, actor: User, item: GridItem, **detail)
 def accept(session: Session, actor: User, item: GridItem, note: str = "") -> ItemStep:
     """受理: the office takes the report on."""
     _require_triage(actor, item, "accept")
-    note = _text(note, NOTE_MAX, "note")
+    note = clean_text(note, NOTE_MAX, "note", lines=True)
     step = loop.advance(session, item, "accept", actor.id, note, accepted_at=utcnow())
     _audit(session, "accept", actor, item)
     return step
@@ -267,7 +258,9 @@ def reject(session: Session, actor: User, item: GridItem, reason: str) -> ItemSt
     :raise ServiceError: no reason, or too long
     """
     _require_triage(actor, item, "reject")
-    reason = _text(reason, REASON_MAX, "reason", _("请填写不予受理的理由"))
+    reason = clean_text(
+        reason, REASON_MAX, "reason", lines=True, required=_("请填写不予受理的理由")
+    )
     step = loop.advance(session, item, "reject", actor.id, reason)
     _audit(session, "reject", actor, item, reason=reason)
     return step
@@ -405,7 +398,7 @@ def assign(
     handler = find_handler(session, handler_key)
     now = utcnow()
     due_at = parse_due(due, now) or level_deadline(session, item, now)
-    note = _text(note, NOTE_MAX, "note")
+    note = clean_text(note, NOTE_MAX, "note", lines=True)
     columns = {
         "handler_kind": handler.kind,
         "handler_user_id": handler.id if handler.kind == HandlerKind.staff else None,
@@ -428,7 +421,9 @@ def escalate(session: Session, actor: User, item: GridItem, reason: str) -> Item
     :raise ServiceError: no reason; already at the street (the top)
     """
     _require_triage(actor, item, "escalate")
-    reason = _text(reason, REASON_MAX, "reason", _("请填写上报上级的理由"))
+    reason = clean_text(
+        reason, REASON_MAX, "reason", lines=True, required=_("请填写上报上级的理由")
+    )
     up = TIER_UP.get(item.tier)
     if up is None:
         raise ServiceError(_("事项已在街道层级，不能再上报"))
@@ -447,7 +442,7 @@ def close(session: Session, actor: User, item: GridItem, note: str = "") -> Item
     """关闭 after the check, without the reporter's word (a staff report, a reporter who cannot
     be reached, or staff decide)."""
     _require_triage(actor, item, "close")
-    note = _text(note, NOTE_MAX, "note")
+    note = clean_text(note, NOTE_MAX, "note", lines=True)
     step = loop.advance(session, item, "close", actor.id, note, closed_at=utcnow())
     _audit(session, "close", actor, item)
     return step
@@ -478,7 +473,9 @@ def progress(
     """
     _require_handler(session, actor, item, "progress")
     kept = _photos(list(photos))
-    note = _text(note, NOTE_MAX, "note", None if kept else _("请填写办理进展或上传照片"))
+    note = clean_text(
+        note, NOTE_MAX, "note", lines=True, required=None if kept else _("请填写办理进展或上传照片")
+    )
     step = loop.advance(session, item, "progress", actor.id, note)
     keep_photos(session, item, step.id, kept)
     return step
@@ -493,7 +490,7 @@ def done(
     """
     _require_handler(session, actor, item, "done")
     kept = _photos(list(photos))
-    result = _text(result, NOTE_MAX, "note", _("请填写办理结果"))
+    result = clean_text(result, NOTE_MAX, "note", lines=True, required=_("请填写办理结果"))
     step = loop.advance(session, item, "done", actor.id, result, done_at=utcnow())
     keep_photos(session, item, step.id, kept)
     return step

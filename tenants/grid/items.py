@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import Role, User
 from saas.errors import ServiceError
+from saas.forms import clean_text
 from saas.ui import street_today
 from tenants.grid.loop import add_step
 from tenants.grid.models import GridItem, ItemCategory, ItemPhoto, ReporterRole
@@ -43,15 +44,6 @@ def reporter_role(user: User) -> ReporterRole:
     if user.role in (Role.admin, Role.staff):
         return ReporterRole.staff
     return ReporterRole.resident
-
-
-def _text(raw: str, limit: int, name: str, required_message: str | None = None) -> str:
-    value = (raw or "").strip()
-    if required_message and not value:
-        raise ServiceError(required_message, name)
-    if len(value) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), name)
-    return value
 
 
 def _place(session: Session, values: ItemInput) -> tuple[int, int | None, int | None]:
@@ -113,8 +105,10 @@ def create_item(session: Session, actor: User, values: ItemInput) -> GridItem:
         place chosen; too long; more than three photos
     """
     category = _category(session, values.category_id)
-    description = _text(values.description, DESCRIPTION_MAX, "description", _("请描述问题"))
-    place = _text(values.place, PLACE_MAX, "place")
+    description = clean_text(
+        values.description, DESCRIPTION_MAX, "description", lines=True, required=_("请描述问题")
+    )
+    place = clean_text(values.place, PLACE_MAX, "place", lines=True)
     community_id, grid_id, building_id = _place(session, values)
     if len(values.photos) > MAX_PHOTOS:
         raise ServiceError(_("最多上传 %(n)d 张照片", n=MAX_PHOTOS), "photos")
