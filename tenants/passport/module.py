@@ -19,6 +19,7 @@ from saas.modules import (
     PeriodicJob,
     Tab,
     Todo,
+    UsageCount,
 )
 from saas.notify.kinds import NotificationKind
 from tenants.passport import audit
@@ -97,4 +98,7 @@ MODULE = Module(
     ),
     audit_actions=audit.ACTIONS,
     audit_targets=audit.TARGETS,
+    usage=(
+        UsageCount("point-entries", _l("积分流水"), "tenants.passport.models:PointEntry", order=20),
+    ),
 )
