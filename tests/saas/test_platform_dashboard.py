@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from saas.auth.models import User
@@ -13,8 +14,15 @@ from saas.db import utcnow
 from saas.streets.models import Tenant
 from tenants.events.models import Event
 from tests.conftest import both_backends, login
-from tests.saas.test_platform import operator  # noqa: F401 (the fixture)
+from tests.saas.test_platform import OPERATOR_PASSWORD, OPERATOR_PHONE, create_operator
 from tests.tenants.factories import assert_statements_do_not_grow, make_event
+
+
+@pytest.fixture
+def operator(app, client):
+    assert create_operator(app).exit_code == 0
+    client.post("/platform/login", data={"phone": OPERATOR_PHONE, "password": OPERATOR_PASSWORD})
+    return client
 
 
 def _row(body: str, row_id: str) -> list[str]:
