@@ -10,7 +10,7 @@ cut at local midnight.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case
@@ -76,3 +76,16 @@ def last_months(now: datetime, n: int = 12, zone: ZoneInfo | None = None) -> Mon
     bounds = tuple(datetime(y, m, 1, tzinfo=zone).astimezone(UTC) for y, m in firsts)
     labels = tuple(f"{y}-{m:02d}" for y, m in firsts[:-1])
     return Months(labels, bounds)
+
+
+def last_weeks(now: datetime, n: int = 26, zone: ZoneInfo | None = None) -> Months:
+    """The last ``n`` calendar weeks (Monday to Sunday, the street's calendar) up to and including
+    the one of ``now``, in the same shape as :func:`last_months` (``bucket``, ``series``); each
+    labelled by its Monday ("2026-03-02")."""
+    zone = zone or street_zone()
+    local = now.astimezone(zone).date()
+    monday = local - timedelta(days=local.weekday())
+    mondays = [monday - timedelta(weeks=k) for k in range(n - 1, -1, -1)]
+    mondays.append(monday + timedelta(weeks=1))
+    bounds = tuple(datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(UTC) for d in mondays)
+    return Months(tuple(d.isoformat() for d in mondays[:-1]), bounds)

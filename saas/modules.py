@@ -171,6 +171,20 @@ class AuditTarget:
 
 
 @dataclass(frozen=True)
+class UsageCount:
+    """A count per street on the platform operator's dashboard (活动 12, 积分流水 340): how many
+    rows of ``model`` ("pkg.models:Class", a TenantScoped model) each street holds, narrowed by
+    ``where(Class)`` if given. Counts only: the operator never sees a resident's data. Every
+    declared count goes into one grouped statement for all streets."""
+
+    key: str
+    label: Any
+    model: str
+    where: Callable[[Any], Any] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class Module:
     """One module's whole contribution to the product (see the module docstring)."""
 
@@ -199,6 +213,8 @@ class Module:
     #: the labels of the actions it writes to the audit log, and its kinds of targets
     audit_actions: tuple[AuditAction, ...] = ()
     audit_targets: tuple[AuditTarget, ...] = ()
+    #: counts per street the platform operator's dashboard shows (see :class:`UsageCount`)
+    usage: tuple[UsageCount, ...] = ()
 
 
 def _resolve(path: str) -> Any:
@@ -271,6 +287,12 @@ def audit_targets(app: Flask | None = None) -> dict[str, AuditTarget]:
     return {t.kind: t for m in installed(app) for t in m.audit_targets}
 
 
+def usage_counts(app: Flask | None = None) -> list[tuple[UsageCount, Any]]:
+    """Every declared usage count with its model class, by ``order`` then module order."""
+    counts = [(u, _resolve(u.model)) for m in installed(app) for u in m.usage]
+    return sorted(counts, key=lambda pair: pair[0].order)
+
+
 def check(app: Flask) -> list[str]:
     """What is wrong with the declarations: an endpoint no blueprint serves, an unknown role or
     menu group. Empty when all is well (a test asserts it; the app does not pay for it)."""
@@ -303,6 +325,9 @@ def check(app: Flask) -> list[str]:
         for seeder in module.demo:
             if seeder.phase not in ("settings", "data"):
                 problems.append(f"{module.name}: demo phase {seeder.phase}")
+        for usage in module.usage:
+            if not hasattr(_resolve(usage.model), "tenant_id"):
+                problems.append(f"{module.name}: usage {usage.key} is not a street's model")
     return problems
 
 

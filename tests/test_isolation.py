@@ -274,6 +274,8 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     campaigns |= _seed_grid_visits(session, community_id, user_id)  # grid, area "visits"
     campaigns |= _seed_grid_figures(session, user_id)  # grid, area "figures"
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
+    # passport, area "service records out" (issue 13, operator)
+    memberday |= _seed_service_records(session, user_id)
     return (
         lists
         | memberday
@@ -449,6 +451,19 @@ def _seed_campaigns_relief(session, community_id: int, user_id: int) -> dict:
 
 
 # --- end of campaigns, area "relief" ---------------------------------------------------------------
+# --- passport, area "service records out" (issue 13, operator) -----------------------------------
+def _seed_service_records(session, user_id: int) -> dict:
+    """A volunteer's ID document, its mask carrying the secret."""
+    from tenants.passport.records_models import ServiceIdentity
+
+    identity = ServiceIdentity(user_id=user_id, number_hash="1" * 64, number_masked=SECRET,
+                               entered_by=user_id)  # fmt: skip
+    session.add(identity)
+    session.flush()
+    return {ServiceIdentity: identity.id}
+
+
+# --- end of passport, area "service records out" ------------------------------------------------
 # --- campaigns, area "jobs" ----------------------------------------------------------------------
 def _seed_campaigns_jobs(session, community_id: int, user_id: int) -> dict:
     """A jobs campaign (a draft of 2001, so no other area's campaign of this year's seasons

@@ -16,9 +16,10 @@ from saas.auth.services import end_all_sessions
 from saas.auth.sessions import renew_session, sign_in
 from saas.auth.throttle import count_login_attempt, login_failed, login_succeeded
 from saas.extensions import db, login_manager
+from saas.platform.dashboard import overview
 from saas.platform.models import Operator, PlatformAuditEntry
 from saas.streets.models import Tenant, TenantStatus
-from saas.streets.services import set_status, street_counts
+from saas.streets.services import set_status
 from saas.ui import render
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
@@ -82,7 +83,9 @@ def logout():
 @bp.route("/")
 @operator_required
 def streets():
-    return render("platform/streets.html", rows=street_counts(db.session))
+    """The operator's dashboard (平台概览): streets by status, sign-ups per week, usage per
+    street with the suspend and reactivate buttons. Counts only."""
+    return render("platform/streets.html", overview=overview(db.session))
 
 
 @bp.route("/streets/<int(max=2147483647):tenant_id>/status", methods=["POST"])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -139,21 +139,6 @@ def set_status(session: Session, tenant: Tenant, status: TenantStatus, operator_
         session.flush()
 
 
-def street_counts(session: Session) -> list[dict]:
-    """Every street with its counts of accounts by role, for the platform page."""
-    from saas.tenancy import all_tenants
-
-    with all_tenants():
-        rows = session.execute(
-            select(User.tenant_id, User.role, func.count()).group_by(User.tenant_id, User.role)
-        ).all()
-    counts: dict[int, dict[str, int]] = {}
-    for tenant_id, role, n in rows:
-        counts.setdefault(tenant_id, {})[role] = n
-    tenants = session.scalars(select(Tenant).order_by(Tenant.created_at.desc())).all()
-    return [{"tenant": t, "counts": counts.get(t.id, {})} for t in tenants]
-
-
 __all__ = [
     "StreetSignup",
     "TenantStatus",
@@ -162,5 +147,4 @@ __all__ = [
     "open_street",
     "set_status",
     "slug_taken",
-    "street_counts",
 ]

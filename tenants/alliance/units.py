@@ -19,7 +19,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -34,7 +34,14 @@ from saas.listing import contains_pattern, count_rows, one_page
 from saas.streets.models import Tenant
 from saas.text import fold
 from saas.ui import street_today, street_zone
-from tenants.alliance.models import Agreement, MemberReport, Project, ProjectPartner, UnitMember
+from tenants.alliance.models import (
+    Agreement,
+    MemberReport,
+    Project,
+    ProjectPartner,
+    ReportStatus,
+    UnitMember,
+)
 from tenants.events.models import Attendance, Event, Registration, RegistrationStatus
 from tenants.orgs.accounts import invite_contact
 from tenants.orgs.models import OrgAccount, Organisation, OrgKind, OrgType
@@ -747,3 +754,27 @@ def _figures(session: Session, viewer: User) -> dict:
         "units": sum(counts.values()),
         "active_this_quarter": rows[0][2] if rows else 0,
     }
+
+
+# --- a unit's service records out (志愿服务记录) --------------------------------------------------
+
+
+def service_people(unit: Organisation):
+    """The service records that are the unit's (for the passport's export in the national
+    record's fields): what the people it named on its sign-ups served at those events, and
+    everything its confirmed in-service party members (双报到) served. A WHERE clause on
+    ``Attendance``."""
+    named = (
+        select(UnitMember.id)
+        .join(Registration, Registration.id == UnitMember.registration_id)
+        .where(
+            UnitMember.organisation_id == unit.id,
+            UnitMember.user_id == Attendance.user_id,
+            Registration.event_id == Attendance.event_id,
+        )
+        .exists()
+    )
+    members = select(MemberReport.user_id).where(
+        MemberReport.organisation_id == unit.id, MemberReport.status == ReportStatus.confirmed
+    )
+    return or_(named, Attendance.user_id.in_(members))

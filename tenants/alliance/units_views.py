@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from saas.audit.services import record
 from saas.auth.access import admin_only, office, require_role
 from saas.extensions import db
 from saas.forms import parse_page
@@ -17,6 +18,7 @@ from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
 from tenants.alliance import units
 from tenants.alliance.units_forms import AgreementForm, UnitForm
 from tenants.orgs.forms import InviteForm
+from tenants.passport import records as service_records
 from tenants.structure.services import communities_for
 
 bp = Blueprint("alliance_units", __name__, url_prefix="/<slug:tenant>", template_folder="templates")
@@ -184,6 +186,23 @@ def _detail(unit, agreement_form=None, invite_form=None, status: int = 200):
 @office
 def unit_detail(organisation_id: int):
     return _detail(units.get_unit_or_404(db.session, current_user, organisation_id))
+
+
+@bp.route("/alliance/units/<int:organisation_id>/service-records.xlsx")
+@office
+@download
+def export_service_records(organisation_id: int):
+    """The unit's service records in the national record's fields (tenants.passport.records)."""
+    unit = units.get_unit_or_404(db.session, current_user, organisation_id)
+    response = service_records.export(
+        db.session,
+        g.tenant,
+        _("志愿服务记录-%(name)s", name=unit.name) + ".xlsx",
+        people=units.service_people(unit),
+    )
+    record(db.session, "service_records.export", current_user.id, "", {"organisation_id": unit.id})
+    db.session.commit()
+    return response
 
 
 @bp.route("/alliance/units/<int:organisation_id>/agreements", methods=["POST"])

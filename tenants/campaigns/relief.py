@@ -24,27 +24,22 @@ record and the visits due in :mod:`tenants.campaigns.relief_lists`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
+from saas import idnumbers
 from saas.audit.services import record
 from saas.auth.models import Role, User
 from saas.auth.phone import normalise_phone
 from saas.errors import NotFound, ServiceError
 from saas.forms import clean_text
-from saas.text import ascii_digits, fold, other_digits
-from saas.ui import street_today
+from saas.idnumbers import clean_id_number, mask_id_number
+from saas.text import ascii_digits, fold
 from tenants.campaigns.relief_models import Grade, Household, HouseholdStatus
 from tenants.structure.models import Community, Grid
 
@@ -120,56 +115,9 @@ def household_names(session: Session, ids: list[int]) -> dict[int, str]:
 # --- ID numbers ---------------------------------------------------------------------------------
 
 
-def clean_id_number(raw: str | None) -> str | None:
-    """The 18-character ID number (居民身份证号) as typed, normalised (full-width digits and
-    letters folded, spaces dropped, a lower-case x upper-cased), or None when nothing was typed.
-
-    :raise ServiceError: on ``id_number``: wrong length, letters, a bad check digit, a birth date
-        that does not exist or is in the future, an unknown region code
-    """
-    text = re.sub(r"\s+", "", fold(raw or "")).upper()
-    if not text:
-        return None
-    if other_digits(text):
-        raise ServiceError(other_digits(text), "id_number")
-    if len(text) != 18:
-        raise ServiceError(_("身份证号应为 18 位"), "id_number")
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", text):
-        raise ServiceError(_("身份证号只能由数字和末位的 X 组成"), "id_number")
-    try:
-        number = ric.validate(text)
-    except InvalidChecksum as exc:
-        raise ServiceError(_("身份证号校验位不正确，请核对后重新填写"), "id_number") from exc
-    except InvalidComponent as exc:
-        try:
-            ric.get_birth_date(text)
-        except InvalidComponent:
-            raise ServiceError(_("身份证号中的出生日期不存在"), "id_number") from exc
-        raise ServiceError(_("身份证号前 6 位的地区码不正确"), "id_number") from exc
-    except ValidationError as exc:
-        raise ServiceError(_("身份证号只能由数字和末位的 X 组成"), "id_number") from exc
-    if ric.get_birth_date(number) > street_today():
-        raise ServiceError(_("身份证号中的出生日期晚于今天"), "id_number")
-    return number
-
-
-def _id_key() -> bytes:
-    """The HMAC key of ID numbers: HMAC-SHA256(SECRET_KEY, ID_KEY_PURPOSE), a key for this
-    purpose only (the secret key itself also signs sessions)."""
-    secret = current_app.secret_key
-    secret = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(secret, ID_KEY_PURPOSE, hashlib.sha256).digest()
-
-
 def id_number_hash(tenant_id: int, number: str) -> str:
-    """The keyed hash a normalised ID number is kept as (64 hex characters)."""
-    message = f"{tenant_id}|{number}".encode()
-    return hmac.new(_id_key(), message, hashlib.sha256).hexdigest()
-
-
-def mask_id_number(number: str) -> str:
-    """ "340104199003071234" → "3401**********1234"."""
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    """The keyed hash a household's normalised ID number is kept as (64 hex characters)."""
+    return idnumbers.id_number_hash(ID_KEY_PURPOSE, tenant_id, number)
 
 
 # --- households ---------------------------------------------------------------------------------

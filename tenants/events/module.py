@@ -20,6 +20,7 @@ from saas.modules import (
     PeriodicJob,
     Tab,
     Todo,
+    UsageCount,
 )
 from saas.notify.kinds import EMAIL, SMS, NotificationKind
 from tenants.events import audit
@@ -74,4 +75,5 @@ MODULE = Module(
     ),
     audit_actions=audit.ACTIONS,
     audit_targets=audit.TARGETS,
+    usage=(UsageCount("events", _l("活动"), "tenants.events.models:Event", order=10),),
 )

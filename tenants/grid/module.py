@@ -22,6 +22,7 @@ from saas.modules import (
     Panel,
     PeriodicJob,
     Todo,
+    UsageCount,
 )
 from saas.notify.kinds import SMS, NotificationKind
 from tenants.grid import gridmap, handling, visits
@@ -238,4 +239,5 @@ MODULE = Module(
     audit_actions=(*LOOP_AUDIT, *MAP_AUDIT, *VISITS_AUDIT, *FIGURES_AUDIT),
     audit_targets=(*LOOP_TARGETS, *VISITS_TARGETS, *FIGURES_TARGETS),
     demo=(*MAP_DEMO,),
+    usage=(UsageCount("grid-items", _l("网格事项"), "tenants.grid.models:GridItem", order=50),),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.modules import Home, MenuEntry, Module
+from saas.modules import Home, MenuEntry, Module, UsageCount
 
 ORG = frozenset({"org"})
 
@@ -18,4 +18,9 @@ MODULE = Module(
     blueprints=("tenants.orgs.views:bp",),
     menu=(MenuEntry("orgs.home", _l("单位首页"), "home", ORG, 5, icon="首"),),
     homes=(Home("orgs.home", ORG),),
+    usage=(
+        UsageCount(
+            "organisations", _l("共建单位与商户"), "tenants.orgs.models:Organisation", order=40
+        ),
+    ),
 )

@@ -14,5 +14,9 @@ def _passport_url(_passport_id: int, detail: dict) -> str | None:
     return url_for("passport.passports", q=number) if isinstance(number, str) else None
 
 
-ACTIONS = (AuditAction("points.adjust", _l("调整积分")),)
+ACTIONS = (
+    AuditAction("points.adjust", _l("调整积分")),
+    AuditAction("service_identity.set", _l("登记证件号码")),
+    AuditAction("service_records.export", _l("导出志愿服务记录")),
+)
 TARGETS = (AuditTarget("passport", _l("志愿护照"), _passport_url),)

@@ -126,3 +126,12 @@ class AdjustForm(FlaskForm):
     def validate_delta(self, field) -> None:
         if field.value == 0:
             raise ValidationError(_l("调整积分不能为 0"))
+
+
+class IdNumberForm(FlaskForm):
+    """A volunteer's ID number for the service records (checked by the service, with Chinese
+    messages; kept only as a hash and a mask)."""
+
+    id_number = StringField(
+        _l("身份证号"), validators=[Length(max=40, message=_l("身份证号应为 18 位"))]
+    )

@@ -19,6 +19,7 @@ from saas.modules import (
     PeriodicJob,
     Tab,
     Todo,
+    UsageCount,
 )
 from saas.notify.kinds import NotificationKind
 from tenants.passport import audit
@@ -34,14 +35,21 @@ MODULE = Module(
     name="passport",
     label=_l("志愿护照与积分"),
     summary=_l("服务时长按规则换成积分，流水可查，积分在爱心超市兑换礼品，可开具志愿服务证明。"),
-    models=("tenants.passport.models",),
-    blueprints=("tenants.passport.views:bp", "tenants.passport.reward_views:bp"),
+    models=("tenants.passport.models", "tenants.passport.records_models"),
+    blueprints=(
+        "tenants.passport.views:bp",
+        "tenants.passport.reward_views:bp",
+        "tenants.passport.records_views:bp",
+    ),
     menu_groups=(
         MenuGroup("passport", _l("志愿护照与积分"), 200),
         MenuGroup("rewards", _l("爱心超市"), 300),
     ),
     menu=(
         MenuEntry("passport.passports", _l("志愿护照"), "passport", OFFICE, 10, icon="照"),
+        MenuEntry(
+            "service_records.street_records", _l("志愿服务记录"), "passport", OFFICE, 20, icon="录"
+        ),
         MenuEntry(
             "passport.me",
             _l("我的志愿护照"),
@@ -97,4 +105,7 @@ MODULE = Module(
     ),
     audit_actions=audit.ACTIONS,
     audit_targets=audit.TARGETS,
+    usage=(
+        UsageCount("point-entries", _l("积分流水"), "tenants.passport.models:PointEntry", order=20),
+    ),
 )

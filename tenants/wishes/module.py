@@ -14,6 +14,7 @@ from saas.modules import (
     Module,
     Tab,
     Todo,
+    UsageCount,
 )
 from saas.notify.kinds import NotificationKind
 from tenants.wishes.demo import load_demo
@@ -74,4 +75,5 @@ MODULE = Module(
         NotificationKind("wish.fulfilled", _l("心愿已完成")),
         NotificationKind("wish.confirmed", _l("心愿确认实现")),
     ),
+    usage=(UsageCount("wishes", _l("微心愿"), "tenants.wishes.models:Wish", order=30),),
 )
