@@ -22,7 +22,7 @@ from saas.extensions import db
 from saas.forms import attach_error, parse_id, parse_page
 from saas.ui import render
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, shown_phone, workbook_response
+from saas.xlsx import export_limit, shown_phone, workbook_response
 from tenants.events import attendance as hours
 from tenants.events import services
 from tenants.events.cards import CardWriter
@@ -255,7 +255,7 @@ def event_detail(event_id: int):
 def _export_detail(event: Event, parts: frozenset[str]) -> services.EventDetail:
     """The detail page's lists ``parts`` whole (up to the export's cap): the same service, one
     page as long as the cap."""
-    query = services.DetailQuery(by_phone=current_user.sees_phones, size=EXPORT_LIMIT)
+    query = services.DetailQuery(by_phone=current_user.sees_phones, size=export_limit())
     return services.event_detail(db.session, event, query, parts)
 
 
