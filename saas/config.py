@@ -146,4 +146,11 @@ def from_environment() -> dict:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@localhost"),
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(INSTANCE / "outbox")),
+        # An export of more rows than this is built by a job and offered in the inbox
+        # (saas.exports); up to saas.xlsx.JOB_EXPORT_LIMIT rows. 0: always in the request.
+        "EXPORT_JOB_THRESHOLD": _int("EXPORT_JOB_THRESHOLD", 2000),
+        # Days a job's export file is kept for its owner before the hourly job deletes it.
+        "EXPORT_KEEP_DAYS": _int("EXPORT_KEEP_DAYS", 7),
+        # Where those files are kept (default <instance>/exports), one folder per street.
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR"),
     }

@@ -1,19 +1,29 @@
 """Lists handed out as .xlsx files: one helper every module's 导出 Excel link calls, so each
 export looks the same (bold headers, readable widths, street-local times, masked phones) and is
-safe to open (nothing a user typed becomes a formula)."""
+safe to open (nothing a user typed becomes a formula).
+
+A big export is built by a job, once, here: an export view decorated with :func:`download` asks
+:func:`export_limit` how many rows to read; in the request that is one more than the street's
+threshold (``EXPORT_JOB_THRESHOLD``), and when :func:`sheets_response` finds more rows than the
+threshold it refuses to build the file in the request (:class:`ExportTooBig`). The decorator
+hands the click to ``saas.exports``, whose job replays the same view for the same person, path and
+query string with the job's larger limit, and the workbook goes to a file instead of a response.
+"""
 
 from __future__ import annotations
 
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import wraps
 from typing import NamedTuple
 from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -23,9 +33,13 @@ from openpyxl.utils import get_column_letter
 from saas.auth.phone import mask_phone
 from saas.ui import street_zone
 
-#: the most rows one export holds; past it the file says it was cut (a list that long is
-#: filtered, not read whole, and the workbook is built in one request's memory)
+#: the most rows one export built outside :func:`download` holds; past it the file says it was
+#: cut (a list that long is filtered, not read whole, and the workbook is built in one request's
+#: memory)
 EXPORT_LIMIT = 20_000
+#: the most rows an export built by a job holds (saas.exports): the worker writes the workbook
+#: to a file, so only the view's own query holds the rows in memory
+JOB_EXPORT_LIMIT = 100_000
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -38,16 +52,79 @@ _UNSAFE_SHEET = re.compile(r"[\x00-\x1f\\/:*?\[\]]+")
 _BOLD = Font(bold=True)
 
 
+@dataclass
+class ExportRun:
+    """How the export being built is handed out: in a request, ``threshold`` rows at most (more
+    go to a job); in a job, written to ``path``, and what was written is noted here."""
+
+    threshold: int | None = None
+    path: str | None = None
+    filename: str = ""
+    rows: int = 0
+
+
+_RUN: ContextVar[ExportRun | None] = ContextVar("export_run", default=None)
+
+
+class ExportTooBig(Exception):
+    """More rows than a request builds: the export goes to a job (``saas.exports``)."""
+
+    def __init__(self, rows: int, filename: str):
+        super().__init__(rows, filename)
+        self.rows = rows
+        self.filename = filename
+
+
+def export_limit() -> int:
+    """How many rows an export view reads: one past the threshold in a request under
+    :func:`download` (enough to know it is too many), JOB_EXPORT_LIMIT in a job, else
+    EXPORT_LIMIT."""
+    run = _RUN.get()
+    if run is None:
+        return EXPORT_LIMIT
+    if run.path is not None:
+        return JOB_EXPORT_LIMIT
+    return EXPORT_LIMIT if run.threshold is None else run.threshold + 1
+
+
+def building_in_job(path: str) -> tuple[ExportRun, object]:
+    """Enter a job's export run writing to ``path``; returns the run and the token to reset."""
+    run = ExportRun(path=path)
+    return run, _RUN.set(run)
+
+
+def end_run(token) -> None:
+    _RUN.reset(token)
+
+
 def download(view: Callable) -> Callable:
     """For an export view: a list's htmx filter form that submits to it (its 导出 Excel button's
     formaction) gets told to navigate there instead, so the browser downloads the file rather than
-    htmx swapping its bytes into the table."""
+    htmx swapping its bytes into the table.
+
+    A signed-in person's export of more than ``EXPORT_JOB_THRESHOLD`` rows is not built in the
+    request: ``saas.exports`` records it, a job builds it by running this view again, and the
+    inbox offers the file (the view's own code is the same for both).
+    """
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         if request.headers.get("HX-Request") == "true":
             return Response(status=200, headers={"HX-Redirect": request.full_path})
-        return view(*args, **kwargs)
+        if _RUN.get() is not None:  # replayed by the export job
+            return view(*args, **kwargs)
+        threshold = current_app.config.get("EXPORT_JOB_THRESHOLD")
+        if not threshold or g.get("tenant") is None:
+            return view(*args, **kwargs)
+        token = _RUN.set(ExportRun(threshold=threshold))
+        try:
+            return view(*args, **kwargs)
+        except ExportTooBig as big:
+            from saas.exports.views import export_later
+
+            return export_later(big.rows, big.filename)
+        finally:
+            _RUN.reset(token)
 
     return wrapper
 
@@ -98,7 +175,7 @@ def _cell(sheet, value, bold: bool = False):
     return cell
 
 
-def _disposition(filename: str) -> str:
+def disposition(filename: str) -> str:
     """``attachment`` with the Chinese name (RFC 5987) and an ASCII one for old clients."""
     filename = _UNSAFE_NAME.sub("_", filename).strip() or "export.xlsx"
     stem = filename.removesuffix(".xlsx")
@@ -135,26 +212,42 @@ def workbook_response(
 
 def sheets_response(filename: str, sheets: Sequence[Sheet]) -> Response:
     """A download of several sheets, each written as :func:`workbook_response` writes its one
-    (a dashboard's figures, events and weekly series side by side in one file)."""
+    (a dashboard's figures, events and weekly series side by side in one file).
+
+    :raise ExportTooBig: in a request under :func:`download`, a sheet holds more rows than the
+        threshold (the decorator hands the export to a job)
+    """
+    run = _RUN.get()
+    limit = export_limit()
+    sheets = [one._replace(rows=list(one.rows)[:limit]) for one in sheets]
+    if run is not None and run.threshold is not None:
+        most = max((max(len(one.rows), one.total or 0) for one in sheets), default=0)
+        if most > run.threshold:
+            raise ExportTooBig(most, filename)
     workbook = Workbook(write_only=True)
     for one in sheets:
-        _write_sheet(workbook, one)
+        _write_sheet(workbook, one, limit)
+    if run is not None and run.path is not None:
+        workbook.save(run.path)
+        run.filename = filename
+        run.rows = sum(min(len(one.rows), limit) for one in sheets)
+        return Response(status=204)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Response(
         buffer.getvalue(),
         mimetype=MIMETYPE,
         headers={
-            "Content-Disposition": _disposition(filename),
+            "Content-Disposition": disposition(filename),
             # the lists hold names and phones: no shared cache keeps a copy
             "Cache-Control": "private, no-store",
         },
     )
 
 
-def _write_sheet(workbook: Workbook, one: Sheet) -> None:
+def _write_sheet(workbook: Workbook, one: Sheet, limit: int) -> None:
     headers, total = one.headers, one.total
-    rows = list(one.rows)[:EXPORT_LIMIT]
+    rows = list(one.rows)[:limit]
     title = _UNSAFE_SHEET.sub("_", one.title)[:31] or "Sheet"
     sheet = workbook.create_sheet(title=title)
     widths = [_width(h) for h in headers]

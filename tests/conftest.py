@@ -51,6 +51,7 @@ def _base_config(tmp: Path) -> dict:
         # loads it (tests/test_demo.py loads a small generated street on purpose)
         "DEMO_SCALE": 0,
         "UPLOAD_DIR": str(tmp / "uploads"),
+        "EXPORT_DIR": str(tmp / "exports"),  # saas.exports: files of exports built by a job
     }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from saas.audit.models import AuditEntry
 from saas.auth.models import User
+from saas.exports.models import ExportFile  # exports built by a job
 from saas.extensions import db
 from saas.notify.models import Notification
 from tenants.alliance.models import (
@@ -128,6 +129,9 @@ ID_ARGS = {
     "category_id": grid_figures.ItemCategory,
     "department_id": grid_figures.Department,
     # end of grid, area "figures"
+    # exports built by a job (saas.exports)
+    "export_id": ExportFile,
+    # end of exports
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -173,8 +177,32 @@ def _seed_street_a(app, scoped, street, make_user):
             Notification: note.id,
             AuditEntry: entry.id,
         }
+        ids |= _seed_exports(session, user_id)  # exports built by a job
         session.commit()
     return ids
+
+
+# --- exports built by a job (saas.exports) ---
+def _seed_exports(session, user_id: int) -> dict:
+    """A ready export of street A's user, its file on disk, the secret in its name and file."""
+    from datetime import timedelta
+
+    from saas.db import utcnow
+    from saas.exports.services import export_dir
+
+    export = ExportFile(owner_id=user_id, path="/alpha/passports/export.xlsx",
+                        query="q=" + SECRET, filename=SECRET + ".xlsx", rows=1, status="ready",
+                        expires_at=utcnow() + timedelta(days=7))  # fmt: skip
+    session.add(export)
+    session.flush()
+    export.stored_path = f"{export.tenant_id}/{export.id}.xlsx"
+    path = export_dir() / export.stored_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SECRET)
+    return {ExportFile: export.id}
+
+
+# --- end of exports ---
 
 
 def _seed_module_rows(session, community_id: int, user_id: int) -> dict:

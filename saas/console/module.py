@@ -29,6 +29,7 @@ PLATFORM = Module(
         "saas.auth.views:bp",
         "saas.notify.views:bp",
         "saas.audit.views:bp",
+        "saas.exports.views:bp",
     ),
     menu_groups=(
         MenuGroup("home", _l("工作台"), 0),
@@ -43,6 +44,9 @@ PLATFORM = Module(
         MenuEntry("notify.failed", _l("发送失败的通知"), "log", ADMIN, 20, icon="败"),
         MenuEntry("notify.inbox", _l("我的通知"), "account", SIGNED_IN, 10, icon="信"),
         MenuEntry("notify.settings", _l("通知设置"), "account", SIGNED_IN, 15, icon="设"),
+        MenuEntry(
+            "exports.mine", _l("我的导出"), "account", OFFICE | frozenset({"org"}), 17, icon="导"
+        ),
         MenuEntry("auth.change_password", _l("修改密码"), "account", SIGNED_IN, 20, icon="密"),
         MenuEntry("auth.login", _l("登录"), "account", GUEST, 10, icon="登"),
     ),
@@ -60,6 +64,11 @@ PLATFORM = Module(
     periodic=(
         PeriodicJob("notify-sweep", "saas.notify.jobs:sweep", 60),
         PeriodicJob("audit-purge", "saas.audit.services:purge_expired", 24 * 3600),
+        PeriodicJob("exports-expire", "saas.exports.jobs:expire_all", 3600),
     ),
-    notification_kinds=(NotificationKind("welcome", _l("欢迎消息")),),
+    notification_kinds=(
+        NotificationKind("welcome", _l("欢迎消息")),
+        NotificationKind("export.ready", _l("导出文件已生成")),
+        NotificationKind("export.failed", _l("导出失败")),
+    ),
 )

@@ -17,7 +17,7 @@ from saas.extensions import db
 from saas.forms import parse_id, parse_page
 from saas.ui import render, street_today
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, workbook_response
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.alliance import evaluation as ev
 from tenants.alliance import meetings as services
 from tenants.alliance import unit_report as report
@@ -79,7 +79,7 @@ def meetings():
 def export_meetings():
     filters = _meeting_filters()
     rows, total = services.list_meetings(
-        db.session, filters["when"], filters["kind"], 1, EXPORT_LIMIT
+        db.session, filters["when"], filters["kind"], 1, export_limit()
     )
     return workbook_response(
         _("联席会议") + ".xlsx",
@@ -272,7 +272,7 @@ def resolutions():
 @download
 def export_resolutions():
     filters = _resolution_filters()
-    rows, total = _list_resolutions(filters, 1, EXPORT_LIMIT)
+    rows, total = _list_resolutions(filters, 1, export_limit())
     yes = _("是")
     return workbook_response(
         _("会议决议") + ".xlsx",

@@ -14,7 +14,7 @@ from saas.extensions import db
 from saas.forms import parse_page
 from saas.ui import render
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
+from saas.xlsx import download, export_limit, shown_phone, workbook_response
 from tenants.alliance import units
 from tenants.alliance.units_forms import AgreementForm, UnitForm
 from tenants.orgs.forms import InviteForm
@@ -75,7 +75,7 @@ def unit_list():
 @download
 def export_units():
     """The list as its filters narrow it, every row (up to the export's cap)."""
-    rows, total = units.list_units(db.session, current_user, _filters(), 1, EXPORT_LIMIT)
+    rows, total = units.list_units(db.session, current_user, _filters(), 1, export_limit())
     return workbook_response(
         _("共建单位") + ".xlsx",
         [

@@ -369,9 +369,9 @@ def entries(campaign_id: int, target_id: int):
 def export_entries(campaign_id: int, target_id: int):
     campaign = campaigns.get_campaign_or_404(db.session, campaign_id)
     target = targets.get_target_or_404(db.session, campaign, target_id)
-    from saas.xlsx import EXPORT_LIMIT
+    from saas.xlsx import export_limit
 
-    rows, total = targets.entries_of(db.session, target, 1, EXPORT_LIMIT)
+    rows, total = targets.entries_of(db.session, target, 1, export_limit())
     return workbook_response(
         f"{campaign.name}-{target.name}.xlsx",
         [_("日期"), _("完成数"), _("单位"), _("说明"), _("填报人")],

@@ -14,7 +14,7 @@ from saas.extensions import db
 from saas.forms import parse_page
 from saas.ui import render, street_today
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, workbook_response
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.campaigns import relief, relief_lists, relief_records
 from tenants.campaigns.relief_forms import AssistanceForm, HouseholdForm, VisitForm
 from tenants.structure.services import communities_for
@@ -71,7 +71,7 @@ def export_households():
     """The list as its filters narrow it, masked as on screen; each household handed out is
     written to the audit log."""
     filters = _filters()
-    rows, total = relief_lists.list_households(db.session, current_user, filters, 1, EXPORT_LIMIT)
+    rows, total = relief_lists.list_households(db.session, current_user, filters, 1, export_limit())
     relief_lists.record_export(db.session, current_user, rows, filters)
     db.session.commit()
     return workbook_response(

@@ -482,8 +482,9 @@ def list_events(
     filters: EventFilters,
     page: int = 1,
     now: datetime | None = None,
+    size: int = PAGE,
 ) -> tuple[list[EventRow], int]:
-    """One page of the events ``actor`` may manage, newest start first, and how many match.
+    """One page of ``size`` events ``actor`` may manage, newest start first, and how many match.
 
     Three statements whatever the page holds: the rows, the count, the waitlists. ``now`` (the
     present by default) is when the HELD filter counts events held by.
@@ -511,7 +512,7 @@ def list_events(
         stmt = stmt.where(Event.id.in_(_awaiting_confirmation().with_only_columns(Event.id)))
     total = count_rows(session, stmt)
     found = session.execute(
-        one_page(stmt.order_by(Event.starts_at.desc(), Event.id.desc()), page, PAGE)
+        one_page(stmt.order_by(Event.starts_at.desc(), Event.id.desc()), page, size)
     ).all()
     waiting = _waitlist_counts(session, [event.id for event, _name in found])
     rows = [EventRow(event, name or "", waiting.get(event.id, 0)) for event, name in found]

@@ -18,7 +18,7 @@ from saas.extensions import db
 from saas.forms import parse_page
 from saas.ui import render
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, workbook_response
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.grid import handling, loop
 from tenants.grid.items import MAX_PHOTOS
 from tenants.grid.loop_forms import StepForm
@@ -104,7 +104,7 @@ def export_items():
     _office_or_404()
     filters = _filters()
     queue_only = request.args.get("queue") == "1"
-    rows, total = handling.list_items(db.session, current_user, filters, 1, EXPORT_LIMIT,
+    rows, total = handling.list_items(db.session, current_user, filters, 1, export_limit(),
                                       queue=queue_only)  # fmt: skip
     return workbook_response(
         _("网格事项") + ".xlsx",

@@ -17,7 +17,7 @@ from saas.extensions import db
 from saas.forms import parse_page
 from saas.ui import render, street_today
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, workbook_response
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.grid import visits
 from tenants.grid.visits_forms import GroupForm, SubjectForm, VisitForm
 from tenants.structure.services import communities_for
@@ -164,7 +164,7 @@ def export_subjects():
     """The list as its filters narrow it, phones masked for all but the admin; each subject
     handed out is written to the audit log."""
     filters = _filters()
-    rows, total = visits.list_subjects(db.session, current_user, filters, 1, EXPORT_LIMIT)
+    rows, total = visits.list_subjects(db.session, current_user, filters, 1, export_limit())
     visits.record_export(db.session, current_user, rows, filters)
     db.session.commit()
 

@@ -13,7 +13,7 @@ from saas.extensions import db
 from saas.forms import parse_page
 from saas.ui import render
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
+from saas.xlsx import download, export_limit, shown_phone, workbook_response
 from tenants.merchants import directory
 from tenants.merchants.directory_forms import CircleForm, MerchantForm
 from tenants.orgs.forms import InviteForm
@@ -175,7 +175,7 @@ def merchant_list():
 @download
 def export_merchants():
     """The list as its filters narrow it, every row (up to the export's cap)."""
-    rows, total = directory.list_merchants(db.session, current_user, _filters(), 1, EXPORT_LIMIT)
+    rows, total = directory.list_merchants(db.session, current_user, _filters(), 1, export_limit())
     categories, statuses = directory.CATEGORIES, directory.STATUS_LABELS
     return workbook_response(
         _("商户") + ".xlsx",

@@ -17,7 +17,7 @@ from saas.extensions import db
 from saas.forms import parse_id, parse_page
 from saas.ui import render, street_today
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
+from saas.xlsx import download, export_limit, shown_phone, workbook_response
 from tenants.alliance import meetings as alliance_meetings
 from tenants.alliance.meeting_forms import MeetingForm
 from tenants.merchants import home, joint
@@ -93,7 +93,7 @@ def events():
 def export_events():
     filters = _joint_filters()
     rows, total = joint.joint_events(
-        db.session, current_user, filters["q"], filters["merchant"], 1, EXPORT_LIMIT
+        db.session, current_user, filters["q"], filters["merchant"], 1, export_limit()
     )
     return workbook_response(
         _("商居联合活动") + ".xlsx",
@@ -188,7 +188,7 @@ def counts():
 def export_counts():
     filters = _count_filters()
     rows, total = joint.host_counts(
-        db.session, current_user, filters["q"], filters["circle"], 1, EXPORT_LIMIT
+        db.session, current_user, filters["q"], filters["circle"], 1, export_limit()
     )
     return workbook_response(
         _("商户联合活动统计") + ".xlsx",

@@ -15,7 +15,7 @@ from saas.extensions import db
 from saas.forms import parse_id, parse_page
 from saas.ui import render, street_today
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, workbook_response
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.merchants import memberday, pledges, settlement
 from tenants.merchants.memberday_forms import (
     MakeStatementsForm,
@@ -76,7 +76,7 @@ def member_days():
 @download
 def export_member_days():
     rows, total = memberday.list_member_days(
-        db.session, current_user, _day_filters(), 1, EXPORT_LIMIT
+        db.session, current_user, _day_filters(), 1, export_limit()
     )
     return workbook_response(
         _("会员日") + ".xlsx",
@@ -118,7 +118,7 @@ def member_day(member_day_id: int):
 @download
 def export_offers(member_day_id: int):
     day, circle = memberday.get_member_day_or_404(db.session, current_user, member_day_id)
-    offers, total = memberday.offers_of(db.session, day, 1, EXPORT_LIMIT)
+    offers, total = memberday.offers_of(db.session, day, 1, export_limit())
     return workbook_response(
         _("%(circle)s会员日优惠", circle=circle.name) + f" {day.day.isoformat()}.xlsx",
         [
@@ -305,7 +305,7 @@ def _statement_cells(r: settlement.StatementRow) -> tuple:
 def export_statements():
     """The statements as filtered: a month's statements of a whole circle, or any other cut."""
     rows, total = settlement.list_statements(
-        db.session, current_user, _statement_filters(), 1, EXPORT_LIMIT
+        db.session, current_user, _statement_filters(), 1, export_limit()
     )
     return workbook_response(
         _("商户结算单") + ".xlsx",
@@ -340,7 +340,7 @@ def confirm_statement(statement_id: int):
 
 def _one_statement_xlsx(row: settlement.StatementRow):
     s = row.statement
-    lines = settlement.lines_of(db.session, s, EXPORT_LIMIT)
+    lines = settlement.lines_of(db.session, s, export_limit())
     cells = [(line.code, line.reward, line.holder, line.verified_at, line.points)
              for line in lines]  # fmt: skip
     cells.append((_("合计"), _("%(n)d 张", n=s.vouchers), "", "", s.points))

@@ -17,7 +17,7 @@ from saas.extensions import db, limiter
 from saas.forms import parse_id, parse_page
 from saas.ui import render
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, workbook_response
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.merchants import voting as services
 from tenants.merchants.models import VotingRound
 from tenants.merchants.voting import RoundState
@@ -68,7 +68,7 @@ def rounds():
 @download
 def export_rounds():
     state = _state_filter()
-    rows, total = services.list_rounds(db.session, state, 1, EXPORT_LIMIT)
+    rows, total = services.list_rounds(db.session, state, 1, export_limit())
     return workbook_response(
         _("商户评选") + ".xlsx",
         [

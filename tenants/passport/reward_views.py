@@ -14,7 +14,7 @@ from saas.forms import attach_error, parse_id, parse_page
 from saas.qr import qr_svg
 from saas.ui import render
 from saas.views import send_upload, submit_form
-from saas.xlsx import EXPORT_LIMIT, download, workbook_response
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.passport import rewards as services
 from tenants.passport.models import RedemptionStatus, Reward
 from tenants.passport.reward_forms import NewRewardForm, RestockForm, RewardForm, VerifyForm
@@ -173,7 +173,7 @@ def all_redemptions():
 def export_redemptions():
     """The redemptions as the list filters them, every row (up to the export's cap)."""
     rows, total = services.all_redemptions(
-        db.session, current_user, _status_filter(), 1, EXPORT_LIMIT
+        db.session, current_user, _status_filter(), 1, export_limit()
     )
     labels = {"issued": _("待领取"), "verified": _("已领取"), "cancelled": _("已取消")}
     return workbook_response(

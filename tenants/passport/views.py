@@ -18,7 +18,7 @@ from saas.forms import attach_error, parse_id, parse_page
 from saas.modules import home_endpoint
 from saas.qr import qr_svg
 from saas.ui import render
-from saas.xlsx import EXPORT_LIMIT, download, workbook_response
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.passport import ledger, services
 from tenants.passport.codes import passport_token
 from tenants.passport.forms import KIND_LABELS, AdjustForm, PointSettingsForm
@@ -218,7 +218,7 @@ def passports():
 def export_passports():
     """The list as the page filters it, every row (up to the export's cap)."""
     query = _list_query()
-    rows, total = services.list_passports(db.session, current_user, query, 1, EXPORT_LIMIT)
+    rows, total = services.list_passports(db.session, current_user, query, 1, export_limit())
     communities = community_names(db.session)
     yes = _("是")
     return workbook_response(

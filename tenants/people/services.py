@@ -138,8 +138,9 @@ def list_accounts(
     query: str = "",
     page: int = 1,
     party: bool = False,
+    size: int = PAGE,
 ) -> tuple[list[User], int]:
-    """One page of the accounts ``viewer`` may see, newest first, and how many match in all.
+    """One page of ``size`` accounts ``viewer`` may see, newest first, and how many match.
 
     Staff limited to one community see that community's accounts. Only the admin's ``query``
     matches phone numbers: the others see phones masked, and searching a full number would tell
@@ -164,6 +165,6 @@ def list_accounts(
             stmt = stmt.where(User.name.like(pattern))
     total = count_rows(session, stmt)
     rows = session.scalars(
-        one_page(stmt.order_by(User.created_at.desc(), User.id.desc()), page, PAGE)
+        one_page(stmt.order_by(User.created_at.desc(), User.id.desc()), page, size)
     )
     return list(rows), total

@@ -461,15 +461,16 @@ def browse(
     status: str = "",
     community_id: int | None = None,
     page: int = 1,
+    size: int = PAGE,
 ) -> tuple[list[Wish], int]:
-    """One page of the wishes the actor reviews, newest first, and how many match."""
+    """One page of ``size`` wishes the actor reviews, newest first, and how many match."""
     stmt = _scoped_to(select(Wish), actor)
     if status in WishStatus.__members__:
         stmt = stmt.where(Wish.status == status)
     if community_id is not None:
         stmt = stmt.where(Wish.community_id == community_id)
     total = count_rows(session, stmt)
-    rows = session.scalars(one_page(stmt.order_by(Wish.id.desc()), page, PAGE))
+    rows = session.scalars(one_page(stmt.order_by(Wish.id.desc()), page, size))
     return list(rows), total
 
 

@@ -15,6 +15,7 @@ from saas.extensions import db
 from saas.forms import attach_error, parse_id, parse_page
 from saas.ui import render
 from saas.views import send_upload, submit_form
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.passport.rewards import picture_path
 from tenants.structure.services import active_communities, community_names
 from tenants.wishes import services
@@ -208,12 +209,65 @@ def photo(wish_id: int):
 # --- for the office: review, confirm, figures ----------------------------------------------------
 
 
+def _review_filters() -> tuple[str, int | None]:
+    """The list's status and community from the query string (anything unreadable: all)."""
+    status = request.args.get("status", "")
+    status = status if status in WishStatus.__members__ else ""
+    return status, parse_id(request.args.get("community"))
+
+
+@bp.route("/wishes/review/export.xlsx")
+@office
+@download
+def export_wishes():
+    """全部心愿 as its filters narrow it, every row (up to the export's cap)."""
+    status, community_id = _review_filters()
+    rows, total = services.browse(
+        db.session, current_user, status, community_id, 1, size=export_limit()
+    )
+    names = {c.id: c.name for c in services.all_communities(db.session)}
+    people = services.people(db.session, rows)
+
+    def name_of(user_id):
+        return people[user_id].name if user_id in people else ""
+
+    return workbook_response(
+        _("微心愿") + ".xlsx",
+        [
+            _("心愿"),
+            _("类别"),
+            _("状态"),
+            _("社区"),
+            _("心愿人"),
+            _("认领人"),
+            _("积分"),
+            _("提交时间"),
+            _("实现时间"),
+            _("确认时间"),
+        ],
+        (
+            (
+                w.title,
+                str(services.CATEGORIES.get(w.category, w.category)),
+                str(services.STATUS_LABELS.get(w.status, w.status)),
+                names.get(w.community_id, ""),
+                w.wisher_name or name_of(w.wisher_id),
+                name_of(w.claimer_id),
+                w.points,
+                w.created_at,
+                w.fulfilled_at,
+                w.confirmed_at,
+            )
+            for w in rows
+        ),
+        total,
+    )
+
+
 @bp.route("/wishes/review")
 @office
 def review():
-    status = request.args.get("status", "")
-    status = status if status in WishStatus.__members__ else ""
-    community_id = parse_id(request.args.get("community"))
+    status, community_id = _review_filters()
     page = parse_page(request.args.get("page"))
     rows, total = services.browse(db.session, current_user, status, community_id, page)
     pending = services.waiting(db.session, current_user, WishStatus.pending)

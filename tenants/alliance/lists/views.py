@@ -17,7 +17,7 @@ from saas.extensions import db
 from saas.forms import parse_id, parse_page
 from saas.ui import render
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
+from saas.xlsx import download, export_limit, shown_phone, workbook_response
 from tenants.alliance.lists import common, members, ranking, services
 from tenants.alliance.lists.forms import (
     MoveForm,
@@ -235,7 +235,7 @@ def reports():
 @download
 def export_reports():
     filters, _args = _report_filters()
-    rows, total = members.list_reports(db.session, current_user, filters, 1, EXPORT_LIMIT)
+    rows, total = members.list_reports(db.session, current_user, filters, 1, export_limit())
     names = community_names(db.session)
     return workbook_response(
         _("双报到") + ".xlsx",
@@ -409,7 +409,7 @@ def needs():
 @download
 def export_needs():
     filters, _args = _need_filters()
-    rows, total = services.list_needs(db.session, current_user, filters, 1, EXPORT_LIMIT)
+    rows, total = services.list_needs(db.session, current_user, filters, 1, export_limit())
     names = community_names(db.session)
     return workbook_response(
         _("需求清单") + ".xlsx",
@@ -591,7 +591,7 @@ def resources():
 @download
 def export_resources():
     filters, _args = _resource_filters()
-    rows, total = services.list_resources(db.session, current_user, filters, 1, EXPORT_LIMIT)
+    rows, total = services.list_resources(db.session, current_user, filters, 1, export_limit())
     return workbook_response(
         _("资源清单") + ".xlsx",
         [_("共建单位"), _("类型"), _("资源"), _("标签"), _("是否可提供"), _("说明")],
@@ -772,7 +772,7 @@ def projects():
 @download
 def export_projects():
     filters, _args = _project_filters()
-    rows, total = services.list_projects(db.session, current_user, filters, 1, EXPORT_LIMIT)
+    rows, total = services.list_projects(db.session, current_user, filters, 1, export_limit())
     names = community_names(db.session)
     return workbook_response(
         _("项目清单") + ".xlsx",

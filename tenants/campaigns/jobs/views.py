@@ -15,7 +15,7 @@ from saas.extensions import db
 from saas.forms import attach_error, parse_id, parse_page
 from saas.ui import render
 from saas.views import submit_form
-from saas.xlsx import EXPORT_LIMIT, download, shown_phone, workbook_response
+from saas.xlsx import download, export_limit, shown_phone, workbook_response
 from tenants.campaigns.jobs import employers, matches, positions, seekers
 from tenants.campaigns.jobs.common import (
     AGE_BAND_LABELS,
@@ -98,7 +98,7 @@ def employer_list():
 @download
 def export_employers():
     rows, total = employers.list_employers(
-        db.session, current_user, _employer_filters(), 1, EXPORT_LIMIT
+        db.session, current_user, _employer_filters(), 1, export_limit()
     )
     kinds = employers.ORG_KIND_LABELS
     return workbook_response(
@@ -227,7 +227,7 @@ def export_positions():
     rows, total = ([], 0)
     if campaign is not None:
         rows, total = positions.list_positions(
-            db.session, campaign, _position_filters(), 1, EXPORT_LIMIT
+            db.session, campaign, _position_filters(), 1, export_limit()
         )
     return workbook_response(
         _("用工岗位") + ".xlsx",
@@ -421,7 +421,7 @@ def export_seekers():
     rows, total = ([], 0)
     if campaign is not None:
         rows, total = seekers.list_seekers(
-            db.session, current_user, campaign, _seeker_filters(), 1, EXPORT_LIMIT
+            db.session, current_user, campaign, _seeker_filters(), 1, export_limit()
         )
     return workbook_response(
         _("求职登记") + ".xlsx",
