@@ -1,7 +1,7 @@
 """exports built by a job: one row per file, for its owner, with its week to live
 
 Revision ID: 5e2d0c7a91b4
-Revises: 86a4b35285ec
+Revises: 5e7d0c2a9b41
 Create Date: 2026-12-14 10:00:00.000000
 
 """
@@ -14,7 +14,7 @@ from saas import rls
 
 # revision identifiers, used by Alembic.
 revision = '5e2d0c7a91b4'
-down_revision = '86a4b35285ec'
+down_revision = "5e7d0c2a9b41"
 branch_labels = None
 depends_on = None
 
