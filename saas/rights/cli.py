@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from saas.extensions import db
 
 
 @click.command("retention")
-@click.option("--dry-run", is_flag=True, help="Say what would be purged and anonymised; change nothing.")
+@with_appcontext
+@click.option(
+    "--dry-run", is_flag=True, help="Say what would be purged and anonymised; change nothing."
+)
 @click.option("--street", "slug", default=None, help="One street's slug (default: every street).")
 def retention_cli(dry_run, slug):
     """Apply each street's retention: audit entries past its setting deleted, idle volunteers'
@@ -43,7 +47,9 @@ def retention_cli(dry_run, slug):
                     f"(older than {plan.retention.audit_days} days); {idle}"
                 )
                 for user in plan.accounts_sample:
-                    click.echo(f"  {user.id} {mask_phone(user.phone)} last login {user.last_login_at}")
+                    click.echo(
+                        f"  {user.id} {mask_phone(user.phone)} last login {user.last_login_at}"
+                    )
                 db.session.rollback()
             else:
                 deleted, erased = apply_retention(db.session, tenant)

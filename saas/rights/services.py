@@ -93,9 +93,7 @@ def consent_rows(session: Session, user: User) -> list[tuple]:
 def notification_rows(session: Session, user: User) -> list[tuple]:
     """The person's inbox (我的通知)."""
     rows = session.scalars(
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.id.desc())
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
     )
     return [(n.created_at, n.title, n.body, n.read_at) for n in rows]
 
