@@ -38,8 +38,9 @@ from saas.streets.cache import fresh_for_update
 from saas.streets.models import PrivacyConsent, Tenant
 from saas.xlsx import Sheet
 
-#: what an erased account is called wherever its name was shown
-ERASED_NAME = _l("已注销用户")
+#: what an erased account is called wherever its name was shown: data, stored as written (not
+#: in the language of whoever happened to confirm the erasure)
+ERASED_NAME = "已注销用户"
 #: the longest a street may keep audit entries or idle accounts (ten years)
 MAX_RETENTION_DAYS = 3650
 #: accounts erased per street per run of the daily job (the rest wait for the next run)
@@ -338,7 +339,7 @@ def erase_account(session: Session, user: User) -> None:
     for declared in personal_data():
         if declared.erase is not None:
             declared.erase(session, user)
-    user.name = str(ERASED_NAME)
+    user.name = ERASED_NAME
     user.phone = erased_phone(user.id)
     user.email = None
     user.password_hash = hash_password(secrets.token_urlsafe(32))  # known to nobody

@@ -61,7 +61,7 @@ def erase(session, user) -> None:
     session.execute(
         update(PointEntry)
         .where(PointEntry.passport_id.in_(passport_ids), PointEntry.kind == EntryKind.adjust)
-        .values(reason=str(_l("人工调整（已匿名）")))
+        .values(reason="人工调整（已匿名）")  # data: stored in the source language
         .execution_options(synchronize_session=False)
     )
 

@@ -46,7 +46,7 @@ def erase(session, user) -> None:
             Wish.wisher_id == user.id,
             Wish.status.in_((WishStatus.pending, WishStatus.approved)),
         )
-        .values(status=WishStatus.rejected, reject_reason=str(_l("发布人已注销")))
+        .values(status=WishStatus.rejected, reject_reason="发布人已注销")  # data, as written
         .execution_options(synchronize_session=False)
     )
     session.execute(
