@@ -302,3 +302,40 @@ def test_postgres_refuses_raw_changes_of_the_audit_log(app, make_street, scoped)
             with pytest.raises(DBAPIError, match="append-only"):
                 session.execute(text(statement))
             session.rollback()
+
+
+# --- statements per page --------------------------------------------------------------------------
+
+
+@both_backends
+def test_the_pages_run_a_constant_number_of_statements(app, make_street, make_user, scoped):
+    from tests.tenants.factories import assert_statements_do_not_grow
+
+    street = make_street("alpha")
+    user_id, phone = make_user(street, "volunteer", name="数数")
+    event_ids = []
+
+    def grow_history(n):
+        """n more events signed up for and attended, n more ledger lines, n more requests."""
+        for _ in range(n):
+            event_ids.append(make_event(scoped, street))
+        askers = [
+            make_user(street, "volunteer", name=f"申请{i}-{len(event_ids)}")[0] for i in range(n)
+        ]
+        with scoped(street) as session:
+            user = session.scalar(select(User).where(User.id == user_id))
+            tenant = session.scalar(select(Tenant).where(Tenant.id == street.id))
+            passport = passport_for(session, user, tenant)
+            for event_id in event_ids[-n:]:
+                session.add(Registration(event_id=event_id, user_id=user_id))
+                session.add(Attendance(event_id=event_id, user_id=user_id, hours=Decimal("1")))
+                post_entry(session, passport.id, 1, EntryKind.earn, f"e:{event_id}", "x")
+            session.add_all(DeletionRequest(user_id=asker) for asker in askers)
+            session.commit()
+
+    volunteer = signed_in(app, "alpha", phone)
+    admin = signed_in(app, "alpha", street.admin_phone)
+    grow = grow_history
+    assert_statements_do_not_grow(app, volunteer, "/alpha/account/data", grow, more=10, most=30)
+    assert_statements_do_not_grow(app, admin, "/alpha/deletion-requests", grow, 10, 12)
+    assert_statements_do_not_grow(app, admin, "/alpha/settings/retention", grow, 10, 12)
