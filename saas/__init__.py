@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from saas import jobs, security, tenancy, ui, web
+    from saas.audit.services import install_append_only
     from saas.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -41,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=ui.select_locale, timezone_selector=None)
     tenancy.install()
+    install_append_only()
     jobs.init_app(app)
     security.init_app(app)
     web.init_app(app)
@@ -73,6 +75,7 @@ def _register_models() -> None:
     import saas.exports.models  # noqa: F401
     import saas.notify.models  # noqa: F401
     import saas.platform.models  # noqa: F401
+    import saas.rights.models  # noqa: F401
     import saas.streets.models  # noqa: F401
 
 

@@ -185,6 +185,26 @@ class UsageCount:
 
 
 @dataclass(frozen=True)
+class PersonalData:
+    """What a module holds about one person (个人信息), for their own download and for erasure
+    (PIPL: the right to copy, the right to deletion).
+
+    ``rows(session, user)`` returns that person's rows under ``headers`` (one sheet of their
+    download, named ``label``), in a constant number of statements. ``erase(session, user)``
+    removes or anonymises what identifies them in the module's tables, keeping what the street's
+    totals are made of (ledger lines, hours, counts): it runs in the street's scope with every
+    other module's erase, in one transaction, before the account itself is anonymised
+    (``saas.rights.services.erase_account``); it only flushes.
+    """
+
+    key: str
+    label: Any
+    headers: tuple[Any, ...]
+    rows: Callable[[Any, Any], list[tuple]]
+    erase: Callable[[Any, Any], None] | None = None
+
+
+@dataclass(frozen=True)
 class Module:
     """One module's whole contribution to the product (see the module docstring)."""
 
@@ -215,6 +235,8 @@ class Module:
     audit_targets: tuple[AuditTarget, ...] = ()
     #: counts per street the platform operator's dashboard shows (see :class:`UsageCount`)
     usage: tuple[UsageCount, ...] = ()
+    #: what it holds about a person, for their download and their erasure (saas.rights)
+    personal_data: tuple[PersonalData, ...] = ()
 
 
 def _resolve(path: str) -> Any:
@@ -291,6 +313,11 @@ def usage_counts(app: Flask | None = None) -> list[tuple[UsageCount, Any]]:
     """Every declared usage count with its model class, by ``order`` then module order."""
     counts = [(u, _resolve(u.model)) for m in installed(app) for u in m.usage]
     return sorted(counts, key=lambda pair: pair[0].order)
+
+
+def personal_data(app: Flask | None = None) -> list[PersonalData]:
+    """Every module's declaration of what it holds about a person, in module order."""
+    return [p for m in installed(app) for p in m.personal_data]
 
 
 def check(app: Flask) -> list[str]:

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from flask import Response, current_app, g, request
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -158,7 +159,9 @@ def _width(value) -> int:
 def _cell(sheet, value, bold: bool = False):
     """``value`` as the sheet stores it; a styled cell only where one is needed (a plain value
     is several times cheaper to write)."""
-    if isinstance(value, Decimal):
+    if isinstance(value, LazyString):  # a label declared with lazy_gettext: its text now
+        value = str(value)
+    elif isinstance(value, Decimal):
         value = float(value)
     elif isinstance(value, datetime):
         value = _local(value)

@@ -17,6 +17,7 @@ from saas.auth.models import User
 from saas.exports.models import ExportFile  # exports built by a job
 from saas.extensions import db
 from saas.notify.models import Notification
+from saas.rights.models import DeletionRequest  # rights: deletion requests
 from tenants.alliance.models import (
     Agreement,
     Meeting,
@@ -132,6 +133,9 @@ ID_ARGS = {
     # exports built by a job (saas.exports)
     "export_id": ExportFile,
     # end of exports
+    # rights: a person's deletion request (注销申请)
+    "request_id": DeletionRequest,
+    # end of rights
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -169,7 +173,13 @@ def _seed_street_a(app, scoped, street, make_user):
         note = notify(session, user, "welcome", SECRET + "通知")
         session.flush()
         entry = session.scalar(select(AuditEntry).limit(1))
+        # rights: a refused deletion request, its reason the secret
+        deletion = DeletionRequest(user_id=user_id, status="refused", reason=SECRET + "原因")
+        session.add(deletion)
+        session.flush()
+        # end of rights
         ids = _seed_module_rows(session, community.id, user_id) | {
+            DeletionRequest: deletion.id,
             Community: community.id,
             Grid: grid.id,
             Building: building.id,

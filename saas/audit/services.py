@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, delete, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, cast, delete, event, literal, or_, select, text
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from saas.audit.models import AuditEntry
 from saas.auth.models import User
@@ -225,19 +225,79 @@ def _line(e, action_labels, kinds, names, target_names) -> Line:
     return Line(e, action_labels.get(e.action, e.action), actor, target, url, details)
 
 
-def purge(session: Session, retention_days: int) -> int:
-    """Delete entries older than the retention (never less than 180 days). Returns the count."""
+def audit_retention_days(settings: dict | None, default: int) -> int:
+    """How many days a street keeps its audit entries: its own setting (设置 › 数据保留,
+    saas.rights) or ``default`` (``AUDIT_RETENTION_DAYS``), never less than 180."""
+    stored = ((settings or {}).get("retention") or {}).get("audit_days")
+    days = stored if isinstance(stored, int) and not isinstance(stored, bool) else default
+    return max(days, MIN_RETENTION_DAYS)
+
+
+def purge(
+    session: Session,
+    retention_days: int,
+    tenant_ids: list[int] | None = None,
+) -> int:
+    """Delete entries older than the retention (never less than 180 days), of the streets
+    ``tenant_ids`` (None: every street in the scope). Returns the count.
+
+    The one way entries leave the log: the ORM refuses any other UPDATE or DELETE of them
+    (:func:`_append_only`) and, on PostgreSQL, a trigger refuses them unless the transaction
+    says it is this purge (``app.audit_purge``, transaction-local).
+    """
     days = max(retention_days, MIN_RETENTION_DAYS)
-    result = session.execute(
-        delete(AuditEntry).where(AuditEntry.created_at < utcnow() - timedelta(days=days))
-    )
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config('app.audit_purge', 'on', true)"))
+    stmt = delete(AuditEntry).where(AuditEntry.created_at < utcnow() - timedelta(days=days))
+    if tenant_ids is not None:
+        stmt = stmt.where(AuditEntry.tenant_id.in_(tenant_ids))
+    result = session.execute(stmt.execution_options(audit_purge=True))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config('app.audit_purge', '', true)"))
     return result.rowcount or 0
 
 
 def purge_expired() -> int:
-    """The daily job: purge every street's entries past ``AUDIT_RETENTION_DAYS``."""
+    """The daily job: purge each street's entries past its retention (its setting, else
+    ``AUDIT_RETENTION_DAYS``), one DELETE per distinct retention."""
     from flask import current_app
 
     from saas.extensions import db
+    from saas.streets.models import Tenant
 
-    return purge(db.session, current_app.config["AUDIT_RETENTION_DAYS"])
+    default = current_app.config["AUDIT_RETENTION_DAYS"]
+    by_days: dict[int, list[int]] = {}
+    for tenant_id, settings in db.session.execute(select(Tenant.id, Tenant.settings)):
+        by_days.setdefault(audit_retention_days(settings, default), []).append(tenant_id)
+    return sum(purge(db.session, days, ids) for days, ids in sorted(by_days.items()))
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """An UPDATE or DELETE of audit entries other than the retention purge."""
+
+
+def _append_only(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("audit_purge"):
+        return
+    if any(m.class_ is AuditEntry for m in state.all_mappers):
+        raise AuditLogIsAppendOnly("audit entries are never changed; only the purge deletes")
+
+
+def _no_changed_entries(session: Session, flush_context, instances) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, AuditEntry):
+            raise AuditLogIsAppendOnly("audit entries are never deleted one by one")
+    for obj in session.dirty:
+        if isinstance(obj, AuditEntry) and session.is_modified(obj):
+            raise AuditLogIsAppendOnly("audit entries are never changed")
+
+
+def install_append_only() -> None:
+    """Refuse, in every ORM session, to change or delete audit entries except by :func:`purge`
+    (idempotent; the app factory calls it)."""
+    if event.contains(Session, "do_orm_execute", _append_only):
+        return
+    event.listen(Session, "do_orm_execute", _append_only)
+    event.listen(Session, "before_flush", _no_changed_entries)

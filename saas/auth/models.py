@@ -61,6 +61,9 @@ class User(TenantScoped, db.Model):
     #: per notification kind, the channels besides the inbox the account chose ("sms", "email");
     #: a kind missing here follows its default (saas.notify.kinds)
     notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    #: when the account's personal data was erased (注销: a deletion request confirmed, or the
+    #: street's retention of inactive accounts); the row stays so ledgers and hours add up
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Flask-Login protocol
     is_authenticated = True

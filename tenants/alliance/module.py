@@ -34,6 +34,7 @@ from tenants.alliance.lists.dashboard import pending_reports, projects_panel
 from tenants.alliance.lists.demo import load_demo as load_lists_demo
 from tenants.alliance.meeting_demo import load_demo as load_meetings_demo
 from tenants.alliance.meetings import count_overdue
+from tenants.alliance.personal import PERSONAL
 from tenants.alliance.units_demo import load_demo as load_units_demo
 
 
@@ -222,4 +223,5 @@ MODULE = Module(
     notification_kinds=(*UNITS_NOTIFICATIONS, *LISTS_KINDS, *MEETINGS_KINDS),
     audit_actions=(*UNITS_AUDIT_ACTIONS, *LISTS_AUDIT, *MEETINGS_AUDIT),
     audit_targets=UNITS_AUDIT_TARGETS,
+    personal_data=PERSONAL,
 )

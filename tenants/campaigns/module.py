@@ -27,6 +27,7 @@ from tenants.campaigns.demo import load_demo
 from tenants.campaigns.jobs import employers as _jobs_employers
 from tenants.campaigns.jobs import positions as _jobs_positions
 from tenants.campaigns.jobs import seekers as _jobs_seekers
+from tenants.campaigns.personal import PERSONAL
 
 MODELS = (
     "tenants.campaigns.models",
@@ -228,4 +229,5 @@ MODULE = Module(
     ),
     receivers=(*DASHBOARD_RECEIVERS,),
     demo=(*DASHBOARD_DEMO,),
+    personal_data=PERSONAL,
 )

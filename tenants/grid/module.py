@@ -29,6 +29,7 @@ from tenants.grid import gridmap, handling, visits
 from tenants.grid import settings as _figures_settings
 from tenants.grid import supervision as _figures_supervision
 from tenants.grid.demo import load_demo as _load_map_demo
+from tenants.grid.personal import PERSONAL
 from tenants.grid.report import count_awaiting_check, is_grid_worker
 
 # --- area "loop": the office's list and queues, the item's steps, the handlers' pages -----------
@@ -240,4 +241,5 @@ MODULE = Module(
     audit_targets=(*LOOP_TARGETS, *VISITS_TARGETS, *FIGURES_TARGETS),
     demo=(*MAP_DEMO,),
     usage=(UsageCount("grid-items", _l("网格事项"), "tenants.grid.models:GridItem", order=50),),
+    personal_data=PERSONAL,
 )

@@ -31,6 +31,7 @@ from tenants.merchants import directory, voting
 from tenants.merchants.directory_demo import load_demo as load_directory_demo
 from tenants.merchants.home import is_merchant
 from tenants.merchants.memberday_demo import load_demo as load_memberday_demo
+from tenants.merchants.personal import PERSONAL
 from tenants.merchants.voting_demo import load_demo as load_voting_demo
 
 # --- area "directory": circles, merchants, their accounts (office), the public directory --------
@@ -214,4 +215,5 @@ MODULE = Module(
     ),
     periodic=(*MEMBERDAY_PERIODIC,),
     homes=(*HOME_HOMES,),
+    personal_data=PERSONAL,
 )

@@ -26,6 +26,7 @@ from tenants.passport import audit
 from tenants.passport.dashboard import trends_panel
 from tenants.passport.demo import load_demo, load_settings
 from tenants.passport.history_demo import load_history
+from tenants.passport.personal import PERSONAL
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
 
@@ -108,4 +109,5 @@ MODULE = Module(
     usage=(
         UsageCount("point-entries", _l("积分流水"), "tenants.passport.models:PointEntry", order=20),
     ),
+    personal_data=PERSONAL,
 )

@@ -19,6 +19,7 @@ from saas.modules import (
 from saas.notify.kinds import NotificationKind
 from tenants.wishes.demo import load_demo
 from tenants.wishes.models import WishStatus
+from tenants.wishes.personal import PERSONAL
 from tenants.wishes.services import count_waiting
 
 
@@ -76,4 +77,5 @@ MODULE = Module(
         NotificationKind("wish.confirmed", _l("心愿确认实现")),
     ),
     usage=(UsageCount("wishes", _l("微心愿"), "tenants.wishes.models:Wish", order=30),),
+    personal_data=PERSONAL,
 )

@@ -313,3 +313,15 @@ def test_a_title_cannot_break_the_download_header(app):
     ascii_name = disposition.split('filename="')[1].split('"')[0]
     assert ascii_name.isascii() and "/" not in ascii_name
     assert unquote(disposition.split("''")[1]) == "a_b_X-Evil_ 1;活动.xlsx"
+
+
+def test_a_lazy_label_in_a_cell_is_written_as_its_text(app):
+    """Labels declared with lazy_gettext (a kind, a status) land in cells as text, not a 500."""
+    from flask_babel import lazy_gettext
+
+    from saas.xlsx import workbook_response
+
+    with app.test_request_context("/"):
+        response = workbook_response("x.xlsx", [lazy_gettext("状态")], [[lazy_gettext("已领取")]])
+    rows = list(load_workbook(io.BytesIO(response.data)).active.values)
+    assert rows == [("状态",), ("已领取",)]
