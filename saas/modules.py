@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from saas.figures.declare import Figure
 from saas.notify.kinds import NotificationKind
 from saas.notify.kinds import register as register_kinds
 
@@ -199,6 +200,8 @@ class Module:
     #: the labels of the actions it writes to the audit log, and its kinds of targets
     audit_actions: tuple[AuditAction, ...] = ()
     audit_targets: tuple[AuditTarget, ...] = ()
+    #: the figures it contributes to the dashboard and the reports (saas.figures), kept per day
+    figures: tuple[Figure, ...] = ()
 
 
 def _resolve(path: str) -> Any:

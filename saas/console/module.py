@@ -29,15 +29,19 @@ PLATFORM = Module(
         "saas.auth.views:bp",
         "saas.notify.views:bp",
         "saas.audit.views:bp",
+        "saas.figures.views:bp",
     ),
     menu_groups=(
         MenuGroup("home", _l("工作台"), 0),
+        MenuGroup("reports", _l("统计报表"), 850),
         MenuGroup("settings", _l("设置"), 900),
         MenuGroup("log", _l("日志"), 950),
         MenuGroup("account", _l("我的账号"), 1000),
     ),
     menu=(
         MenuEntry("console.dashboard", _l("工作台"), "home", OFFICE, icon="台"),
+        MenuEntry("reports.monthly", _l("月度报表"), "reports", OFFICE, 10, icon="月"),
+        MenuEntry("reports.quarterly", _l("季度报表"), "reports", OFFICE, 20, icon="季"),
         MenuEntry("streets.privacy_settings", _l("隐私政策"), "settings", ADMIN, 90, icon="私"),
         MenuEntry("audit.browse", _l("操作日志"), "log", ADMIN, 10, icon="志"),
         MenuEntry("notify.failed", _l("发送失败的通知"), "log", ADMIN, 20, icon="败"),
@@ -60,6 +64,8 @@ PLATFORM = Module(
     periodic=(
         PeriodicJob("notify-sweep", "saas.notify.jobs:sweep", 60),
         PeriodicJob("audit-purge", "saas.audit.services:purge_expired", 24 * 3600),
+        PeriodicJob("figures-refresh", "saas.figures.store:refresh_recent", 3600),
     ),
     notification_kinds=(NotificationKind("welcome", _l("欢迎消息")),),
+    commands=("saas.figures.cli:figures_cli",),
 )

@@ -25,6 +25,7 @@ from saas.notify.kinds import EMAIL, SMS, NotificationKind
 from tenants.events import audit
 from tenants.events.dashboard import trends_panel, upcoming_panel
 from tenants.events.demo import load_demo
+from tenants.events.figures import FIGURES
 from tenants.events.services import count_awaiting_confirmation
 
 MODULE = Module(
@@ -74,4 +75,5 @@ MODULE = Module(
     ),
     audit_actions=audit.ACTIONS,
     audit_targets=audit.TARGETS,
+    figures=FIGURES,
 )

@@ -29,6 +29,7 @@ from tenants.grid import settings as _figures_settings
 from tenants.grid import supervision as _figures_supervision
 from tenants.grid.demo import load_demo as _load_map_demo
 from tenants.grid.report import count_awaiting_check, is_grid_worker
+from tenants.grid.report_figures import FIGURES
 
 # --- area "loop": the office's list and queues, the item's steps, the handlers' pages -----------
 
@@ -238,4 +239,5 @@ MODULE = Module(
     audit_actions=(*LOOP_AUDIT, *MAP_AUDIT, *VISITS_AUDIT, *FIGURES_AUDIT),
     audit_targets=(*LOOP_TARGETS, *VISITS_TARGETS, *FIGURES_TARGETS),
     demo=(*MAP_DEMO,),
+    figures=FIGURES,
 )

@@ -24,6 +24,7 @@ from saas.notify.kinds import NotificationKind
 from tenants.passport import audit
 from tenants.passport.dashboard import trends_panel
 from tenants.passport.demo import load_demo, load_settings
+from tenants.passport.figures import FIGURES
 from tenants.passport.history_demo import load_history
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
@@ -97,4 +98,5 @@ MODULE = Module(
     ),
     audit_actions=audit.ACTIONS,
     audit_targets=audit.TARGETS,
+    figures=FIGURES,
 )

@@ -17,6 +17,7 @@ from saas.modules import (
 )
 from saas.notify.kinds import NotificationKind
 from tenants.wishes.demo import load_demo
+from tenants.wishes.figures import FIGURES
 from tenants.wishes.models import WishStatus
 from tenants.wishes.services import count_waiting
 
@@ -74,4 +75,5 @@ MODULE = Module(
         NotificationKind("wish.fulfilled", _l("心愿已完成")),
         NotificationKind("wish.confirmed", _l("心愿确认实现")),
     ),
+    figures=FIGURES,
 )
