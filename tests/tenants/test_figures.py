@@ -227,7 +227,7 @@ def test_the_report_runs_the_same_statements_whatever_the_history(
     made = {"n": 0}
 
     def grow(n: int) -> None:
-        for i in range(n):
+        for _i in range(n):
             day = date(2026, 3, 1) - timedelta(days=7 * made["n"])
             _volunteer_on(make_user, scoped, street, day, community)
             made["n"] += 1
