@@ -250,3 +250,10 @@ def test_the_demo_street_has_its_figures(app, unscoped, scoped):
         rows = session.scalar(select(func.count()).select_from(DailyFigure))
     assert rows > 0
     assert Decimal(1)  # the demo's fixed history is enough to fill some days
+
+
+def test_the_report_reads_in_english(admin, history):
+    admin.get("/lang/en")
+    page = admin.get("/alpha/reports/monthly?month=2026-03")
+    assert page.status_code == 200
+    assert "Monthly report" in page.get_data(as_text=True)
