@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from contextvars import ContextVar
+from datetime import timedelta
 
 import click
 from flask import current_app, has_app_context
@@ -24,14 +25,18 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from saas.extensions import db
+from saas.figures.store import refresh as refresh_figures
 from saas.modules import installed
 from saas.streets.models import Tenant
 from saas.tenancy import tenant_scope
+from saas.ui import street_today
 
 SLUG = "demo"
 PASSWORD = "demo1234"  # noqa: S105 (the published demo login)
 #: rows per INSERT statement of generated data
 BULK_ROWS = 500
+#: days of figures computed after loading (the generated history is about a year)
+DEMO_FIGURE_DAYS = 400
 
 _scale: ContextVar[float | None] = ContextVar("demo_scale", default=None)
 
@@ -80,6 +85,10 @@ def _load(session: Session) -> tuple[bool, list[str]]:
                     if seeder.phase == phase:
                         logins += seeder.func(session, tenant) or []
                         session.flush()
+        # the figures of the history just loaded: the dashboard and the reports read days
+        refresh_figures(
+            session, tenant.id, street_today() - timedelta(days=DEMO_FIGURE_DAYS), street_today()
+        )
     return created, logins
 
 

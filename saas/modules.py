@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from saas.figures.declare import Figure
 from saas.notify.kinds import NotificationKind
 from saas.notify.kinds import register as register_kinds
 
@@ -237,6 +238,8 @@ class Module:
     usage: tuple[UsageCount, ...] = ()
     #: what it holds about a person, for their download and their erasure (saas.rights)
     personal_data: tuple[PersonalData, ...] = ()
+    #: the figures it contributes to the dashboard and the reports (saas.figures), kept per day
+    figures: tuple[Figure, ...] = ()
 
 
 def _resolve(path: str) -> Any:

@@ -314,6 +314,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     # passport, area "service records out" (issue 13, operator)
     memberday |= _seed_service_records(session, user_id)
+    memberday |= _seed_daily_figures(session, community_id)  # figures (reports)
     return (
         lists
         | memberday
@@ -335,6 +336,24 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
             Resolution: resolution.id,
         }
     )
+
+
+# --- figures (saas.figures): one kept day of a figure, its key carrying the secret; the reports
+# have no id in their URLs ---
+def _seed_daily_figures(session, community_id: int) -> dict:
+    from datetime import date
+
+    from saas.figures.models import DailyFigure
+
+    day = DailyFigure(
+        key=SECRET + ".figure", day=date(2026, 3, 1), community_id=community_id, value=7
+    )
+    session.add(day)
+    session.flush()
+    return {DailyFigure: day.id}
+
+
+# --- end of figures ---
 
 
 # --- campaigns, area "dashboard" ---

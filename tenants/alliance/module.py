@@ -29,6 +29,7 @@ from saas.notify.kinds import SMS, NotificationKind
 
 # --- units: 共建单位, 联建协议, unit accounts (admin side) ---------------------------------------
 from tenants.alliance import units
+from tenants.alliance.figures import FIGURES
 from tenants.alliance.home import is_alliance_unit
 from tenants.alliance.lists.dashboard import pending_reports, projects_panel
 from tenants.alliance.lists.demo import load_demo as load_lists_demo
@@ -224,4 +225,5 @@ MODULE = Module(
     audit_actions=(*UNITS_AUDIT_ACTIONS, *LISTS_AUDIT, *MEETINGS_AUDIT),
     audit_targets=UNITS_AUDIT_TARGETS,
     personal_data=PERSONAL,
+    figures=FIGURES,
 )

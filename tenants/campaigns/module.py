@@ -24,6 +24,7 @@ from saas.modules import (
 from saas.notify.kinds import SMS, NotificationKind
 from tenants.campaigns import campaigns, relief, yearplan
 from tenants.campaigns.demo import load_demo
+from tenants.campaigns.figures import FIGURES
 from tenants.campaigns.jobs import employers as _jobs_employers
 from tenants.campaigns.jobs import positions as _jobs_positions
 from tenants.campaigns.jobs import seekers as _jobs_seekers
@@ -230,4 +231,5 @@ MODULE = Module(
     receivers=(*DASHBOARD_RECEIVERS,),
     demo=(*DASHBOARD_DEMO,),
     personal_data=PERSONAL,
+    figures=FIGURES,
 )

@@ -26,6 +26,7 @@ from saas.notify.kinds import EMAIL, SMS, NotificationKind
 from tenants.events import audit
 from tenants.events.dashboard import trends_panel, upcoming_panel
 from tenants.events.demo import load_demo
+from tenants.events.figures import FIGURES
 from tenants.events.personal import PERSONAL
 from tenants.events.services import count_awaiting_confirmation
 
@@ -78,4 +79,5 @@ MODULE = Module(
     audit_targets=audit.TARGETS,
     usage=(UsageCount("events", _l("活动"), "tenants.events.models:Event", order=10),),
     personal_data=PERSONAL,
+    figures=FIGURES,
 )

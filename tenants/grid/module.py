@@ -31,6 +31,7 @@ from tenants.grid import supervision as _figures_supervision
 from tenants.grid.demo import load_demo as _load_map_demo
 from tenants.grid.personal import PERSONAL
 from tenants.grid.report import count_awaiting_check, is_grid_worker
+from tenants.grid.report_figures import FIGURES
 
 # --- area "loop": the office's list and queues, the item's steps, the handlers' pages -----------
 
@@ -242,4 +243,5 @@ MODULE = Module(
     demo=(*MAP_DEMO,),
     usage=(UsageCount("grid-items", _l("网格事项"), "tenants.grid.models:GridItem", order=50),),
     personal_data=PERSONAL,
+    figures=FIGURES,
 )

@@ -29,6 +29,7 @@ from saas.modules import (
 from saas.notify.kinds import SMS, NotificationKind
 from tenants.merchants import directory, voting
 from tenants.merchants.directory_demo import load_demo as load_directory_demo
+from tenants.merchants.figures import FIGURES
 from tenants.merchants.home import is_merchant
 from tenants.merchants.memberday_demo import load_demo as load_memberday_demo
 from tenants.merchants.personal import PERSONAL
@@ -216,4 +217,5 @@ MODULE = Module(
     periodic=(*MEMBERDAY_PERIODIC,),
     homes=(*HOME_HOMES,),
     personal_data=PERSONAL,
+    figures=FIGURES,
 )

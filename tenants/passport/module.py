@@ -25,6 +25,7 @@ from saas.notify.kinds import NotificationKind
 from tenants.passport import audit
 from tenants.passport.dashboard import trends_panel
 from tenants.passport.demo import load_demo, load_settings
+from tenants.passport.figures import FIGURES
 from tenants.passport.history_demo import load_history
 from tenants.passport.personal import PERSONAL
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
@@ -110,4 +111,5 @@ MODULE = Module(
         UsageCount("point-entries", _l("积分流水"), "tenants.passport.models:PointEntry", order=20),
     ),
     personal_data=PERSONAL,
+    figures=FIGURES,
 )

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from saas.modules import GUEST, OFFICE, DemoSeeder, MenuEntry, Module
 from tenants.people.demo import load_demo
+from tenants.people.figures import FIGURES
 
 MODULE = Module(
     name="people",
@@ -17,4 +18,5 @@ MODULE = Module(
         MenuEntry("people.join", _l("志愿者注册"), "account", GUEST, 20, icon="注"),
     ),
     demo=(DemoSeeder(load_demo, "settings"),),
+    figures=FIGURES,
 )

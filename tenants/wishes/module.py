@@ -18,6 +18,7 @@ from saas.modules import (
 )
 from saas.notify.kinds import NotificationKind
 from tenants.wishes.demo import load_demo
+from tenants.wishes.figures import FIGURES
 from tenants.wishes.models import WishStatus
 from tenants.wishes.personal import PERSONAL
 from tenants.wishes.services import count_waiting
@@ -78,4 +79,5 @@ MODULE = Module(
     ),
     usage=(UsageCount("wishes", _l("微心愿"), "tenants.wishes.models:Wish", order=30),),
     personal_data=PERSONAL,
+    figures=FIGURES,
 )

@@ -1,0 +1,104 @@
+"""The events engine's figures (saas.figures): events held, sign-ups, attendance and hours.
+
+Attendance and hours count by the day they were confirmed, per the volunteer's community, as the
+dashboard's trend does; events by the day they started, per their own community."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+
+from saas.auth.models import User
+from saas.figures.declare import FLOW, Figure, per_day
+from saas.ui import street_zone
+from tenants.events.models import Attendance, Event, Registration, RegistrationStatus
+from tenants.events.services import TAKING_PLACE
+
+
+def _held(session, start, end):
+    # a period that is over: taking place and started in it (services.held at the period's end)
+    return per_day(
+        session,
+        Event.starts_at,
+        Event.community_id,
+        start,
+        end,
+        street_zone(),
+        Event.status.in_(TAKING_PLACE),
+    )
+
+
+def _registrations(session, start, end):
+    return per_day(
+        session,
+        Registration.created_at,
+        Event.community_id,
+        start,
+        end,
+        street_zone(),
+        Registration.status != RegistrationStatus.cancelled,
+        joins=((Event, Event.id == Registration.event_id),),
+    )
+
+
+def _attendance(session, start, end):
+    return per_day(
+        session,
+        Attendance.confirmed_at,
+        User.community_id,
+        start,
+        end,
+        street_zone(),
+        joins=((User, User.id == Attendance.user_id),),
+    )
+
+
+def _hours(session, start, end):
+    return per_day(
+        session,
+        Attendance.confirmed_at,
+        User.community_id,
+        start,
+        end,
+        street_zone(),
+        value=func.sum(Attendance.hours),
+        joins=((User, User.id == Attendance.user_id),),
+    )
+
+
+FIGURES = (
+    Figure(
+        "events.held",
+        _l("举办活动"),
+        _l("场"),
+        _l("本期开始且已发布或已结束的活动场次（按活动所属社区）。"),
+        FLOW,
+        _held,
+        chart=True,
+    ),
+    Figure(
+        "events.registrations",
+        _l("活动报名"),
+        _l("人次"),
+        _l("本期提交且未取消的报名人次（按活动所属社区）。"),
+        FLOW,
+        _registrations,
+    ),
+    Figure(
+        "events.attendance",
+        _l("确认出勤"),
+        _l("人次"),
+        _l("本期确认时长的出勤人次（按志愿者所属社区）。"),
+        FLOW,
+        _attendance,
+    ),
+    Figure(
+        "events.hours",
+        _l("志愿服务时长"),
+        _l("小时"),
+        _l("本期确认的服务时长合计（按志愿者所属社区）。"),
+        FLOW,
+        _hours,
+        chart=True,
+    ),
+)

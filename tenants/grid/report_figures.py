@@ -1,0 +1,71 @@
+"""The grid loop's figures for the reports (saas.figures), kept per day: items reported,
+closed, and closed on time (as ``tenants/grid/figures.py`` defines on time: the handler finished
+by the deadline, or there was none) — counted by the day they were reported or closed."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_
+
+from saas.figures.declare import FLOW, Figure, per_day
+from saas.ui import street_zone
+from tenants.grid.models import GridItem, ItemStatus
+
+
+def _reported(session, start, end):
+    return per_day(session, GridItem.created_at, GridItem.community_id, start, end, street_zone())
+
+
+def _closed(session, start, end):
+    return per_day(
+        session,
+        GridItem.closed_at,
+        GridItem.community_id,
+        start,
+        end,
+        street_zone(),
+        GridItem.status == ItemStatus.closed,
+    )
+
+
+def _on_time(session, start, end):
+    return per_day(
+        session,
+        GridItem.closed_at,
+        GridItem.community_id,
+        start,
+        end,
+        street_zone(),
+        GridItem.status == ItemStatus.closed,
+        or_(GridItem.due_at.is_(None), GridItem.done_at <= GridItem.due_at),
+    )
+
+
+FIGURES = (
+    Figure(
+        "grid.reported",
+        _l("上报事项"),
+        _l("件"),
+        _l("本期上报的网格事项件数（含不予受理）。"),
+        FLOW,
+        _reported,
+        chart=True,
+    ),
+    Figure(
+        "grid.closed",
+        _l("办结事项"),
+        _l("件"),
+        _l("本期关闭（办结并回访）的网格事项件数。"),
+        FLOW,
+        _closed,
+        chart=True,
+    ),
+    Figure(
+        "grid.closed_on_time",
+        _l("按期办结"),
+        _l("件"),
+        _l("本期关闭的事项中，承办方在办理时限内完成（或无时限）的件数。"),
+        FLOW,
+        _on_time,
+    ),
+)
