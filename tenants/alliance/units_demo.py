@@ -72,6 +72,8 @@ def load_demo(session: Session, tenant: Tenant) -> list[str]:
             address=f"示范区建设路 {100 + index * 7} 号",
             community_id=communities.get(community) if community else None,
             tags=tags,
+            # joined over the last year and a half, so the reports' level of units has a history
+            created_at=utcnow() - timedelta(days=540 - index * 30),
         )
         session.add(unit)
         session.flush()
@@ -136,7 +138,7 @@ def _generated(session, tenant, communities: dict, existing: set, today) -> None
             "address": f"示范区{rng.choice(_PLACES)}路 {rng.randint(1, 300)} 号",
             "community_id": rng.choice(community_ids),
             "tags": "、".join(rng.sample(_TAGS, rng.randint(1, 3))),
-            "is_active": True, "created_at": now,
+            "is_active": True, "created_at": now - timedelta(days=rng.randint(1, 540)),
         })  # fmt: skip
         # about two in three have signed (the articles: 82 signed of the street's units)
         if rng.random() < 0.66:

@@ -7,11 +7,14 @@ logins by phone. The other areas' seeders find these merchants by kind and name:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.auth.models import Role, User
 from saas.auth.services import create_user
+from saas.db import utcnow
 from saas.demo import PASSWORD
 from saas.streets.models import Tenant
 from tenants.merchants.models import Circle, Merchant, MerchantStatus
@@ -81,6 +84,8 @@ def load_demo(session: Session, tenant: Tenant) -> list[str]:
                 community_id=communities.get(community),
                 tags=tags,
                 is_active=status != _LEFT,
+                # joined over the last year, so the reports' level of merchants has a history
+                created_at=utcnow() - timedelta(days=360 - index * 20),
             )
             session.add(organisation)
             session.flush()
