@@ -371,6 +371,56 @@ def test_failed_notifications_export_is_the_admins(
     assert url in admin.get("/alpha/notifications/failed").text
 
 
+# --- big exports of audit-logged lists --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, action",
+    [
+        ("/alpha/campaigns/relief/visits-due/export.xlsx", "campaigns.relief_households_export"),
+        ("/alpha/campaigns/relief/export.xlsx", "campaigns.relief_households_export"),
+        ("/alpha/grid/visit-subjects/export.xlsx", "grid.visit_subjects_export"),
+        ("/alpha/campaigns/events/{event}/profiles.xlsx", "campaigns.profiles_export"),
+    ],
+)
+def test_a_big_audited_export_is_logged_once_by_the_job_that_builds_it(
+    app, admin, scoped, street, community, east, make_user, monkeypatch, unscoped, url, action
+):
+    """Past the threshold the request's audit entries go with its rollback: the job that
+    builds the file logs what it hands out, once."""
+    from saas.exports.models import ExportFile, ExportStatus
+    from tenants.events.models import Registration
+
+    monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 1)
+    past = date.today() - timedelta(days=3)
+    for n in (1, 2):
+        make_household(scoped, street, community, n, next_visit_on=past)
+    grid = make_grid(scoped, street, community)
+    group = make_group(scoped, street)
+    for n in (1, 2):
+        make_subject(
+            scoped, street, group, community, grid, name=f"对象{n}", phone=f"1390000003{n}"
+        )
+    campaign = make_campaign(scoped, street, "summer", "matchmaking", 2025)
+    event = make_event(scoped, street, title="社区交友会", kind="campaign")
+    link_event(scoped, street, campaign, event)
+    with scoped(street) as session:
+        for n in (1, 2):
+            user_id, _phone = make_user(street, name=f"报名者{n}")
+            session.add(Registration(event_id=event, user_id=user_id, status="registered"))
+        session.commit()
+    response = admin.get(url.format(event=event))
+    assert response.status_code == 302 and response.location.endswith("/alpha/exports")
+    with unscoped() as session:
+        export = session.scalar(select(ExportFile))
+        assert (export.status, export.rows) == (ExportStatus.ready, 2)
+        logged = session.scalars(select(AuditEntry.target).where(AuditEntry.action == action))
+        logged = list(logged)
+    # one entry per household or subject handed out; the profiles' one per export
+    assert len(logged) == (1 if action == "campaigns.profiles_export" else 2)
+    assert len(set(logged)) == len(logged)
+
+
 # --- odd filter values -------------------------------------------------------------------------
 
 URLS = [
