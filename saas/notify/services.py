@@ -121,14 +121,24 @@ def count_failed(session: Session, _viewer=None) -> int:
     )
 
 
-def failed_notifications(session: Session) -> list[Notification]:
+def failed_notifications(session: Session, limit: int = 200) -> list[Notification]:
+    """The newest ``limit`` notifications whose SMS or e-mail failed for good."""
     stmt = (
         select(Notification)
         .where(Notification.status == NotificationStatus.failed)
         .order_by(Notification.id.desc())
-        .limit(200)
+        .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def recipients(session: Session, notes: list[Notification]) -> dict[int, tuple[str, str]]:
+    """Who ``notes`` were for: user id → (name, phone), in one statement."""
+    ids = {note.user_id for note in notes}
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.name, User.phone).where(User.id.in_(ids)))
+    return {user_id: (name, phone or "") for user_id, name, phone in rows}
 
 
 def resend(session: Session, notification_id: int) -> Notification:

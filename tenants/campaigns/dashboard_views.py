@@ -16,7 +16,7 @@ from saas.extensions import db
 from saas.forms import parse_id
 from saas.ui import render, street_today
 from saas.views import submit_form
-from saas.xlsx import Sheet, download, sheets_response
+from saas.xlsx import Sheet, download, export_limit, sheets_response, workbook_response
 from tenants.campaigns import dashboard as services
 from tenants.campaigns import profiles
 from tenants.campaigns.campaigns import STATUS_LABELS, get_campaign_or_404
@@ -63,6 +63,33 @@ def year():
         this_year=street_today().year,
         **_labels(),
     )
+
+
+@bp.route("/campaigns/dashboard/export.xlsx")
+@office
+@download
+def export_year():
+    """The year's campaigns as the page lists them, with their targets' mean completion."""
+    year = _year()
+    rows = services.year_rows(db.session, year)[: export_limit()]
+    return workbook_response(
+        _("%(year)d 年一季一品数据看板", year=year) + ".xlsx",
+        [_("季节"), _("活动"), _("主题"), _("开始日期"), _("结束日期"), _("状态"), _("指标数"),
+         _("平均完成率（%）")],
+        (
+            (
+                str(SEASON_LABELS.get(r.campaign.season, r.campaign.season)),
+                r.campaign.name,
+                _theme(r.campaign),
+                r.campaign.starts_on,
+                r.campaign.ends_on,
+                str(STATUS_LABELS.get(r.campaign.status, r.campaign.status)),
+                r.targets,
+                r.mean_percent if r.mean_percent is not None else "",
+            )
+            for r in rows
+        ),
+    )  # fmt: skip
 
 
 # --- one campaign's dashboard (office) -----------------------------------------------------------
@@ -175,3 +202,41 @@ def event_profiles(event_id: int):
         gender_labels=profiles.GENDER_LABELS,
         age_labels=profiles.AGE_LABELS,
     )
+
+
+@bp.route("/campaigns/events/<int:event_id>/profiles.xlsx")
+@office
+@download
+def export_profiles(event_id: int):
+    """The registrants' profiles as the page lists them; the export is audit-logged as the
+    page's read is."""
+    event, rows = profiles.profiles_of_event(
+        db.session, current_user, event_id, export_limit(), export=True
+    )
+    genders, ages = profiles.GENDER_LABELS, profiles.AGE_LABELS
+    no_profile = _("未填写资料")
+    response = workbook_response(
+        _("%(title)s-报名者资料", title=event.title) + ".xlsx",
+        [_("姓名"), _("报名"), _("性别"), _("年龄段"), _("职业"), _("自我介绍")],
+        (
+            (
+                row.name,
+                _("候补") if row.registration_status == "waitlisted" else _("已报名"),
+                *(
+                    (
+                        str(genders.get(row.gender, "")),
+                        str(ages.get(row.age_band, "")),
+                        row.occupation or "",
+                        row.about or "",
+                    )
+                    if row.has_profile
+                    else (no_profile, "", "", "")
+                ),
+            )
+            for row in rows
+        ),
+    )
+    # the export's audit entry, committed once the file is built: an export too big for the
+    # request is rolled back here and logged by the job that builds it (saas.xlsx.download)
+    db.session.commit()
+    return response

@@ -133,7 +133,10 @@ DASHBOARD_KINDS = (NotificationKind("campaigns.matchmaking_profile", _l("填写�
 # the whole module's demo data (campaigns, activities, both registries); the module comes last
 # in MODULES, so the demo volunteers, alliance units, communities and grids exist by then
 DASHBOARD_DEMO = (DemoSeeder(load_demo),)
-DASHBOARD_AUDIT = (AuditAction("campaigns.profiles_view", _l("查看交友活动报名者资料")),)
+DASHBOARD_AUDIT = (
+    AuditAction("campaigns.profiles_view", _l("查看交友活动报名者资料")),
+    AuditAction("campaigns.profiles_export", _l("导出交友活动报名者资料")),
+)
 # --- end of area "dashboard" ---------------------------------------------------------------------
 
 # --- area "jobs": the spring jobs registry (助企帮招) and job fairs ---------------------------------

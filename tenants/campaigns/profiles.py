@@ -185,9 +185,12 @@ class ProfileRow:
     about: str | None
 
 
-def profiles_of_event(session: Session, viewer: User, event_id: int) -> tuple[Event, list]:
-    """The registrants of a 相亲结缘 event with their profiles, for office staff (a staff member
-    limited to a community: the events they manage); the read is audit-logged.
+def profiles_of_event(
+    session: Session, viewer: User, event_id: int, limit: int | None = None, export: bool = False
+) -> tuple[Event, list]:
+    """The registrants of a 相亲结缘 event with their profiles (the first ``limit``, else all),
+    for office staff (a staff member limited to a community: the events they manage); the read
+    is audit-logged, as an export when ``export``.
 
     :raise NotFound: no such event, another street's or community's, or not a matchmaking
         campaign's
@@ -220,6 +223,8 @@ def profiles_of_event(session: Session, viewer: User, event_id: int) -> tuple[Ev
         )
         .where(Registration.event_id == event.id, Registration.status.in_(SIGNED_UP))
         .order_by(Registration.status, Registration.created_at, Registration.id)
+        .limit(limit)
     ).all()
-    record(session, "campaigns.profiles_view", viewer.id, f"event:{event.id}")
+    action = "campaigns.profiles_export" if export else "campaigns.profiles_view"
+    record(session, action, viewer.id, f"event:{event.id}")
     return event, [ProfileRow(*row) for row in rows]

@@ -125,9 +125,22 @@ def record_export(session: Session, viewer: User, rows: list[HouseholdRow], filt
     """One audit entry per household an export hands out, naming the viewer and the household
     (so "who has read this household?" has an answer), added in one flush."""
     detail = {k: v for k, v in filters.args().items() if v}
-    for row in rows:
+    _record_households(session, viewer, [row.household.id for row in rows], detail)
+
+
+def record_due_export(
+    session: Session, viewer: User, households: list[Household], community: str
+) -> None:
+    """The audit entries of an export of the visits due (:func:`visits_due`), as
+    :func:`record_export` writes a list's: the list's filters are the due ones."""
+    detail = {"status": "active", "due": "month"} | ({"community": community} if community else {})
+    _record_households(session, viewer, [h.id for h in households], detail)
+
+
+def _record_households(session: Session, viewer: User, ids: list[int], detail: dict) -> None:
+    for household_id in ids:
         record(session, "campaigns.relief_households_export", viewer.id,
-               f"household:{row.household.id}", detail)  # fmt: skip
+               f"household:{household_id}", detail)  # fmt: skip
     session.flush()
 
 

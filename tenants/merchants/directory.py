@@ -130,8 +130,9 @@ class CircleRow:
     models: int
 
 
-def list_circles(session: Session, viewer: User) -> list[CircleRow]:
-    """The circles ``viewer`` may see, by name, with their merchants counted (one statement)."""
+def list_circles(session: Session, viewer: User, limit: int | None = None) -> list[CircleRow]:
+    """The circles ``viewer`` may see (the first ``limit``, else all), by name, with their
+    merchants counted (one statement)."""
     counts = (
         select(
             Merchant.circle_id,
@@ -149,6 +150,7 @@ def list_circles(session: Session, viewer: User) -> list[CircleRow]:
         .outerjoin(counts, counts.c.circle_id == Circle.id)
         .where(_circles_visible(viewer))
         .order_by(Circle.name, Circle.id)
+        .limit(limit)
     )
     return [CircleRow(c, name, merchants or 0, models or 0) for c, name, merchants, models in rows]
 

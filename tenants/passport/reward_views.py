@@ -126,13 +126,18 @@ def cancel(redemption_id: int):
 # --- managing the catalogue (office) -----------------------------------------------------------
 
 
-@bp.route("/rewards/manage")
-@office
-def manage():
+def _manage_filters() -> tuple[str, int | None]:
+    """The catalogue's status and provider filters; anything unknown is "all", as on the page."""
     status = request.args.get("status", "")
     status = status if status in ("active", "inactive") else ""
     raw = request.args.get("community", "")
-    community_id = 0 if raw == "0" else parse_id(raw)
+    return status, 0 if raw == "0" else parse_id(raw)
+
+
+@bp.route("/rewards/manage")
+@office
+def manage():
+    status, community_id = _manage_filters()
     return render(
         "rewards/manage.html",
         "rows",
@@ -141,6 +146,44 @@ def manage():
         community_id=community_id,
         communities=active_communities(db.session),
         manages_all=services.manages_all(current_user),
+    )
+
+
+@bp.route("/rewards/manage/export.xlsx")
+@office
+@download
+def export_rewards():
+    """The catalogue as the list filters it, every item the viewer manages (up to the
+    export's cap), with hand-over counts."""
+    status, community_id = _manage_filters()
+    items = services.managed_rewards(
+        db.session, current_user, status, community_id, limit=export_limit()
+    )
+    return workbook_response(
+        _("奖品管理") + ".xlsx",
+        [
+            _("名称"),
+            _("提供方"),
+            _("积分"),
+            _("库存"),
+            _("每人限兑"),
+            _("待领取"),
+            _("已领取"),
+            _("状态"),
+        ],
+        (
+            (
+                item.reward.name,
+                item.provider,
+                item.reward.price,
+                item.reward.stock,
+                item.reward.per_person_limit or _("不限"),
+                item.issued,
+                item.verified,
+                _("上架") if item.reward.is_active else _("下架"),
+            )
+            for item in items
+        ),
     )
 
 

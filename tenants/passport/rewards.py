@@ -412,12 +412,17 @@ def count_awaiting_handover(session: Session, actor: User) -> int:
 
 
 def managed_rewards(
-    session: Session, actor: User, status: str = "", community_id: int | None = None
+    session: Session,
+    actor: User,
+    status: str = "",
+    community_id: int | None = None,
+    limit: int = LIST_MAX,
 ) -> list[CatalogueItem]:
     """The catalogue for the office: every item the actor manages, with hand-over counts.
 
     :param status: "active", "inactive" or "" for both
     :param community_id: one community's 爱心超市; 0 for merchants' items
+    :param limit: the most items read (the page's LIST_MAX; the export asks for its own)
     """
     stmt = select(Reward)
     if not manages_all(actor):
@@ -430,7 +435,7 @@ def managed_rewards(
         stmt = stmt.where(Reward.provider_id.is_not(None))
     elif community_id is not None:
         stmt = stmt.where(Reward.community_id == community_id)
-    rewards = list(session.scalars(stmt.order_by(Reward.id.desc()).limit(LIST_MAX)))
+    rewards = list(session.scalars(stmt.order_by(Reward.id.desc()).limit(limit)))
     names = provider_names(session, rewards)
     counts: dict[tuple[int, str], int] = {}
     if rewards:

@@ -348,14 +348,16 @@ class Claimant:
     specialties: str
 
 
-def claimants(session: Session, post: Post) -> list[Claimant]:
-    """Who claimed ``post``, with their reported work unit; one statement."""
+def claimants(session: Session, post: Post, limit: int | None = None) -> list[Claimant]:
+    """Who claimed ``post`` (the first ``limit`` of them, else all), with their reported work
+    unit; one statement."""
     rows = session.execute(
         select(PostClaim, User.name, User.phone, MemberReport.work_unit, MemberReport.specialties)
         .join(User, User.id == PostClaim.user_id)
         .outerjoin(MemberReport, MemberReport.user_id == PostClaim.user_id)
         .where(PostClaim.post_id == post.id)
         .order_by(PostClaim.id)
+        .limit(limit)
     ).all()
     return [Claimant(c, n, p, u or "", s or "") for c, n, p, u, s in rows]
 

@@ -303,9 +303,9 @@ def reject_report(report_id: int):
 # --- the office: posts --------------------------------------------------------------------------
 
 
-@bp.route("/alliance/posts/manage")
-@office
-def posts():
+def _post_filters() -> tuple[int | str | None, str, dict]:
+    """The posts list's community ("street": street-wide posts; an unreadable id matches
+    nothing) and state filters, and the raw values for the form."""
     community = _arg("community")
     community_id: int | str | None = None
     if community == "street":
@@ -313,6 +313,13 @@ def posts():
     elif community:
         community_id = parse_id(community) or -2
     state = _arg("state")
+    return community_id, state, {"community": community, "state": state}
+
+
+@bp.route("/alliance/posts/manage")
+@office
+def posts():
+    community_id, state, args = _post_filters()
     page = parse_page(request.args.get("page"))
     rows, total = members.list_posts(db.session, current_user, community_id, state, page)
     return render(
@@ -322,9 +329,46 @@ def posts():
         total=total,
         page=page,
         page_size=common.PAGE,
-        args={"community": community, "state": state},
+        args=args,
         communities=_communities_for(current_user),
         community_names=community_names(db.session),
+    )
+
+
+@bp.route("/alliance/posts/manage/export.xlsx")
+@office
+@download
+def export_posts():
+    """The posts as the list filters them, every row (up to the export's cap)."""
+    community_id, state, _args = _post_filters()
+    rows, total = members.list_posts(
+        db.session, current_user, community_id, state, 1, export_limit()
+    )
+    names = community_names(db.session)
+    return workbook_response(
+        _("先锋岗位") + ".xlsx",
+        [
+            _("岗位"),
+            _("社区"),
+            _("所需特长"),
+            _("已认领"),
+            _("名额"),
+            _("状态"),
+            _("发布时间"),
+        ],  # fmt: skip
+        (
+            (
+                p.title,
+                names.get(p.community_id, _("全街道")),
+                p.specialties,
+                p.claimed,
+                p.slots,
+                _("开放认领") if p.is_open else _("已停止"),
+                p.created_at,
+            )
+            for p in rows
+        ),
+        total,
     )
 
 
@@ -363,6 +407,23 @@ def post_claims(post_id: int):
         post=post,
         claimants=members.claimants(db.session, post),
         community=community_names(db.session).get(post.community_id, ""),
+    )
+
+
+@bp.route("/alliance/posts/<int:post_id>/claims.xlsx")
+@office
+@download
+def export_post_claims(post_id: int):
+    """A post's claimants as its page lists them; phones as the page shows them to the viewer."""
+    post = _or_404(lambda: members.get_managed_post_or_404(db.session, current_user, post_id))
+    rows = members.claimants(db.session, post, export_limit())
+    return workbook_response(
+        _("先锋岗位认领人-%(title)s", title=post.title) + ".xlsx",
+        [_("姓名"), _("手机号"), _("工作单位"), _("特长"), _("认领时间")],
+        (
+            (c.name, shown_phone(current_user, c.phone), c.unit, c.specialties, c.claim.created_at)
+            for c in rows
+        ),
     )
 
 

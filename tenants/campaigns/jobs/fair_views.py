@@ -13,6 +13,7 @@ from saas.extensions import db
 from saas.forms import parse_id
 from saas.ui import render
 from saas.views import submit_form
+from saas.xlsx import download, export_limit, workbook_response
 from tenants.campaigns.jobs import employers, fairs, positions
 from tenants.campaigns.jobs.forms import BoothForm
 from tenants.campaigns.jobs.views import T, bp, committed_or_flashed
@@ -22,6 +23,30 @@ from tenants.campaigns.jobs.views import T, bp, committed_or_flashed
 @office
 def fair_list():
     return render(T + "fairs.html", rows=fairs.campaign_events(db.session))
+
+
+@bp.route("/jobs/fairs/export.xlsx")
+@office
+@download
+def export_fairs():
+    """The jobs campaigns' events as the page lists them (up to the export's cap), each with
+    whether it is a job fair and its booths."""
+    rows = fairs.campaign_events(db.session, export_limit())
+    yes = _("是")
+    return workbook_response(
+        _("招聘会") + ".xlsx",
+        [_("活动"), _("时间"), _("所属活动"), _("招聘会"), _("展位")],
+        (
+            (
+                r.event.title,
+                r.event.starts_at,
+                r.campaign.name,
+                yes if r.link.is_job_fair else "",
+                r.booths if r.link.is_job_fair else "",
+            )
+            for r in rows
+        ),
+    )
 
 
 @bp.route("/jobs/fairs/<int:event_id>/mark", methods=["POST"])

@@ -35,9 +35,9 @@ class FairRow:
     booths: int
 
 
-def campaign_events(session: Session) -> list[FairRow]:
-    """Every event of the street's jobs campaigns, newest first, fairs' booths counted (one
-    statement)."""
+def campaign_events(session: Session, limit: int = 200) -> list[FairRow]:
+    """The street's jobs campaigns' events (the newest ``limit``), newest first, fairs' booths
+    counted (one statement)."""
     counts = (
         select(Booth.event_id, func.count().label("booths"))
         .group_by(Booth.event_id)
@@ -50,7 +50,7 @@ def campaign_events(session: Session) -> list[FairRow]:
         .outerjoin(counts, counts.c.event_id == CampaignEvent.event_id)
         .where(Campaign.theme == Theme.jobs)
         .order_by(Event.starts_at.desc(), Event.id.desc())
-        .limit(200)
+        .limit(limit)
     )
     return [FairRow(link, event, campaign, n or 0) for link, event, campaign, n in rows]
 
