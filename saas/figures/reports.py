@@ -18,8 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from saas.figures.declare import LEVEL, Figure
-from saas.figures.models import STREET
-from saas.figures.store import Period, by_period, declared
+from saas.figures.store import Period, by_period, visible
 from saas.ui import street_today
 
 MONTHLY, QUARTERLY = "monthly", "quarterly"
@@ -128,15 +127,6 @@ class Report:
     groups: list[Group]
     #: the community the figures are of (0: the whole street)
     community: int
-
-
-def visible(viewer) -> tuple[int, list]:
-    """The community ``viewer`` sees figures of (``STREET`` for the admin and street-wide staff)
-    and the declared figures they may see: a community's staff only those allowed per community."""
-    community = getattr(viewer, "limited_to_community", None)
-    if community is None:
-        return STREET, declared()
-    return community, [d for d in declared() if d.figure.per_community]
 
 
 def _plain(value: Decimal) -> int | float:
