@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from saas.figures.declare import LEVEL, Figure
+from saas.figures.models import STREET
 from saas.figures.store import Period, by_period, visible
 from saas.ui import street_today
 
@@ -133,9 +134,19 @@ def _plain(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def build(session: Session, viewer, kind: str, period: Period) -> Report:
-    """The report of ``period`` as ``viewer`` may see it (one statement)."""
-    community, figures = visible(viewer)
+def build(
+    session: Session, viewer, kind: str, period: Period, community: int | None = None
+) -> Report:
+    """The report of ``period`` as ``viewer`` may see it (one statement).
+
+    ``community``: the admin and street-wide staff may ask for one community's report (only the
+    figures allowed per community, as its own staff see them); staff limited to a community
+    always get theirs, whatever is asked."""
+    limited, figures = visible(viewer)
+    if limited != STREET or not community:
+        community = limited
+    else:
+        figures = [d for d in figures if d.figure.per_community]
     periods = [period]
     for _i in range(TREND[kind] - 1):
         periods.insert(0, previous(kind, periods[0]))

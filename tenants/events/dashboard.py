@@ -86,6 +86,8 @@ def upcoming_panel(session: Session, viewer: User, now: datetime | None = None) 
 
 #: the figures the trend shows (saas.figures, tenants/events/figures.py)
 HOURS, HELD_FIGURE = "events.hours", "events.held"
+#: the panel's declaration lists them (saas.modules.Panel.figures)
+TREND_FIGURES = (HOURS, HELD_FIGURE)
 
 
 def _plain(value: Decimal) -> int | float:
@@ -105,7 +107,7 @@ def trends(session: Session, viewer: User, now: datetime) -> dict:
     """
     today = now.astimezone(street_zone()).date()
     periods = months_to(today)
-    values = for_viewer(session, viewer, periods, (HOURS, HELD_FIGURE), today)
+    values = for_viewer(session, viewer, periods, TREND_FIGURES, today)
     hours = [_plain(v) for v in values[HOURS]] if HOURS in values else None
     held_series = [_plain(v) for v in values[HELD_FIGURE]] if HELD_FIGURE in values else None
     return {

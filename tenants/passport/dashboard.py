@@ -18,6 +18,8 @@ from saas.ui import street_zone
 
 #: the figures the panel shows (saas.figures: declared by the passport and people modules)
 ISSUED, SPENT, JOINED = "passport.points_issued", "passport.points_spent", "people.new_volunteers"
+#: the panel's declaration lists them (saas.modules.Panel.figures)
+TREND_FIGURES = (ISSUED, SPENT, JOINED)
 
 
 def _plain(value: Decimal) -> int | float:
@@ -35,7 +37,7 @@ def trends(session: Session, viewer: User, now: datetime) -> dict:
     """
     today = now.astimezone(street_zone()).date()
     periods = months_to(today)
-    values = for_viewer(session, viewer, periods, (ISSUED, SPENT, JOINED), today)
+    values = for_viewer(session, viewer, periods, TREND_FIGURES, today)
 
     def series(key: str) -> list | None:
         return [_plain(v) for v in values[key]] if key in values else None
