@@ -115,13 +115,18 @@ class Panel:
     ``data`` runs on every view of the dashboard: figures over a street's history (counts,
     trends) go through ``saas.cache.remember(viewer_key(key, user), …)`` so they are computed once
     per interval; figures the user acts on (to-dos, today's sign-ups) stay live. Staff limited to
-    a community (``user.limited_to_community``) see that community's figures."""
+    a community (``user.limited_to_community``) see that community's figures. A figure over
+    months that the reports show too is read through ``saas.figures.store.for_viewer`` (the
+    kept days, today's added live) and listed in ``figures``, so one number means one thing."""
 
     key: str
     template: str
     data: Callable[[Any, Any], dict]
     roles: frozenset[str] = OFFICE
     order: int = 100
+    #: the keys of the figures (saas.figures) the panel reads through ``saas.figures.store``:
+    #: their history in one statement, today's computed live, one statement each
+    figures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

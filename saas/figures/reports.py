@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from saas.figures.declare import LEVEL, Figure
 from saas.figures.models import STREET
-from saas.figures.store import Period, by_period, declared
+from saas.figures.store import Period, by_period, visible
 from saas.ui import street_today
 
 MONTHLY, QUARTERLY = "monthly", "quarterly"
@@ -130,22 +130,23 @@ class Report:
     community: int
 
 
-def visible(viewer) -> tuple[int, list]:
-    """The community ``viewer`` sees figures of (``STREET`` for the admin and street-wide staff)
-    and the declared figures they may see: a community's staff only those allowed per community."""
-    community = getattr(viewer, "limited_to_community", None)
-    if community is None:
-        return STREET, declared()
-    return community, [d for d in declared() if d.figure.per_community]
-
-
 def _plain(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def build(session: Session, viewer, kind: str, period: Period) -> Report:
-    """The report of ``period`` as ``viewer`` may see it (one statement)."""
-    community, figures = visible(viewer)
+def build(
+    session: Session, viewer, kind: str, period: Period, community: int | None = None
+) -> Report:
+    """The report of ``period`` as ``viewer`` may see it (one statement).
+
+    ``community``: the admin and street-wide staff may ask for one community's report (only the
+    figures allowed per community, as its own staff see them); staff limited to a community
+    always get theirs, whatever is asked."""
+    limited, figures = visible(viewer)
+    if limited != STREET or not community:
+        community = limited
+    else:
+        figures = [d for d in figures if d.figure.per_community]
     periods = [period]
     for _i in range(TREND[kind] - 1):
         periods.insert(0, previous(kind, periods[0]))

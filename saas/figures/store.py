@@ -127,17 +127,28 @@ class Period:
 
 
 def by_period(
-    session: Session, periods: Sequence[Period], community: int = STREET
+    session: Session,
+    periods: Sequence[Period],
+    community: int = STREET,
+    *,
+    through: date | None = None,
+    keys: Sequence[str] | None = None,
 ) -> dict[str, list[Decimal]]:
     """Every figure's value in each of ``periods`` (disjoint, any order) for the whole street
     (``STREET``) or one community: key → one value per period (0 where nothing was counted).
-    ONE statement whatever the number of periods, days or figures."""
+    ONE statement whatever the number of periods, days or figures.
+
+    ``through``: read the kept days up to that day only (``current`` adds today's, computed
+    live); ``keys``: only those figures."""
     if not periods:
         return {}
-    level_keys = [d.figure.key for d in declared() if d.figure.kind == LEVEL]
-    today = street_today()
+    wanted = [d for d in declared() if keys is None or d.figure.key in keys]
+    if not wanted:
+        return {}
+    level_keys = [d.figure.key for d in wanted if d.figure.kind == LEVEL]
+    last_kept = through or street_today()
     # a level is read on the period's last day, or today for a period not over yet
-    read_on = [min(p.last, today) for p in periods]
+    read_on = [min(p.last, last_kept) for p in periods]
     bucket = case(
         *(
             (and_(DailyFigure.day >= p.first, DailyFigure.day <= p.last), i)
@@ -156,9 +167,11 @@ def by_period(
         )
         .group_by(DailyFigure.key, bucket)
     )
-    result: dict[str, list[Decimal]] = {
-        d.figure.key: [Decimal(0)] * len(periods) for d in declared()
-    }
+    if through is not None:
+        stmt = stmt.where(DailyFigure.day <= through)
+    if keys is not None:
+        stmt = stmt.where(DailyFigure.key.in_([d.figure.key for d in wanted]))
+    result: dict[str, list[Decimal]] = {d.figure.key: [Decimal(0)] * len(periods) for d in wanted}
     for key, index, value in session.execute(stmt).all():
         if key in result and index is not None:
             result[key][int(index)] = Decimal(value or 0)
@@ -170,3 +183,92 @@ def totals(
 ) -> dict[str, Decimal]:
     """Every figure over ``first``..``last``: key → value (one statement)."""
     return {k: v[0] for k, v in by_period(session, [Period(first, last)], community).items()}
+
+
+def visible(viewer) -> tuple[int, list[Declared]]:
+    """The community ``viewer`` sees figures of (``STREET`` for the admin and street-wide staff)
+    and the declared figures they may see: a community's staff only those allowed per community."""
+    community = getattr(viewer, "limited_to_community", None)
+    if community is None:
+        return STREET, declared()
+    return community, [d for d in declared() if d.figure.per_community]
+
+
+def months_to(today: date, n: int = 12) -> list[Period]:
+    """The last ``n`` calendar months of the street's calendar, the one of ``today`` last (whole
+    months: a day after ``today`` has nothing kept yet)."""
+    year, month = today.year, today.month
+    periods: list[Period] = []
+    for _i in range(n):
+        first = date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        periods.insert(0, Period(first, following - timedelta(days=1)))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return periods
+
+
+def today_values(
+    session: Session, keys: Sequence[str], today: date | None = None
+) -> dict[str, dict[int | None, Decimal]]:
+    """Today's value of each figure of ``keys``, computed live by the figure's own ``compute``
+    (one statement each): key → community id (None: street-wide rows) → value. The street's
+    value is the sum over all of them."""
+    today = today or street_today()
+    result: dict[str, dict[int | None, Decimal]] = {}
+    for one in declared():
+        if one.figure.key not in keys:
+            continue
+        values: dict[int | None, Decimal] = defaultdict(Decimal)
+        for day, community, value in one.figure.compute(session, today, today):
+            if day == today and value:
+                values[community] += Decimal(str(value))
+        result[one.figure.key] = dict(values)
+    return result
+
+
+def current(
+    session: Session,
+    periods: Sequence[Period],
+    keys: Sequence[str],
+    community: int = STREET,
+    today: date | None = None,
+) -> dict[str, list[Decimal]]:
+    """The figures of ``keys`` in each of ``periods`` as of now: the kept days up to yesterday
+    (ONE statement, ``by_period``) and today's, computed live by each figure's ``compute`` (one
+    statement a figure), so a check-in counts the moment it is made. A flow adds today to its
+    period; a level reads today for the period that holds it. The dashboard's panels read their
+    history here (they cache the result), and a report of a period holding today may too: both
+    then show one number for one thing."""
+    today = today or street_today()
+    result = by_period(session, periods, community, through=today - timedelta(days=1), keys=keys)
+    holding = [i for i, p in enumerate(periods) if p.first <= today <= p.last]
+    if not result or not holding:
+        return result
+    kinds = {d.figure.key: d.figure.kind for d in declared()}
+    for key, values in today_values(session, list(result), today).items():
+        if community == STREET:
+            value = sum(values.values(), Decimal(0))
+        else:
+            value = values.get(community, Decimal(0))
+        if kinds[key] == LEVEL:
+            result[key][holding[0]] = value
+        else:
+            result[key][holding[0]] += value
+    return result
+
+
+def for_viewer(
+    session: Session,
+    viewer,
+    periods: Sequence[Period],
+    keys: Sequence[str],
+    today: date | None = None,
+) -> dict[str, list[Decimal]]:
+    """``current`` as ``viewer`` may see it: the street's figures for the admin and street-wide
+    staff, their community's for a community's staff, and for them only the figures allowed per
+    community (a key they may not see is absent)."""
+    community, allowed = visible(viewer)
+    mine = [d.figure.key for d in allowed if d.figure.key in keys]
+    if not mine:
+        return {}
+    return current(session, periods, mine, community, today)

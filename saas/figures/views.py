@@ -19,6 +19,7 @@ from saas.figures.reports import (
     label_of,
     parse_period,
 )
+from saas.forms import parse_id
 from saas.ui import render
 from saas.xlsx import download, workbook_response
 
@@ -27,25 +28,46 @@ bp = Blueprint("reports", __name__, url_prefix="/<slug:tenant>")
 _ARG = {MONTHLY: "month", QUARTERLY: "quarter"}
 
 
-def _report(kind: str) -> tuple[Report, str | None]:
-    period, problem = parse_period(kind, request.args.get(_ARG[kind]))
-    return build(db.session, current_user._get_current_object(), kind, period), problem
-
-
-def _community_name(report: Report) -> str | None:
-    """The name of the community a report is limited to: the model ``users.community_id``
-    refers to (saas.auth.models), found by its table, as saas imports no module."""
-    if not report.community:
-        return None
+def _community_model():
+    """The model ``users.community_id`` refers to (saas.auth.models), found by its table, as saas
+    imports no module."""
     table = next(
         fk.column.table for fk in User.__table__.foreign_keys if fk.parent.name == "community_id"
     )
-    model = next(m.class_ for m in db.Model.registry.mappers if m.local_table is table)
-    return db.session.scalar(select(model.name).where(model.id == report.community))
+    return next(m.class_ for m in db.Model.registry.mappers if m.local_table is table)
+
+
+def _communities(viewer) -> list[tuple[int, str]]:
+    """The communities whose report ``viewer`` may choose (one statement): every community of
+    the street still in use for the admin and street-wide staff, their own for a community's
+    staff."""
+    model = _community_model()
+    stmt = select(model.id, model.name)
+    limited = viewer.limited_to_community
+    if limited is not None:
+        stmt = stmt.where(model.id == limited)
+    elif hasattr(model, "archived_at"):
+        stmt = stmt.where(model.archived_at.is_(None))
+    if hasattr(model, "position"):
+        stmt = stmt.order_by(model.position)
+    return [(cid, name) for cid, name in db.session.execute(stmt.order_by(model.id)).all()]
+
+
+def _report(kind: str) -> tuple[Report, str | None, list[tuple[int, str]]]:
+    """The report the query string asks for, and the communities the viewer may choose; a
+    community that is not one of them is the street's report."""
+    viewer = current_user._get_current_object()
+    period, problem = parse_period(kind, request.args.get(_ARG[kind]))
+    communities = _communities(viewer)
+    asked = parse_id(request.args.get("community"))
+    if asked not in {cid for cid, _name in communities}:
+        asked = None
+    return build(db.session, viewer, kind, period, asked), problem, communities
 
 
 def _page(kind: str):
-    report, problem = _report(kind)
+    report, problem, communities = _report(kind)
+    names = dict(communities)
     return render(
         "reports/report.html",
         report=report,
@@ -54,7 +76,9 @@ def _page(kind: str):
         title=_("月度报表") if kind == MONTHLY else _("季度报表"),
         earlier=label_of(kind, report.before),
         later=label_of(kind, following(kind, report.period)),
-        community_name=_community_name(report),
+        community_name=names.get(report.community) if report.community else None,
+        # the selector: for the admin and street-wide staff only
+        communities=communities if current_user.limited_to_community is None else [],
     )
 
 
@@ -71,8 +95,10 @@ def quarterly():
 
 
 def _export(kind: str):
-    report, _problem = _report(kind)
+    report, _problem, communities = _report(kind)
     title = _("月度报表") if kind == MONTHLY else _("季度报表")
+    if report.community:
+        title = f"{title}-{dict(communities).get(report.community, '')}"
     headers = [
         _("模块"),
         _("指标"),

@@ -6,18 +6,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.cache import remember, viewer_key
-from saas.charts import last_months
 from saas.db import utcnow
+from saas.figures.store import for_viewer, months_to
 from saas.ui import street_zone
-from tenants.events.models import Attendance, Event
-from tenants.events.services import HELD, TAKING_PLACE, _visible, held
+from tenants.events.models import Event
+from tenants.events.services import HELD, TAKING_PLACE, _visible
 
 #: events listed per day group; past it the panel links to the filtered list
 UPCOMING_LIMIT = 10
@@ -83,51 +84,40 @@ def upcoming_panel(session: Session, viewer: User, now: datetime | None = None) 
     }
 
 
+#: the figures the trend shows (saas.figures, tenants/events/figures.py)
+HOURS, HELD_FIGURE = "events.hours", "events.held"
+#: the panel's declaration lists them (saas.modules.Panel.figures)
+TREND_FIGURES = (HOURS, HELD_FIGURE)
+
+
+def _plain(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else round(float(value), 2)
+
+
 def trends(session: Session, viewer: User, now: datetime) -> dict:
-    """Confirmed service hours (by the month they were confirmed) and events held (by the month
-    they started; ``services.held``, the event list's 已举办 filter), the last twelve months.
+    """Confirmed service hours (by the day they were confirmed) and events held (by the day
+    they started; ``services.held``, the event list's 已举办 filter), per month of the last
+    twelve: the figures the monthly report shows (saas.figures), the kept days up to yesterday
+    and today's counted live.
 
     For staff limited to a community: the hours of that community's volunteers and that
     community's own events (street-wide events belong to no community; the figure's link
-    filters the list by the community too). Two grouped statements.
+    filters the list by the community too); a figure not allowed per community is None. One
+    statement for the months, one per figure for today.
     """
-    months = last_months(now)
-    community = viewer.limited_to_community
-    bucket = months.bucket(Attendance.confirmed_at)
-    hours = (
-        select(bucket, func.sum(Attendance.hours))
-        .where(
-            Attendance.confirmed_at.is_not(None),
-            Attendance.confirmed_at >= months.start,
-            Attendance.confirmed_at < months.end,
-        )
-        .group_by(bucket)
-    )
-    if community is not None:
-        hours = hours.join(User, User.id == Attendance.user_id).where(
-            User.community_id == community
-        )
-    started = months.bucket(Event.starts_at)
-    events_held = (
-        select(started, func.count())
-        .where(
-            held(now),
-            Event.starts_at >= months.start,
-            Event.starts_at < months.end,
-            Event.community_id == community if community is not None else true(),
-        )
-        .group_by(started)
-    )
-    hour_series = months.series(session.execute(hours).all())
-    held_series = months.series(session.execute(events_held).all())
+    today = now.astimezone(street_zone()).date()
+    periods = months_to(today)
+    values = for_viewer(session, viewer, periods, TREND_FIGURES, today)
+    hours = [_plain(v) for v in values[HOURS]] if HOURS in values else None
+    held_series = [_plain(v) for v in values[HELD_FIGURE]] if HELD_FIGURE in values else None
     return {
-        "labels": list(months.labels),
-        "hours": hour_series,
+        "labels": [f"{p.first.year}-{p.first.month:02d}" for p in periods],
+        "hours": hours,
         "held": held_series,
-        "hours_total": round(sum(hour_series), 2),
-        "held_total": sum(held_series),
-        "first_day": months.start.astimezone(street_zone()).date().isoformat(),
-        "last_day": now.astimezone(street_zone()).date().isoformat(),
+        "hours_total": round(sum(hours), 2) if hours is not None else None,
+        "held_total": sum(held_series) if held_series is not None else None,
+        "first_day": periods[0].first.isoformat(),
+        "last_day": today.isoformat(),
     }
 
 
@@ -138,8 +128,12 @@ def trends_panel(session: Session, viewer: User, now: datetime | None = None) ->
     chart = {
         "labels": figures["labels"],
         "series": [
-            {"name": _("服务时长（小时）"), "type": "bar", "values": figures["hours"]},
-            {"name": _("举办活动（场）"), "type": "line", "values": figures["held"], "axis": 1},
+            one
+            for one in (
+                {"name": _("服务时长（小时）"), "type": "bar", "values": figures["hours"]},
+                {"name": _("举办活动（场）"), "type": "line", "values": figures["held"], "axis": 1},
+            )
+            if one["values"] is not None
         ],
     }
     # the figure links to the list's 已举办 filter over the same days (the same rule, ``held``),

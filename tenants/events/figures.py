@@ -9,14 +9,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from saas.auth.models import User
+from saas.db import utcnow
 from saas.figures.declare import FLOW, Figure, per_day
 from saas.ui import street_zone
 from tenants.events.models import Attendance, Event, Registration, RegistrationStatus
-from tenants.events.services import TAKING_PLACE
+from tenants.events.services import held
 
 
 def _held(session, start, end):
-    # a period that is over: taking place and started in it (services.held at the period's end)
+    # taking place and begun by now (services.held, the event list's 已举办 filter): a day that
+    # is over counts every event that started on it; today, those begun so far
     return per_day(
         session,
         Event.starts_at,
@@ -24,7 +26,7 @@ def _held(session, start, end):
         start,
         end,
         street_zone(),
-        Event.status.in_(TAKING_PLACE),
+        held(utcnow()),
     )
 
 

@@ -24,7 +24,7 @@ from saas.modules import (
 )
 from saas.notify.kinds import EMAIL, SMS, NotificationKind
 from tenants.events import audit
-from tenants.events.dashboard import trends_panel, upcoming_panel
+from tenants.events.dashboard import TREND_FIGURES, trends_panel, upcoming_panel
 from tenants.events.demo import load_demo
 from tenants.events.figures import FIGURES
 from tenants.events.personal import PERSONAL
@@ -61,7 +61,14 @@ MODULE = Module(
     ),
     panels=(
         Panel("events-upcoming", "events/_upcoming_panel.html", upcoming_panel, OFFICE, 100),
-        Panel("events-trends", "events/_trends_panel.html", trends_panel, OFFICE, 920),
+        Panel(
+            "events-trends",
+            "events/_trends_panel.html",
+            trends_panel,
+            OFFICE,
+            920,
+            figures=TREND_FIGURES,
+        ),
     ),
     periodic=(
         PeriodicJob("event-reminders", "tenants.events.jobs:send_reminders", 300),

@@ -1,78 +1,59 @@
 """The passport module's dashboard panel: points issued and redeemed and new volunteers, the
-last twelve months."""
+last twelve months, read from the figures kept per day (saas.figures) as the reports read them."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from saas.auth.models import Role, User
+from saas.auth.models import User
 from saas.cache import remember, viewer_key
-from saas.charts import last_months
 from saas.db import utcnow
+from saas.figures.store import for_viewer, months_to
 from saas.ui import street_zone
-from tenants.passport.models import EntryKind, Passport, PointEntry
+
+#: the figures the panel shows (saas.figures: declared by the passport and people modules)
+ISSUED, SPENT, JOINED = "passport.points_issued", "passport.points_spent", "people.new_volunteers"
+#: the panel's declaration lists them (saas.modules.Panel.figures)
+TREND_FIGURES = (ISSUED, SPENT, JOINED)
 
 
-def _points(session: Session, months, community: int | None) -> tuple[list, list]:
-    """Points earned and points spent on rewards per month: one statement grouped by month and
-    kind."""
-    bucket = months.bucket(PointEntry.created_at)
-    stmt = (
-        select(bucket, PointEntry.kind, func.sum(func.abs(PointEntry.delta)))
-        .where(
-            PointEntry.kind.in_([EntryKind.earn, EntryKind.redeem]),
-            PointEntry.created_at >= months.start,
-            PointEntry.created_at < months.end,
-        )
-        .group_by(bucket, PointEntry.kind)
-    )
-    if community is not None:
-        stmt = stmt.join(Passport, Passport.id == PointEntry.passport_id).where(
-            Passport.community_id == community
-        )
-    rows = session.execute(stmt).all()
-    issued = months.series((i, n) for i, kind, n in rows if kind == EntryKind.earn)
-    redeemed = months.series((i, n) for i, kind, n in rows if kind == EntryKind.redeem)
-    return issued, redeemed
+def _plain(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def trends(session: Session, viewer: User, now: datetime) -> dict:
     """Points earned (``earn`` entries: attendance, wishes) and spent on rewards (``redeem``
-    entries, refunds not netted), and volunteers who joined, per month of the last twelve.
+    entries, refunds not netted), and volunteers who joined, per month of the last twelve: the
+    figures the monthly report shows (saas.figures), the kept days up to yesterday and today's
+    counted live.
 
-    For staff limited to a community: its passports' points and its volunteers. Two grouped
-    statements.
+    For staff limited to a community: its passports' points and its volunteers (a figure not
+    allowed per community is None). One statement for the months, one per figure for today.
     """
-    months = last_months(now)
-    community = viewer.limited_to_community
-    issued, redeemed = _points(session, months, community)
-    joined = months.bucket(User.created_at)
-    people = (
-        select(joined, func.count())
-        .where(
-            User.role == Role.volunteer,
-            User.created_at >= months.start,
-            User.created_at < months.end,
-        )
-        .group_by(joined)
-    )
-    if community is not None:
-        people = people.where(User.community_id == community)
-    volunteers = months.series(session.execute(people).all())
+    today = now.astimezone(street_zone()).date()
+    periods = months_to(today)
+    values = for_viewer(session, viewer, periods, TREND_FIGURES, today)
+
+    def series(key: str) -> list | None:
+        return [_plain(v) for v in values[key]] if key in values else None
+
+    def total(key: str):
+        return _plain(sum(values[key], Decimal(0))) if key in values else None
+
     return {
-        "labels": list(months.labels),
-        "issued": issued,
-        "redeemed": redeemed,
-        "volunteers": volunteers,
-        "issued_total": sum(issued),
-        "redeemed_total": sum(redeemed),
-        "volunteers_total": sum(volunteers),
-        "first_day": months.start.astimezone(street_zone()).date().isoformat(),
+        "labels": [f"{p.first.year}-{p.first.month:02d}" for p in periods],
+        "issued": series(ISSUED),
+        "redeemed": series(SPENT),
+        "volunteers": series(JOINED),
+        "issued_total": total(ISSUED),
+        "redeemed_total": total(SPENT),
+        "volunteers_total": total(JOINED),
+        "first_day": periods[0].first.isoformat(),
     }
 
 
@@ -83,13 +64,16 @@ def trends_panel(session: Session, viewer: User, now: datetime | None = None) ->
     points = {
         "labels": figures["labels"],
         "series": [
-            {"name": _("发放积分"), "type": "bar", "values": figures["issued"]},
-            {"name": _("兑换积分"), "type": "bar", "values": figures["redeemed"]},
+            {"name": name, "type": "bar", "values": figures[key]}
+            for name, key in ((_("发放积分"), "issued"), (_("兑换积分"), "redeemed"))
+            if figures[key] is not None
         ],
     }
     volunteers = {
         "labels": figures["labels"],
-        "series": [{"name": _("新增志愿者"), "type": "line", "values": figures["volunteers"]}],
+        "series": [{"name": _("新增志愿者"), "type": "line", "values": figures["volunteers"]}]
+        if figures["volunteers"] is not None
+        else [],
     }
     return {
         "figures": figures,

@@ -23,7 +23,7 @@ from saas.modules import (
 )
 from saas.notify.kinds import NotificationKind
 from tenants.passport import audit
-from tenants.passport.dashboard import trends_panel
+from tenants.passport.dashboard import TREND_FIGURES, trends_panel
 from tenants.passport.demo import load_demo, load_settings
 from tenants.passport.figures import FIGURES
 from tenants.passport.history_demo import load_history
@@ -86,7 +86,16 @@ MODULE = Module(
             order=20,
         ),
     ),
-    panels=(Panel("passport-trends", "passport/_trends_panel.html", trends_panel, OFFICE, 940),),
+    panels=(
+        Panel(
+            "passport-trends",
+            "passport/_trends_panel.html",
+            trends_panel,
+            OFFICE,
+            940,
+            figures=TREND_FIGURES,
+        ),
+    ),
     periodic=(PeriodicJob("points-expiry", "tenants.passport.jobs:expire_points", 24 * 3600),),
     demo=(
         DemoSeeder(load_settings, "settings"),

@@ -4,7 +4,7 @@ figures cached per interval, statements that do not grow with the data."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,8 @@ from sqlalchemy import select
 from saas.auth.models import User
 from saas.cache import forget, remember
 from saas.db import utcnow
+from saas.figures.store import refresh
+from saas.ui import street_today
 from tenants.events import dashboard as event_figures
 from tenants.events.models import Attendance, Event, EventStatus
 from tenants.passport import dashboard as passport_figures
@@ -36,6 +38,14 @@ def local(*args) -> datetime:
 
 def _viewer(session, user_id: int) -> User:
     return session.scalar(select(User).where(User.id == user_id))
+
+
+def _keep(session, street, first: date = date(2025, 6, 1), last: date | None = None) -> None:
+    """Keep the figures of ``first``..``last`` (default: the street's today), as the hourly job
+    and ``flask figures refresh --since`` do: the trends read the kept days up to yesterday
+    (saas.figures), no longer the ledger."""
+    refresh(session, street.id, first, last or street_today())
+    session.commit()
 
 
 # Events of today and this week ------------------------------------------------------------------
@@ -150,6 +160,7 @@ def test_trends_count_the_right_months_in_the_streets_time_zone(app, street, sco
         _entry(session, passport, EntryKind.earn, 40, local(2025, 12, 1, 0, 0))
         _entry(session, passport, EntryKind.adjust, 99, local(2026, 6, 4, 9, 0))  # neither
         session.commit()
+        _keep(session, street)
         viewer = _viewer(session, street.admin_id)
         events = event_figures.trends(session, viewer, now)
         points = passport_figures.trends(session, viewer, now)
@@ -175,6 +186,7 @@ def test_events_held_leave_out_drafts_cancelled_and_the_future(app, street, scop
     make_event(scoped, street, starts_at=local(2026, 6, 12, 9, 0), status=EventStatus.draft)
     make_event(scoped, street, starts_at=local(2026, 6, 20, 9, 0))
     with scoped(street) as session:
+        _keep(session, street)
         figures = event_figures.trends(session, _viewer(session, street.admin_id), now)
     assert figures["held"][-1] == 2
 
@@ -193,6 +205,7 @@ def test_community_staff_see_their_communitys_figures(app, street, scoped, make_
             _confirmed(session, person, local(2026, 6, 2, 12, 0), "3")
             _entry(session, passport, EntryKind.earn, 10, local(2026, 6, 2, 12, 0))
         session.commit()
+        _keep(session, street)
     staff_id, staff_phone = make_user(street, "staff", community_id=mine)
 
     with scoped(street) as session:
@@ -349,6 +362,8 @@ def test_the_events_held_figure_links_to_a_list_of_as_many(app, admin, street, s
         )
     _, staff_phone = make_user(street, "staff", community_id=mine)
     staff = signed_in(app, "alpha", staff_phone)
+    with scoped(street) as session:
+        _keep(session, street, street_today() - timedelta(days=400))
     with app.app_context():
         forget()
 
