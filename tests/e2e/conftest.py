@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
 FLASK = [sys.executable, "-m", "flask"]
 STARTUP_SECONDS = 30
 DESKTOP = {"width": 1280, "height": 900}
+#: the platform operator the live server is given (/platform/login), beside the demo street
+OPERATOR, OPERATOR_PASSWORD = "13800000009", "operator-e2e-9"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -135,6 +137,16 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     )
     if seed.returncode != 0:
         pytest.fail(f"flask seed-demo failed:\n{seed.stdout}\n{seed.stderr}")
+    operator = subprocess.run(
+        [*FLASK, "platform", "create-operator", OPERATOR, "--password", OPERATOR_PASSWORD],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if operator.returncode != 0:
+        pytest.fail(f"flask platform create-operator failed:\n{operator.stdout}\n{operator.stderr}")
 
     for attempt in range(3):  # a free port can be taken between finding it and binding it
         port = _free_port()
