@@ -70,6 +70,7 @@ def _register_models() -> None:
     import saas.audit.models  # noqa: F401
     import saas.auth.models  # noqa: F401
     import saas.counters  # noqa: F401
+    import saas.imports.models  # noqa: F401
     import saas.notify.models  # noqa: F401
     import saas.platform.models  # noqa: F401
     import saas.streets.models  # noqa: F401

@@ -18,12 +18,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
 from saas.notify.kinds import NotificationKind
 from saas.notify.kinds import register as register_kinds
+
+if TYPE_CHECKING:
+    from saas.imports.spec import Importer
 
 #: the roles a menu entry, to-do or panel can be shown to (saas.auth.models.Role), and "guest"
 #: for a visitor of a street who is not signed in
@@ -199,6 +202,8 @@ class Module:
     #: the labels of the actions it writes to the audit log, and its kinds of targets
     audit_actions: tuple[AuditAction, ...] = ()
     audit_targets: tuple[AuditTarget, ...] = ()
+    #: what a street can import from .xlsx into this module (saas.imports.spec.Importer)
+    importers: tuple[Importer, ...] = ()
 
 
 def _resolve(path: str) -> Any:

@@ -11,6 +11,7 @@ from saas.modules import (
     GUEST,
     OFFICE,
     SIGNED_IN,
+    AuditAction,
     Home,
     MenuEntry,
     MenuGroup,
@@ -29,6 +30,7 @@ PLATFORM = Module(
         "saas.auth.views:bp",
         "saas.notify.views:bp",
         "saas.audit.views:bp",
+        "saas.imports.views:bp",
     ),
     menu_groups=(
         MenuGroup("home", _l("工作台"), 0),
@@ -39,6 +41,7 @@ PLATFORM = Module(
     menu=(
         MenuEntry("console.dashboard", _l("工作台"), "home", OFFICE, icon="台"),
         MenuEntry("streets.privacy_settings", _l("隐私政策"), "settings", ADMIN, 90, icon="私"),
+        MenuEntry("imports.index", _l("数据导入"), "settings", ADMIN, 80, icon="导"),
         MenuEntry("audit.browse", _l("操作日志"), "log", ADMIN, 10, icon="志"),
         MenuEntry("notify.failed", _l("发送失败的通知"), "log", ADMIN, 20, icon="败"),
         MenuEntry("notify.inbox", _l("我的通知"), "account", SIGNED_IN, 10, icon="信"),
@@ -62,4 +65,8 @@ PLATFORM = Module(
         PeriodicJob("audit-purge", "saas.audit.services:purge_expired", 24 * 3600),
     ),
     notification_kinds=(NotificationKind("welcome", _l("欢迎消息")),),
+    audit_actions=(
+        AuditAction("import.upload", _l("上传导入文件")),
+        AuditAction("import.commit", _l("确认导入")),
+    ),
 )

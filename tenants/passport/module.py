@@ -25,6 +25,7 @@ from tenants.passport import audit
 from tenants.passport.dashboard import trends_panel
 from tenants.passport.demo import load_demo, load_settings
 from tenants.passport.history_demo import load_history
+from tenants.passport.imports import VOLUNTEERS
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
 
@@ -96,5 +97,6 @@ MODULE = Module(
         NotificationKind("reward.verified", _l("兑换已核销")),
     ),
     audit_actions=audit.ACTIONS,
+    importers=(VOLUNTEERS,),
     audit_targets=audit.TARGETS,
 )
