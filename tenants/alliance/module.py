@@ -30,6 +30,7 @@ from saas.notify.kinds import SMS, NotificationKind
 # --- units: 共建单位, 联建协议, unit accounts (admin side) ---------------------------------------
 from tenants.alliance import units
 from tenants.alliance.home import is_alliance_unit
+from tenants.alliance.imports import UNITS
 from tenants.alliance.lists.dashboard import pending_reports, projects_panel
 from tenants.alliance.lists.demo import load_demo as load_lists_demo
 from tenants.alliance.meeting_demo import load_demo as load_meetings_demo
@@ -222,4 +223,5 @@ MODULE = Module(
     notification_kinds=(*UNITS_NOTIFICATIONS, *LISTS_KINDS, *MEETINGS_KINDS),
     audit_actions=(*UNITS_AUDIT_ACTIONS, *LISTS_AUDIT, *MEETINGS_AUDIT),
     audit_targets=UNITS_AUDIT_TARGETS,
+    importers=(UNITS,),
 )

@@ -30,6 +30,7 @@ from saas.notify.kinds import SMS, NotificationKind
 from tenants.merchants import directory, voting
 from tenants.merchants.directory_demo import load_demo as load_directory_demo
 from tenants.merchants.home import is_merchant
+from tenants.merchants.imports import MERCHANTS
 from tenants.merchants.memberday_demo import load_demo as load_memberday_demo
 from tenants.merchants.voting_demo import load_demo as load_voting_demo
 
@@ -214,4 +215,5 @@ MODULE = Module(
     ),
     periodic=(*MEMBERDAY_PERIODIC,),
     homes=(*HOME_HOMES,),
+    importers=(MERCHANTS,),
 )
