@@ -34,6 +34,11 @@ def xlsx(rows, headers=HEADERS) -> bytes:
 
 @pytest.fixture
 def street(make_street, scoped, client):
+    return street_with_communities(make_street, scoped, client)
+
+
+def street_with_communities(make_street, scoped, client):
+    """Street alpha with 东风社区 and 西湖社区, its admin signed in on ``client``."""
     street = make_street("alpha")
     with scoped(street) as session:
         session.add_all([Community(name="东风社区"), Community(name="西湖社区")])

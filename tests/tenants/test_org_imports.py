@@ -9,11 +9,22 @@ from sqlalchemy import select
 from tenants.merchants.models import Circle, Merchant
 from tenants.orgs.models import Organisation
 from tests.conftest import both_backends
-from tests.saas.test_imports import batch_of, issues_of, street, upload, xlsx  # noqa: F401
+from tests.saas.test_imports import (
+    batch_of,
+    issues_of,
+    street_with_communities,
+    upload,
+    xlsx,
+)
 
 UNIT_HEADERS = ["单位名称", "单位类型", "统一社会信用代码", "联系电话", "所在社区", "党员人数"]
 MERCHANT_HEADERS = ["店名", "行业类别", "统一社会信用代码", "联系电话", "所属商圈"]
 GOOD_CODE, OTHER_CODE = "91110000600037341L", "91310000MA1FL8LQ1X"
+
+
+@pytest.fixture
+def street(make_street, scoped, client):
+    return street_with_communities(make_street, scoped, client)
 
 
 @pytest.fixture
