@@ -15,6 +15,7 @@ from sqlalchemy import select
 from saas.audit.models import AuditEntry
 from saas.auth.models import User
 from saas.extensions import db
+from saas.imports.models import ImportBatch, ImportIssue  # imports
 from saas.notify.models import Notification
 from tenants.alliance.models import (
     Agreement,
@@ -128,6 +129,9 @@ ID_ARGS = {
     "category_id": grid_figures.ItemCategory,
     "department_id": grid_figures.Department,
     # end of grid, area "figures"
+    # imports: an uploaded file and its problems
+    "batch_id": ImportBatch,
+    # end of imports
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -138,6 +142,7 @@ OTHER_ARGS = {
     "tenant_id": 1,  # platform pages only: operators act on streets by id
     "token": "forged-token",  # signed check-in links: another street's is as good as forged
     "month": "2026-11",  # alliance monthly reports: /…/report/<month>.xlsx
+    "importer": "volunteers",  # imports: what is imported (a declared key, not an id)
 }
 SECRET = "甲街道机密"
 PUBLIC_COMMUNITY = "甲街道公开社区"
@@ -273,6 +278,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     campaigns |= _seed_grid_report(session, campaigns[GridItem])  # grid, area "report"
     campaigns |= _seed_grid_visits(session, community_id, user_id)  # grid, area "visits"
     campaigns |= _seed_grid_figures(session, user_id)  # grid, area "figures"
+    campaigns |= _seed_imports(session, user_id)  # imports
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     return (
         lists
@@ -602,6 +608,27 @@ def _seed_grid_figures(session, user_id: int) -> dict:
 
 
 # --- end of grid, area "figures" -----------------------------------------------------------------
+# --- imports: an uploaded file and one of its problems, carrying the secret ---------------------
+def _seed_imports(session, user_id: int) -> dict:
+    batch = ImportBatch(
+        kind="volunteers",
+        status="invalid",
+        filename=SECRET + ".xlsx",
+        stored_path="1/imports/none.xlsx",
+        message=SECRET,
+        created_by=user_id,
+    )
+    session.add(batch)
+    session.flush()
+    session.add(
+        ImportIssue(batch_id=batch.id, kind="error", row=2, column="姓名", value=SECRET,
+                    message=SECRET)
+    )  # fmt: skip
+    session.flush()
+    return {ImportBatch: batch.id}
+
+
+# --- end of imports ------------------------------------------------------------------------------
 
 
 # --- campaigns, area "campaigns" ---

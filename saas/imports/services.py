@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -40,6 +41,8 @@ from saas.tenancy import current_tenant_id
 
 log = logging.getLogger(__name__)
 
+#: the language of templates, headers and the problems stored (the source strings')
+SOURCE_LOCALE = "zh_Hans_CN"
 #: problems kept per file to be shown and downloaded (all are counted)
 MAX_ISSUES = 5_000
 #: issues shown per page of the preview
@@ -203,7 +206,14 @@ def _map_headers(importer: Importer, header_row: list[Any]) -> dict[str, int]:
     return found
 
 
-def scan(
+def scan(*args, **kwargs) -> Scan:
+    """:func:`_scan` in Chinese: headers are matched against the template's (the templates are
+    always Chinese, see views.template) and the problems stored in the street's language."""
+    with force_locale(SOURCE_LOCALE):
+        return _scan(*args, **kwargs)
+
+
+def _scan(
     session: Session,
     actor: User,
     importer: Importer,

@@ -74,7 +74,7 @@ def read_yes_no(value: Any) -> bool:
         return False
     if text in ("是", "1", "Y", "YES", "TRUE", "真"):
         return True
-    raise ServiceError(_("请填写“是”或“否”"))
+    raise ServiceError(_("请填写以下之一：%(names)s", names="是、否"))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ problems by row and column, confirm, watch the write, go to the list (the street
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +18,7 @@ from saas.imports.spec import headers, importers
 from saas.ui import render
 from saas.xlsx import Sheet, download, sheets_response
 
-bp = Blueprint("imports", __name__, url_prefix="/<slug:tenant>", template_folder="templates")
+bp = Blueprint("imports", __name__, url_prefix="/<slug:tenant>")
 
 
 def _importer(key: str):
@@ -44,15 +45,17 @@ def index():
 @download
 def template(importer: str):
     found = _importer(importer)
-    notes_headers, notes = services.template_rows(found)
-    example = [str(c.example) for c in found.columns]
-    return sheets_response(
-        _("%(label)s导入模板.xlsx", label=found.label),
-        [
-            Sheet(str(found.label), headers(found), [example]),
-            Sheet(_("填写说明"), notes_headers, notes),
-        ],
-    )
+    # in Chinese whatever the page's language: the file's headers are matched against these
+    with force_locale(services.SOURCE_LOCALE):
+        notes_headers, notes = services.template_rows(found)
+        example = [str(c.example) for c in found.columns]
+        return sheets_response(
+            _("%(label)s导入模板.xlsx", label=found.label),
+            [
+                Sheet(str(found.label), headers(found), [example]),
+                Sheet(_("填写说明"), notes_headers, notes),
+            ],
+        )
 
 
 @bp.route("/imports/<importer>", methods=["POST"])

@@ -104,7 +104,7 @@ UNITS = Importer(
             True,
             _read_type,
             _l("民企"),
-            _l("机关、国企、民企、事业单位、社会组织、两新组织 之一"),
+            _l("以下之一：%(names)s", names="机关、国企、民企、事业单位、社会组织、两新组织"),
         ),
         Column(
             "credit_code",

@@ -128,7 +128,10 @@ MERCHANTS = Importer(
             True,
             _read_category,
             _l("超市便利"),
-            _l("餐饮、超市便利、理发美容、维修服务、药店诊所、教育培训、生活服务、其他 之一"),
+            _l(
+                "以下之一：%(names)s",
+                names="餐饮、超市便利、理发美容、维修服务、药店诊所、教育培训、生活服务、其他",
+            ),
         ),
         Column(
             "credit_code",

@@ -150,7 +150,7 @@ VOLUNTEERS = Importer(
             False,
             read_yes_no,
             _l("否"),
-            _l("填“是”或“否”，不填为否"),
+            _l("以下之一：%(names)s；不填为否", names="是、否"),
         ),
     ),
     lookups=lookups,

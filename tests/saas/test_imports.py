@@ -146,7 +146,7 @@ def test_every_error_is_shown_by_row_and_column_and_nothing_is_written(client, s
     assert issues_of(scoped, street, batch.id) == [
         (2, "手机号", "请输入 11 位中国大陆手机号"),
         (3, "姓名", "必填"),
-        (4, "是否党员", "请填写“是”或“否”"),
+        (4, "是否党员", "请填写以下之一：是、否"),
         (5, "手机号", "与第 4 行重复"),
     ]
     page = client.get(f"/{street.slug}/imports/batches/{batch.id}").get_data(as_text=True)
