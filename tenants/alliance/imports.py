@@ -159,6 +159,6 @@ UNITS = Importer(
     lookups=lookups,
     check=check,
     insert=insert_rows,
-    list_endpoint="alliance.units",
+    list_endpoint="alliance_units.unit_list",
     unique=("name", "credit_code"),
 )

@@ -360,3 +360,98 @@ def test_only_the_admin_imports(client, street, make_user):
 def test_an_unknown_importer_is_404(client, street):
     assert client.get(f"/{street.slug}/imports/nothing/template.xlsx").status_code == 404
     assert upload(client, street, xlsx([]), kind="nothing").status_code == 404
+
+
+# --- the pages: every importer, the progress bar, constant statements, off the request ---------
+
+
+@both_backends
+def test_every_importer_has_a_template_and_a_list(app, client, street):
+    from flask import url_for
+
+    from saas.imports.spec import importers
+
+    with app.test_request_context(f"/{street.slug}/imports"):
+        found = importers(app)
+        assert set(found) >= {"volunteers", "alliance_units", "merchants"}
+        for importer in found.values():
+            url_for(importer.list_endpoint, tenant=street.slug)
+    for key in found:
+        response = client.get(f"/{street.slug}/imports/{key}/template.xlsx")
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "private, no-store"
+    page = client.get(f"/{street.slug}/imports").get_data(as_text=True)
+    assert page.count('enctype="multipart/form-data"') == len(found)
+    for list_url in ("/passports", "/alliance/units", "/merchants/records"):
+        assert "从 Excel 导入" in client.get(f"/{street.slug}{list_url}").get_data(as_text=True)
+
+
+@both_backends
+def test_the_progress_bar_polls_while_running_and_refreshes_when_done(client, street, scoped):
+    upload(client, street, xlsx([["张三", "13900000005", "东风社区", ""]]))
+    batch = batch_of(scoped, street)
+    with scoped(street) as session:
+        running = session.scalar(select(ImportBatch).where(ImportBatch.id == batch.id))
+        running.status, running.processed, running.rows = "validating", 2000, 8000
+        session.commit()
+    url = f"/{street.slug}/imports/batches/{batch.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in page and 'value="25"' in page
+    assert "已检查 2000 / 8000 行" in page and f'href="{url}">刷新</a>' in page  # without script
+    block = client.get(url + "?poll=1", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert block.lstrip().startswith('<div class="card import-progress"')
+    with scoped(street) as session:
+        session.scalar(select(ImportBatch).where(ImportBatch.id == batch.id)).status = "ready"
+        session.commit()
+    done = client.get(url + "?poll=1", headers={"HX-Request": "true"})
+    assert done.headers["HX-Refresh"] == "true"
+
+
+@both_backends
+def test_the_preview_runs_a_constant_number_of_statements(app, client, street, scoped):
+    from tests.tenants.factories import assert_statements_do_not_grow
+
+    upload(client, street, xlsx([["张三", "1", "东风社区", ""]]))
+    batch = batch_of(scoped, street)
+
+    def grow(n: int) -> None:
+        with scoped(street) as session:
+            session.add_all(
+                ImportIssue(batch_id=batch.id, kind="error", row=3 + i, column="姓名", message="x")
+                for i in range(n)
+            )
+            session.commit()
+
+    assert_statements_do_not_grow(
+        app, client, f"/{street.slug}/imports/batches/{batch.id}", grow, 120, 12
+    )
+
+
+@both_backends
+def test_without_redis_the_upload_answers_before_the_check_runs(
+    app, client, street, scoped, monkeypatch
+):
+    """The embedded default runs the check in a thread of the server: the upload's answer does
+    not wait for it (here the check waits until the answer has come)."""
+    import threading
+    import time
+
+    from saas.imports import services
+
+    answered = threading.Event()
+    check = services.validate_job
+
+    def waiting_check(batch_id):
+        assert answered.wait(10), "the upload waited for the check"
+        check(batch_id)
+
+    monkeypatch.setattr(services, "validate_job", waiting_check)
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_IN_THREAD", True)
+    response = upload(client, street, xlsx([["张三", "13900000005", "东风社区", ""]]))
+    answered.set()
+    assert response.status_code == 302
+    for _ in range(100):
+        if batch_of(scoped, street).status != "validating":
+            break
+        time.sleep(0.1)
+    assert batch_of(scoped, street).status == "ready"
