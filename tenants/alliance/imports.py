@@ -6,14 +6,21 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.cache import forget_street
 from saas.db import new_id, utcnow
 from saas.errors import ServiceError
-from saas.imports.spec import Checked, Column, Importer, cell_text, read_phone, read_text
+from saas.imports.spec import (
+    Checked,
+    Column,
+    Importer,
+    cell_text,
+    insert_many,
+    read_phone,
+    read_text,
+)
 from saas.tenancy import current_tenant_id
 from tenants.alliance.units import (
     ADDRESS_MAX,
@@ -80,7 +87,7 @@ def insert_rows(session: Session, actor: User, found: OrgLookups, rows: list[dic
             }
         )
         remember_inserted(found, row)
-    session.execute(insert(Organisation), values)
+    insert_many(session, Organisation, values)
     forget_street(PANEL_KEY, tenant_id)
     return len(values)
 

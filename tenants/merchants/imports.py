@@ -7,13 +7,21 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.db import new_id, utcnow
 from saas.errors import ServiceError
-from saas.imports.spec import Checked, Column, Importer, cell_text, read_phone, read_text
+from saas.imports.spec import (
+    Checked,
+    Column,
+    Importer,
+    cell_text,
+    insert_many,
+    read_phone,
+    read_text,
+)
 from saas.tenancy import current_tenant_id
 from tenants.merchants.directory import (
     ADDRESS_MAX,
@@ -102,8 +110,8 @@ def insert_rows(session: Session, actor: User, found: OrgLookups, rows: list[dic
             }
         )
         remember_inserted(found, row)
-    session.execute(insert(Organisation), organisations)
-    session.execute(insert(Merchant), profiles)
+    insert_many(session, Organisation, organisations)
+    insert_many(session, Merchant, profiles)
     forget_street(DIRECTORY_KEY, tenant_id)
     forget_street(PANEL_KEY, tenant_id)
     return len(organisations)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.auth.models import Role, User
@@ -25,6 +25,7 @@ from saas.imports.spec import (
     Column,
     Importer,
     cell_text,
+    insert_many,
     read_phone,
     read_text,
     read_yes_no,
@@ -97,10 +98,11 @@ def insert_rows(session: Session, actor: User, found: Lookups, rows: list[dict])
             }
         )
         found.phones.add(row["phone"])
-    session.execute(insert(User), users)
+    insert_many(session, User, users)
     first = take_values(session, "passport", len(users))
-    session.execute(
-        insert(Passport),
+    insert_many(
+        session,
+        Passport,
         [
             {
                 "tenant_id": tenant_id,

@@ -455,3 +455,30 @@ def test_without_redis_the_upload_answers_before_the_check_runs(
             break
         time.sleep(0.1)
     assert batch_of(scoped, street).status == "ready"
+
+
+@both_backends
+def test_the_bulk_insert_refuses_another_streets_rows(street, make_street, scoped):
+    from saas.db import new_id, utcnow
+    from saas.imports.spec import insert_many
+
+    other = make_street("bravo")
+    row = {
+        "tenant_id": other.id,
+        "id": new_id(),
+        "phone": "13900000099",
+        "name": "x",
+        "password_hash": "",
+        "role": "volunteer",
+        "created_at": utcnow(),
+        "password_changed_at": utcnow(),
+    }
+    with scoped(street) as session, pytest.raises(Exception) as refused:
+        insert_many(session, User, [row])
+    assert "tenant_id" in str(refused.value)
+    with scoped(street) as session:
+        insert_many(session, User, [dict(row, tenant_id=street.id)])
+        session.commit()
+    with scoped(street) as session:
+        imported = session.scalar(select(User).where(User.phone == "13900000099"))
+        assert imported.auth_token and imported.language == "zh"  # defaults filled in
