@@ -84,6 +84,12 @@ def batch_path(batch: ImportBatch) -> Path:
     return upload_root() / batch.stored_path
 
 
+def _discard_file(batch: ImportBatch) -> None:
+    """The uploaded file holds names and phones: once the batch can no longer be written (done,
+    failed, or refused with its problems stored) it is not kept."""
+    batch_path(batch).unlink(missing_ok=True)
+
+
 def upload(
     session: Session, actor: User, importer: Importer, file: FileStorage | None, on_existing: str
 ) -> ImportBatch:
@@ -378,6 +384,7 @@ def validate_job(batch_id: int) -> None:
         batch.status = BatchStatus.invalid
         batch.message = problem.message[:500]
         batch.finished_at = utcnow()
+        _discard_file(batch)
         return
     batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
     _store_issues(db.session, batch, result)
@@ -387,6 +394,8 @@ def validate_job(batch_id: int) -> None:
         batch.status = BatchStatus.invalid
         batch.message = _("文件中的记录都已存在，没有需要导入的行")
     batch.finished_at = utcnow()
+    if batch.status == BatchStatus.invalid:
+        _discard_file(batch)
 
 
 def _note_progress(batch_id: int, n: int) -> None:
@@ -460,12 +469,14 @@ def commit_job(batch_id: int) -> None:
         else:
             log.exception("import %s failed", batch_id)
             batch.message = _("导入失败，未写入任何数据；请稍后重试或联系平台")
+        _discard_file(batch)
         return
     batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
     _counts(batch, result)
     batch.inserted = written
     batch.status = BatchStatus.done
     batch.finished_at = utcnow()
+    _discard_file(batch)
     record(
         db.session,
         "import.commit",
