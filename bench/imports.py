@@ -138,7 +138,7 @@ def run(path: Path, tenant_id: int, admin_id: int) -> dict:
     from saas.jobs import run_job
     from saas.tenancy import tenant_scope
 
-    app = create_app({"IMPORT_JOBS_IN_THREAD": False})
+    app = create_app({"LONG_JOBS_IN_THREAD": False})
     with app.app_context(), tenant_scope(tenant_id):
         admin = db.session.scalar(db.select(User).where(User.id == admin_id))
         importer = services.importer_or_404("volunteers")

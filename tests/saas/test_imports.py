@@ -450,7 +450,7 @@ def test_without_redis_the_upload_answers_before_the_check_runs(
         check(batch_id)
 
     monkeypatch.setattr(services, "validate_job", waiting_check)
-    monkeypatch.setitem(app.config, "IMPORT_JOBS_IN_THREAD", True)
+    monkeypatch.setitem(app.config, "LONG_JOBS_IN_THREAD", True)
     response = upload(client, street, xlsx([["张三", "13900000005", "东风社区", ""]]))
     answered.set()
     assert response.status_code == 302
