@@ -74,6 +74,7 @@ def _register_models() -> None:
     import saas.counters  # noqa: F401
     import saas.exports.models  # noqa: F401
     import saas.figures.models  # noqa: F401
+    import saas.imports.models  # noqa: F401
     import saas.notify.models  # noqa: F401
     import saas.platform.models  # noqa: F401
     import saas.rights.models  # noqa: F401

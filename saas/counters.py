@@ -38,3 +38,24 @@ def next_value(session: Session, name: str) -> int:
         .values(value=Counter.value + 1)
         .returning(Counter.value)
     ).scalar_one()
+
+
+def take_values(session: Session, name: str, count: int) -> int:
+    """Reserve ``count`` consecutive values of the current street's counter ``name`` in one
+    UPDATE (an import numbering thousands of passports); returns the first. Like
+    :func:`next_value`, never hands a value out twice."""
+    from saas.tenancy import current_tenant_id
+
+    insert_ignoring_conflict(
+        session,
+        Counter,
+        {"tenant_id": current_tenant_id(), "id": new_id(), "name": name, "value": 0},
+        ["tenant_id", "name"],
+    )
+    last = session.execute(
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + count)
+        .returning(Counter.value)
+    ).scalar_one()
+    return last - count + 1

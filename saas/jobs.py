@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +30,8 @@ RETRY_INTERVALS = [10, 60, 300]
 JOB_TIMEOUT = 300
 #: seconds an enqueue waits for Redis before giving up (the sweeper re-enqueues later)
 ENQUEUE_TIMEOUT = 1.0
+#: the longest one run of a long job (an import, a big export) may take under RQ (seconds)
+LONG_JOB_TIMEOUT = 30 * 60
 
 _PENDING = "after_commit_jobs"
 #: committed, to run in-process once the session has given its connection back
@@ -42,12 +45,20 @@ def init_app(app: Flask) -> None:
 
 
 def enqueue_after_commit(
-    func_path: str, tenant_id: int | None, *args: Any, job_id: str | None = None
+    func_path: str,
+    tenant_id: int | None,
+    *args: Any,
+    job_id: str | None = None,
+    long: bool = False,
 ) -> None:
-    """Run ``func_path(*args)`` in the street's scope once the current transaction commits."""
+    """Run ``func_path(*args)`` in the street's scope once the current transaction commits.
+
+    ``long``: work a person waits for with a progress bar (a big export), started with
+    :func:`start_long` so that without Redis it does not hold the request that asked for it.
+    """
     from saas.extensions import db
 
-    db.session().info.setdefault(_PENDING, []).append((func_path, tenant_id, args, job_id))
+    db.session().info.setdefault(_PENDING, []).append((func_path, tenant_id, args, job_id, long))
 
 
 def _transaction_end(session: Session, transaction: SessionTransaction) -> None:
@@ -78,8 +89,11 @@ def _dispatch(session: Session) -> None:
 
 
 def _send(app: Flask, pending: list) -> None:
-    for func_path, tenant_id, args, job_id in pending:
+    for func_path, tenant_id, args, job_id, long in pending:
         try:
+            if long:
+                start_long(app, func_path, tenant_id, *args)
+                continue
             enqueue_now(app, func_path, tenant_id, *args, job_id=job_id)
         except Exception:  # the sweeper picks up what could not be queued (Redis down)
             log.exception("could not enqueue %s; the sweeper will retry", func_path)
@@ -138,6 +152,41 @@ def enqueue_now(
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
     )
+
+
+def start_long(app: Flask, func_path: str, tenant_id: int | None, *args: Any) -> None:
+    """Start a long job off the current request: an RQ job with :data:`LONG_JOB_TIMEOUT`; without
+    Redis, a thread of the server process (``LONG_JOBS_IN_THREAD``, on outside tests) running it
+    as :func:`run_job` does, so the page that asked answers at once and polls a progress bar.
+    Tests run it in the request, as every other job runs there.
+
+    :raise Exception: Redis refused the job
+    """
+    q = queue(app)
+    if q is not None:
+        q.enqueue(
+            run_job,
+            func_path,
+            tenant_id,
+            *args,
+            job_timeout=LONG_JOB_TIMEOUT,
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+    elif app.config.get("LONG_JOBS_IN_THREAD", not app.testing):
+        threading.Thread(
+            target=_run_logged, args=(app, func_path, tenant_id, *args), daemon=True
+        ).start()
+    else:
+        _run_logged(app, func_path, tenant_id, *args)
+
+
+def _run_logged(app: Flask, func_path: str, tenant_id: int | None, *args: Any) -> None:
+    with app.app_context():
+        try:
+            run_job(func_path, tenant_id, *args)
+        except Exception:
+            log.exception("long job %s%r failed", func_path, args)
 
 
 def _still_waiting(q, job_id: str) -> bool:

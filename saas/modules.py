@@ -18,13 +18,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
 from saas.figures.declare import Figure
 from saas.notify.kinds import NotificationKind
 from saas.notify.kinds import register as register_kinds
+
+if TYPE_CHECKING:
+    from saas.imports.spec import Importer
 
 #: the roles a menu entry, to-do or panel can be shown to (saas.auth.models.Role), and "guest"
 #: for a visitor of a street who is not signed in
@@ -245,6 +248,8 @@ class Module:
     personal_data: tuple[PersonalData, ...] = ()
     #: the figures it contributes to the dashboard and the reports (saas.figures), kept per day
     figures: tuple[Figure, ...] = ()
+    #: what a street can import from .xlsx into this module (saas.imports.spec.Importer)
+    importers: tuple[Importer, ...] = ()
 
 
 def _resolve(path: str) -> Any:

@@ -16,6 +16,7 @@ from saas.audit.models import AuditEntry
 from saas.auth.models import User
 from saas.exports.models import ExportFile  # exports built by a job
 from saas.extensions import db
+from saas.imports.models import ImportBatch, ImportIssue  # imports
 from saas.notify.models import Notification
 from saas.rights.models import DeletionRequest  # rights: deletion requests
 from tenants.alliance.models import (
@@ -136,6 +137,9 @@ ID_ARGS = {
     # rights: a person's deletion request (注销申请)
     "request_id": DeletionRequest,
     # end of rights
+    # imports: an uploaded file and its problems
+    "batch_id": ImportBatch,
+    # end of imports
 }
 #: arguments that are not ids, with a value to fill in
 OTHER_ARGS = {
@@ -146,6 +150,7 @@ OTHER_ARGS = {
     "tenant_id": 1,  # platform pages only: operators act on streets by id
     "token": "forged-token",  # signed check-in links: another street's is as good as forged
     "month": "2026-11",  # alliance monthly reports: /…/report/<month>.xlsx
+    "importer": "volunteers",  # imports: what is imported (a declared key, not an id)
 }
 SECRET = "甲街道机密"
 PUBLIC_COMMUNITY = "甲街道公开社区"
@@ -311,6 +316,7 @@ def _seed_module_rows(session, community_id: int, user_id: int) -> dict:
     campaigns |= _seed_grid_report(session, campaigns[GridItem])  # grid, area "report"
     campaigns |= _seed_grid_visits(session, community_id, user_id)  # grid, area "visits"
     campaigns |= _seed_grid_figures(session, user_id)  # grid, area "figures"
+    campaigns |= _seed_imports(session, user_id)  # imports
     memberday |= _seed_campaigns_jobs(session, community_id, user_id)  # campaigns, area "jobs"
     # passport, area "service records out" (issue 13, operator)
     memberday |= _seed_service_records(session, user_id)
@@ -674,6 +680,27 @@ def _seed_grid_figures(session, user_id: int) -> dict:
 
 
 # --- end of grid, area "figures" -----------------------------------------------------------------
+# --- imports: an uploaded file and one of its problems, carrying the secret ---------------------
+def _seed_imports(session, user_id: int) -> dict:
+    batch = ImportBatch(
+        kind="volunteers",
+        status="invalid",
+        filename=SECRET + ".xlsx",
+        stored_path="1/imports/none.xlsx",
+        message=SECRET,
+        created_by=user_id,
+    )
+    session.add(batch)
+    session.flush()
+    session.add(
+        ImportIssue(batch_id=batch.id, kind="error", row=2, column="姓名", value=SECRET,
+                    message=SECRET)
+    )  # fmt: skip
+    session.flush()
+    return {ImportBatch: batch.id}
+
+
+# --- end of imports ------------------------------------------------------------------------------
 
 
 # --- campaigns, area "campaigns" ---

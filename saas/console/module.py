@@ -35,6 +35,7 @@ PLATFORM = Module(
         "saas.exports.views:bp",
         "saas.rights.views:bp",
         "saas.figures.views:bp",
+        "saas.imports.views:bp",
     ),
     menu_groups=(
         MenuGroup("home", _l("工作台"), 0),
@@ -49,6 +50,7 @@ PLATFORM = Module(
         MenuEntry("reports.quarterly", _l("季度报表"), "reports", OFFICE, 20, icon="季"),
         MenuEntry("streets.privacy_settings", _l("隐私政策"), "settings", ADMIN, 90, icon="私"),
         MenuEntry("rights.retention", _l("数据保留"), "settings", ADMIN, 95, icon="留"),
+        MenuEntry("imports.index", _l("数据导入"), "settings", ADMIN, 80, icon="导"),
         MenuEntry("audit.browse", _l("操作日志"), "log", ADMIN, 10, icon="志"),
         MenuEntry("rights.requests_list", _l("注销申请"), "log", ADMIN, 30, icon="销"),
         MenuEntry("notify.failed", _l("发送失败的通知"), "log", ADMIN, 20, icon="败"),
@@ -95,6 +97,8 @@ PLATFORM = Module(
         NotificationKind("deletion.refused", _l("注销申请未通过")),
     ),
     audit_actions=(
+        AuditAction("import.upload", _l("上传导入文件")),
+        AuditAction("import.commit", _l("确认导入")),
         AuditAction("deletion.request", _l("申请注销账号")),
         AuditAction("deletion.withdraw", _l("撤回注销申请")),
         AuditAction("deletion.confirm", _l("确认注销账号")),

@@ -66,7 +66,7 @@ def request_export(
     )
     session.add(export)
     session.flush()
-    enqueue_after_commit(BUILD, owner.tenant_id, export.id)
+    enqueue_after_commit(BUILD, owner.tenant_id, export.id, long=True)
     return export
 
 

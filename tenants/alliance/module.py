@@ -31,6 +31,7 @@ from saas.notify.kinds import SMS, NotificationKind
 from tenants.alliance import units
 from tenants.alliance.figures import FIGURES
 from tenants.alliance.home import is_alliance_unit
+from tenants.alliance.imports import UNITS
 from tenants.alliance.lists.dashboard import pending_reports, projects_panel
 from tenants.alliance.lists.demo import load_demo as load_lists_demo
 from tenants.alliance.meeting_demo import load_demo as load_meetings_demo
@@ -226,4 +227,5 @@ MODULE = Module(
     audit_targets=UNITS_AUDIT_TARGETS,
     personal_data=PERSONAL,
     figures=FIGURES,
+    importers=(UNITS,),
 )

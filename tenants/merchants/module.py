@@ -31,6 +31,7 @@ from tenants.merchants import directory, voting
 from tenants.merchants.directory_demo import load_demo as load_directory_demo
 from tenants.merchants.figures import FIGURES
 from tenants.merchants.home import is_merchant
+from tenants.merchants.imports import MERCHANTS
 from tenants.merchants.memberday_demo import load_demo as load_memberday_demo
 from tenants.merchants.personal import PERSONAL
 from tenants.merchants.voting_demo import load_demo as load_voting_demo
@@ -218,4 +219,5 @@ MODULE = Module(
     homes=(*HOME_HOMES,),
     personal_data=PERSONAL,
     figures=FIGURES,
+    importers=(MERCHANTS,),
 )

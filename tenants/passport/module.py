@@ -27,6 +27,7 @@ from tenants.passport.dashboard import TREND_FIGURES, trends_panel
 from tenants.passport.demo import load_demo, load_settings
 from tenants.passport.figures import FIGURES
 from tenants.passport.history_demo import load_history
+from tenants.passport.imports import VOLUNTEERS
 from tenants.passport.personal import PERSONAL
 from tenants.passport.reward_demo import load_demo as load_rewards_demo
 from tenants.passport.rewards import count_awaiting_handover
@@ -115,6 +116,7 @@ MODULE = Module(
         NotificationKind("reward.verified", _l("兑换已核销")),
     ),
     audit_actions=audit.ACTIONS,
+    importers=(VOLUNTEERS,),
     audit_targets=audit.TARGETS,
     usage=(
         UsageCount("point-entries", _l("积分流水"), "tenants.passport.models:PointEntry", order=20),

@@ -1,7 +1,7 @@
 """Browser tests: the real app served on a free port, driven by Debian's headless chromium.
 
-The server is a ``flask run`` subprocess on a fresh SQLite file (migrated first with ``flask db
-upgrade``), CSRF on, jobs in-process. Playwright never downloads a browser: it launches
+The server is a ``flask run`` subprocess on a fresh SQLite file (migrated as ``flask db upgrade``
+does, and the demo street seeded, by another process meanwhile), CSRF on, jobs in-process. Playwright never downloads a browser: it launches
 ``/usr/bin/chromium``; without it the tests skip loudly (a failure under ``CI=true``). A failing
 test leaves full-page screenshots in ``test-artifacts/<test name>.png``.
 """
@@ -116,38 +116,63 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+#: ``flask db upgrade`` then ``flask seed-demo`` (the demo street: slug demo, logins 1390000000x /
+#: demo1234, for journeys that need history) and ``flask platform create-operator`` (``OPERATOR``)
+#: in one process, which imports the app once
+PREPARE = f"""
+OPERATOR, PASSWORD = {OPERATOR!r}, {OPERATOR_PASSWORD!r}
+from flask_migrate import upgrade
+from wsgi import app
+with app.app_context():
+    upgrade()
+for args in (["seed-demo"], ["platform", "create-operator", OPERATOR, "--password", PASSWORD]):
+    result = app.test_cli_runner().invoke(args=args)
+    print(result.output)
+    if result.exception is not None and result.exit_code != 0:
+        import traceback
+        traceback.print_exception(result.exception)
+    if result.exit_code:
+        raise SystemExit(result.exit_code)
+"""
+
+
+def _prepared(prepare: subprocess.Popen, log: Path) -> None:
+    """Wait for the migration and the demo street; fail the session if either failed."""
+    try:
+        prepare.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        _stop(prepare)
+        pytest.fail(f"migrating and seeding the demo took over 120 s:\n{log.read_text()}")
+    if prepare.returncode != 0:
+        pytest.fail(f"flask db upgrade + seed-demo failed:\n{log.read_text()}")
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[str]:
-    """The app's base URL, e.g. ``http://127.0.0.1:54321``, served until the session ends."""
+    """The app's base URL, e.g. ``http://127.0.0.1:54321``, served until the session ends.
+
+    The server starts while the database is migrated and seeded (it reads no table until asked),
+    and no test runs before both are done: the two app imports overlap."""
     tmp = tmp_path_factory.mktemp("e2e")
     env = _server_env(tmp)
-    migrate = subprocess.run(
-        [*FLASK, "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if migrate.returncode != 0:
-        pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}")
-    # the demo street (slug demo, logins 1390000000x / demo1234) for journeys that need history
-    seed = subprocess.run(
-        [*FLASK, "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    if seed.returncode != 0:
-        pytest.fail(f"flask seed-demo failed:\n{seed.stdout}\n{seed.stderr}")
-    operator = subprocess.run(
-        [*FLASK, "platform", "create-operator", OPERATOR, "--password", OPERATOR_PASSWORD],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if operator.returncode != 0:
-        pytest.fail(f"flask platform create-operator failed:\n{operator.stdout}\n{operator.stderr}")
+    prepare_log = tmp / "prepare.log"
+    with prepare_log.open("w") as out:
+        prepare = subprocess.Popen(
+            [sys.executable, "-c", PREPARE], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        proc, base_url = _serve(tmp, env)
+    except BaseException:
+        _stop(prepare)
+        raise
+    try:
+        _prepared(prepare, prepare_log)
+        yield base_url
+    finally:
+        _stop(proc)
 
+
+def _serve(tmp: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     for attempt in range(3):  # a free port can be taken between finding it and binding it
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
@@ -170,10 +195,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         _stop(proc)
     else:
         pytest.fail("the e2e server found no free port in 3 tries")
-    try:
-        yield base_url
-    finally:
-        _stop(proc)
+    return proc, base_url
 
 
 # --- the browser ----------------------------------------------------------------------------------

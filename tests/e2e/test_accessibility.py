@@ -105,6 +105,7 @@ WALKS = {
             "/demo/people",
             "/demo/structure",
             "/demo/audit",
+            "/demo/imports",  # imports: what to import, templates, uploads
             "/demo/alliance/units",
             "/demo/alliance/needs",
             "/demo/alliance/resources",

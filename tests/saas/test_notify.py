@@ -263,12 +263,21 @@ def burst_worker(app, tmp_path: Path, timeout: float = 30, **extra: str):
 
 
 def work_in_process(q, worker_class=None, **work) -> bool:
-    """A burst worker in this process (rq's own signal handlers are put back afterwards)."""
+    """A burst worker in this process (rq's own signal handlers are put back afterwards).
+
+    rq's SimpleWorker with the app's command thread (``saas.scheduling.Worker.subscribe``): rq's
+    own polls every minute, and its stop now and then waited that minute out (60 s of the suite).
+    """
     from rq import SimpleWorker
+
+    from saas.scheduling import Worker
+
+    class QuickStopWorker(SimpleWorker):
+        subscribe = Worker.subscribe
 
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        worker = (worker_class or SimpleWorker)([q], connection=q.connection)
+        worker = (worker_class or QuickStopWorker)([q], connection=q.connection)
         return worker.work(burst=True, **work)
     finally:
         for sig, handler in handlers.items():
@@ -843,10 +852,10 @@ def _die() -> None:
 
 
 def test_a_worker_killed_during_the_periodic_sweep_does_not_end_the_series(app, redis, monkeypatch):
-    from rq import Worker
     from rq.registry import ScheduledJobRegistry
 
     import saas.scheduling
+    from saas.scheduling import Worker  # rq's, which forks each job, with the quick command thread
 
     jobs = saas.scheduling.periodic(app) | {"notify-sweep": (f"{__name__}:_die", 60)}
     monkeypatch.setattr(saas.scheduling, "periodic", lambda app=None: jobs)

@@ -256,6 +256,11 @@ def test_signup_needs_the_token_too(csrf_app, unscoped):
 #: logouts would end the session mid-walk
 SKIPPED_ENDPOINTS = {"auth.logout", "platform.logout", "static"}
 ODD_VALUES = ["\x00", "²", "9" * 40, "-1", "<script>", "名" * 300, " ", "%", "\\"]
+#: What SQLite could take otherwise than PostgreSQL: NUL, an integer past 64 bits, a text past a
+#: column's length (PostgreSQL refuses it, SQLite keeps it), LIKE's wildcard and escape. Every
+#: value runs on PostgreSQL, the stricter (a text where a number is expected fails there only);
+#: SQLite, the embedded default, gets these. The others are Python's business, alike on both.
+BACKEND_VALUES = ["\x00", "9" * 40, "名" * 300, "%", "\\"]
 
 
 def _fill(rule, ids: dict) -> str:
@@ -276,8 +281,13 @@ def _fill(rule, ids: dict) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-@both_backends
-def test_odd_input_anywhere_is_never_a_500(app, seeded, make_user, scoped):
+@pytest.mark.parametrize(
+    ("backend", "odd_values"),
+    [("sqlite", BACKEND_VALUES), ("postgres", ODD_VALUES)],
+    indirect=["backend"],
+    ids=["sqlite", "postgres"],
+)
+def test_odd_input_anywhere_is_never_a_500(app, seeded, make_user, scoped, odd_values):
     """Every route, as the admin and as nobody, with odd values in every usual field."""
     street, _, _ = seeded
     with scoped(street) as session:
@@ -298,8 +308,8 @@ def test_odd_input_anywhere_is_never_a_500(app, seeded, make_user, scoped):
     )  # fmt: skip
     problems = []
     for who in ("admin", "nobody"):
-        for odd in ODD_VALUES:
-            client = app.test_client()
+        for odd in odd_values:
+            client = app.test_client()  # each walk from the start: signed in, in Chinese
             if who == "admin":
                 login(client, "alpha", street.admin_phone)
             data = dict.fromkeys(fields, odd)

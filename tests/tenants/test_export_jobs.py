@@ -197,3 +197,33 @@ def test_build_is_not_run_twice(app, admin, volunteers, threshold, unscoped, str
 
         assert run_job("saas.exports.jobs:build", street.id, export.id) == "nothing to do"
     assert build  # the job's function, by its path above
+
+
+def test_without_redis_a_big_export_answers_before_its_file_is_made(
+    app, admin, volunteers, threshold, unscoped, monkeypatch
+):
+    """The embedded default runs jobs in-process: a big export's job runs in a thread (as an
+    import's), so the click does not wait for the file."""
+    import threading
+
+    from saas.exports import jobs
+
+    answered = threading.Event()
+    done = threading.Event()
+    real_build = jobs.build
+
+    def waiting_build(export_id):
+        assert answered.wait(10), "the click waited for the file"
+        try:
+            real_build(export_id)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(jobs, "build", waiting_build)
+    monkeypatch.setitem(app.config, "LONG_JOBS_IN_THREAD", True)
+    response = admin.get(EXPORT)
+    answered.set()
+    assert response.status_code == 302 and response.location.endswith("/alpha/exports")
+    assert done.wait(10)
+    [export] = exports_of(unscoped)
+    assert export.status == ExportStatus.ready and export.rows == 4

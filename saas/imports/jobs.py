@@ -1,0 +1,29 @@
+"""Starting an import's jobs off the request, whichever way jobs run.
+
+``saas.jobs`` runs a job in-process right after the commit when there is no Redis (the embedded
+default): right for a notification, wrong for checking 100,000 rows, which would hold the upload
+request for the whole check. So an import's jobs start here, called by the view after its
+commit: on RQ (``REDIS_URL``) as RQ jobs with a timeout that fits the largest file; without it,
+in a thread of the server process (``saas.jobs.start_long``, ``LONG_JOBS_IN_THREAD``, on by
+default outside tests), which runs them as ``saas.jobs.run_job`` does (its own app context,
+session and street scope);
+the tests run them in the request, as the other jobs run there. A big export starts the same way.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from saas import jobs
+
+VALIDATE = "saas.imports.services:validate_job"
+COMMIT = "saas.imports.services:commit_job"
+
+
+def start(func_path: str, tenant_id: int, batch_id: int) -> None:
+    """Run ``func_path(batch_id)`` in the street's scope, off this request. Call it after the
+    request has committed the batch. Returns at once (except in tests, see the module doc).
+
+    :raise Exception: Redis refused the job (the caller marks the batch)
+    """
+    jobs.start_long(current_app._get_current_object(), func_path, tenant_id, batch_id)

@@ -1,0 +1,119 @@
+"""What importing units and merchants share (tenants.alliance.imports, tenants.merchants.imports):
+the street's organisation records looked up in bulk, and the cells every organisation has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from saas.errors import ServiceError
+from saas.imports.spec import Checked, cell_text, read_text
+from tenants.orgs.models import Organisation
+from tenants.orgs.records import clean_credit_code, clean_tags
+from tenants.structure.models import Community
+
+
+@dataclass
+class OrgLookups:
+    """The street's records an organisation row is checked against (three queries)."""
+
+    #: names of organisations of the importer's kind (unique per kind)
+    names: set[str]
+    #: every organisation's credit code → its name (unique in the street, whatever the kind)
+    credit_codes: dict[str, str]
+    #: contact phones of organisations of the kind → name
+    phones: dict[str, str]
+    communities: dict[str, int]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def org_lookups(session: Session, kind: str) -> OrgLookups:
+    names: set[str] = set()
+    phones: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for name, org_kind, code, phone in session.execute(
+        select(
+            Organisation.name,
+            Organisation.kind,
+            Organisation.credit_code,
+            Organisation.contact_phone,
+        )
+    ):
+        if code:
+            codes[code] = name
+        if org_kind == kind:
+            names.add(name)
+            if phone:
+                phones.setdefault(phone, name)
+    communities = dict(
+        session.execute(
+            select(Community.name, Community.id).where(Community.archived_at.is_(None))
+        ).all()
+    )
+    return OrgLookups(names, codes, phones, communities)
+
+
+def read_name(limit: int, missing: str):
+    def read(value) -> str:
+        name = read_text(limit)(value)
+        if not name:
+            raise ServiceError(missing)
+        return name
+
+    return read
+
+
+def read_credit_code(value) -> str | None:
+    """统一社会信用代码, checked with python-stdnum's ``cn.uscc`` (check character included)."""
+    return clean_credit_code(cell_text(value))
+
+
+def read_tags(value) -> str:
+    return clean_tags(cell_text(value))
+
+
+def read_count(maximum: int):
+    def read(value) -> int:
+        text = cell_text(value)
+        if not text:
+            return 0
+        if not text.isascii() or not text.isdigit() or int(text) > maximum:
+            raise ServiceError(_("应为 0 到 %(n)d 之间的整数", n=maximum))
+        return int(text)
+
+    return read
+
+
+def check_org(found: OrgLookups, row: dict, by_phone: bool, duplicate_name: str) -> Checked:
+    """A row's community, and whether it is an organisation the street has (by credit code,
+    by name, and for merchants by contact phone)."""
+    checked = Checked()
+    community = row.get("community")
+    if community and community not in found.communities:
+        checked.errors.append(("community", _("本街道没有这个社区，请填写社区的全称")))
+    code = row.get("credit_code")
+    if code and code in found.credit_codes:
+        checked.existing = (
+            "credit_code",
+            _("该统一社会信用代码已登记：%(name)s", name=found.credit_codes[code]),
+        )
+    elif row["name"] in found.names:
+        checked.existing = ("name", duplicate_name)
+    elif by_phone and row.get("contact_phone") and row["contact_phone"] in found.phones:
+        checked.existing = (
+            "contact_phone",
+            _("该联系电话已登记：%(name)s", name=found.phones[row["contact_phone"]]),
+        )
+    return checked
+
+
+def remember_inserted(found: OrgLookups, row: dict) -> None:
+    found.names.add(row["name"])
+    if row.get("credit_code"):
+        found.credit_codes[row["credit_code"]] = row["name"]
+    if row.get("contact_phone"):
+        found.phones.setdefault(row["contact_phone"], row["name"])
