@@ -16,6 +16,11 @@
     }
   });
 
+  // <button data-print> prints the page (an onclick attribute would be refused by the CSP).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
   // ECharts charts: <div class="chart" data-chart="bar" data-chart-data='{"labels":[],"values":[]}'>
   // for one series, or data-chart="series" with {"labels":[], "series":[{"name", "type": "bar" or
   // "line", "values", "axis": 1 for a second y axis on the right}]} for several.
@@ -50,9 +55,21 @@
         series: series
       });
       window.addEventListener("resize", function () { chart.resize(); });
+      drawn.push(chart);
       el.dataset.drawn = "1";
     });
   }
+  // On paper a chart is redrawn at the sheet's width (not scaled down with its text) and without
+  // animation, when the print layout applies and again when it ends.
+  var drawn = [];
+  function redrawAll() {
+    drawn.forEach(function (chart) { chart.resize({ animation: { duration: 0 } }); });
+  }
+  if (window.matchMedia) {
+    var printing = window.matchMedia("print");
+    if (printing.addEventListener) printing.addEventListener("change", redrawAll);
+  }
+  window.addEventListener("afterprint", redrawAll);
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { drawCharts(event.target); });
 })();

@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
 FLASK = [sys.executable, "-m", "flask"]
 STARTUP_SECONDS = 30
 DESKTOP = {"width": 1280, "height": 900}
+#: the platform operator the live server is given (/platform/login), beside the demo street
+OPERATOR, OPERATOR_PASSWORD = "13800000009", "operator-e2e-9"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -115,18 +117,22 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 #: ``flask db upgrade`` then ``flask seed-demo`` (the demo street: slug demo, logins 1390000000x /
-#: demo1234, for journeys that need history) in one process, which imports the app once
-PREPARE = """
+#: demo1234, for journeys that need history) and ``flask platform create-operator`` (``OPERATOR``)
+#: in one process, which imports the app once
+PREPARE = f"""
+OPERATOR, PASSWORD = {OPERATOR!r}, {OPERATOR_PASSWORD!r}
 from flask_migrate import upgrade
 from wsgi import app
 with app.app_context():
     upgrade()
-result = app.test_cli_runner().invoke(args=["seed-demo"])
-print(result.output)
-if result.exception is not None and result.exit_code != 0:
-    import traceback
-    traceback.print_exception(result.exception)
-raise SystemExit(result.exit_code)
+for args in (["seed-demo"], ["platform", "create-operator", OPERATOR, "--password", PASSWORD]):
+    result = app.test_cli_runner().invoke(args=args)
+    print(result.output)
+    if result.exception is not None and result.exit_code != 0:
+        import traceback
+        traceback.print_exception(result.exception)
+    if result.exit_code:
+        raise SystemExit(result.exit_code)
 """
 
 

@@ -2,8 +2,10 @@
 (WCAG 2.1 A and AA). A regression — a colour that loses contrast, a control without a name —
 fails here. Volunteers and merchants are checked on a phone; the office on a desktop and again at
 a phone's width (375 px, where its sidebar folds into the ☰ menu), with the same tap-target rule.
-The seasonal campaigns and grid governance are walked per module (``campaigns-admin``,
-``grid-worker`` …), so ``-k grid-`` walks one; a record's page is found by its link on a list.
+The seasonal campaigns, grid governance and issue 13's pages (reports, exports, personal-data
+rights, service records, the platform operator's dashboard) are walked per module
+(``campaigns-admin``, ``grid-worker``, ``reports-staff`` …), so ``-k grid-`` walks one; a record's
+page is found by its link on a list (or on a page found by its link).
 
 Beyond axe, every page walked has exactly one ``<h1>`` and no empty header cell, and on the phone
 pages every visible control is a tap target of at least 44×44 px (WCAG 2.5.5; 适老化 asks the
@@ -24,7 +26,7 @@ from typing import NamedTuple
 import pytest
 
 from tests.e2e.axe import enhanced_contrast, severe
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, OPERATOR, OPERATOR_PASSWORD
 from tests.e2e.test_passport_journey import ADMIN, MOBILE, VOLUNTEER, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -36,9 +38,10 @@ PHONE, DESKTOP = "phone", "desktop"
 
 class Linked(NamedTuple):
     """A page known by its link: the first ``<a href>`` on ``listing`` matching ``pattern``
-    (a record's page, whose id the demo data decides)."""
+    (a record's page, whose id the demo data decides). ``listing`` may itself be ``Linked``: then
+    the first of the pages it matches that has such a link."""
 
-    listing: str
+    listing: str | Linked
     pattern: str
 
 
@@ -206,6 +209,54 @@ WALKS = {
         ],
         (PHONE,),
     ),
+    # issue 13: the reports, exports, personal-data rights and service records of the office
+    "reports-admin": (
+        ADMIN,
+        [
+            "/demo/reports/monthly",
+            "/demo/reports/quarterly",
+            "/demo/exports",
+            "/demo/deletion-requests?status=all",
+            "/demo/settings/retention",
+            "/demo/service-records",
+            "/demo/notifications/failed",
+            "/demo/account/data",
+            Linked("/demo/passports", r"/demo/people/\d+/certificate$"),
+            Linked(
+                Linked("/demo/passports", r"/demo/people/\d+/certificate$"),
+                r"/demo/people/\d+/id-number$",
+            ),
+            Linked(
+                Linked("/demo/campaigns/dashboard", r"/demo/campaigns/\d+/dashboard$"),
+                r"/demo/campaigns/events/\d+/profiles$",
+            ),
+        ],
+        (DESKTOP, PHONE),
+    ),
+    "reports-staff": (
+        STAFF,
+        [
+            "/demo/reports/monthly",
+            "/demo/reports/quarterly",
+            "/demo/exports",
+            "/demo/service-records",
+        ],
+        (DESKTOP, PHONE),
+    ),
+    # a volunteer's own data, deletion and ID number, on their phone
+    "rights-volunteer": (
+        VOLUNTEER,
+        [
+            "/demo/account/data",
+            "/demo/account/delete",
+            "/demo/me/id-number",
+            "/demo/me/certificate",
+        ],
+        (PHONE,),
+    ),
+    "rights-unit": (UNIT, ["/demo/exports", "/demo/account/data"], (PHONE,)),
+    # the platform operator's dashboard (its own login)
+    "platform-operator": (OPERATOR, ["/platform/"], (DESKTOP, PHONE)),
 }
 
 
@@ -264,14 +315,21 @@ HREFS = """() => [...document.querySelectorAll('a[href]')]
   .map(a => new URL(a.href, location.href).pathname)"""
 
 
+def candidates(page, path: str | Linked) -> list[str]:
+    """The path itself, or a ``Linked`` page's: the matching links of the first of its listings
+    that has any."""
+    if isinstance(path, str):
+        return [path]
+    for listing in candidates(page, path.listing):
+        page.goto(listing)
+        if found := [href for href in page.evaluate(HREFS) if re.search(path.pattern, href)]:
+            return found
+    raise AssertionError(f"no link like {path.pattern} on {path.listing}")
+
+
 def resolve(page, path: str | Linked) -> str:
     """The path itself, or a ``Linked`` page's: its listing's first link that matches."""
-    if isinstance(path, str):
-        return path
-    page.goto(path.listing)
-    found = [href for href in page.evaluate(HREFS) if re.search(path.pattern, href)]
-    assert found, f"no link like {path.pattern} on {path.listing}"
-    return found[0]
+    return candidates(page, path)[0]
 
 
 def walk(page, role: str, paths: list, signed_in: bool, on_phone: bool) -> dict:
@@ -314,10 +372,20 @@ def test_no_serious_accessibility_fault_on_a_roles_pages(make_page, role, screen
     phone, paths, _ = WALKS[role]
     on_phone = screen == PHONE
     page = make_page(role, **MOBILE) if on_phone else make_page(role)
-    if phone:
+    if phone == OPERATOR:
+        sign_in_operator(page)
+    elif phone:
         sign_in(page, phone)
     found = walk(page, role, paths, bool(phone), on_phone)
     assert found == {}
+
+
+def sign_in_operator(page) -> None:
+    page.goto("/platform/login")
+    page.get_by_label("手机号").fill(OPERATOR)
+    page.get_by_label("密码", exact=True).fill(OPERATOR_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def base_font_px(page) -> float:

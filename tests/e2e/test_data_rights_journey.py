@@ -17,6 +17,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from tests.e2e.test_accessibility import faults_here
+
 pytestmark = pytest.mark.e2e
 
 ADMIN, DEMO_PASSWORD = "13900000001", "demo1234"
@@ -67,6 +69,7 @@ def test_a_volunteer_downloads_their_data_and_asks_for_deletion(make_page, brows
     phone_page.get_by_label("登录密码").fill("not-my-password")
     phone_page.get_by_role("button", name="提交注销申请").click()
     expect(phone_page.locator(".error")).to_contain_text("密码不正确")
+    assert faults_here(phone_page, on_phone=True) == []  # the form with its error, as walked
     phone_page.locator("input[name=understood]").check()
     phone_page.get_by_label("登录密码").fill(PASSWORD)
     phone_page.get_by_role("button", name="提交注销申请").click()
@@ -78,6 +81,9 @@ def test_a_volunteer_downloads_their_data_and_asks_for_deletion(make_page, brows
     desk.goto("/demo/dashboard")
     desk.get_by_role("link", name="注销申请待处理").click()
     row = desk.locator("tr", has_text="注销演练")
+    row.locator("summary", has_text="拒绝").click()  # the refusal's form, open, walked too
+    expect(row.get_by_label("拒绝原因")).to_be_visible()
+    assert faults_here(desk, on_phone=False) == []
     row.get_by_role("button", name="确认注销").click()
     expect(desk.locator(".flash")).to_contain_text("已注销该账号")
     expect(desk.locator("tr", has_text="注销演练")).to_have_count(0)

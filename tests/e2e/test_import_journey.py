@@ -10,6 +10,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from tests.e2e.test_accessibility import faults_here
 from tests.e2e.test_passport_journey import ADMIN, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -69,6 +70,7 @@ def test_admin_imports_volunteers_fixing_the_errors_shown(page):
         assert column in line.inner_text(), text
     assert "第 2 行" not in text and "第 3 行" not in text
     assert page.get_by_role("button", name="确认导入").count() == 0
+    assert faults_here(page, on_phone=False) == []  # the errors' table, as the walk checks pages
 
     fixed = [
         ["导入丙", "17755500003", "朝阳社区", ""],
@@ -88,6 +90,7 @@ def test_admin_imports_volunteers_fixing_the_errors_shown(page):
     done.wait_for(timeout=90_000)
     assert seen_progress, "the progress bar was never shown"
     assert f"已导入 {5 + FILLER} 条记录" in page.inner_text("main")
+    assert faults_here(page, on_phone=False) == []
 
     done.click()
     page.wait_for_url("**/demo/passports")

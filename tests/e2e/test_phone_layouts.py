@@ -59,3 +59,57 @@ def test_staff_tables_show_their_status_on_a_phone(make_page, path):
     rows = phone.locator(".table-wrap tbody tr").count()
     assert rows > 0
     assert_on_screen(phone, ".table-wrap tbody td")
+
+
+#: visible form fields without a name a screen reader can say (a <label>, aria-label(ledby))
+UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden' && el.checkVisibility())
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby'))
+  .map(el => el.name || el.id)"""
+#: headings that skip a level (an h3 straight after the h1)
+SKIPPED_HEADINGS = """() => {
+  const out = []; let previous = 0;
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    if (!h.checkVisibility()) continue;
+    const level = Number(h.tagName[1]);
+    if (previous && level > previous + 1) out.push(`h${previous} → ${h.tagName}`);
+    previous = level;
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(
+    "path", ["/demo/account/data", "/demo/account/delete", "/demo/me/id-number"]
+)
+def test_a_volunteers_data_rights_read_on_a_phone(make_page, path):
+    """What a volunteer reaches from their phone's menu or passport: on the screen, every field
+    named, the headings in order, the buttons within the width."""
+    phone = make_page("volunteer", **MOBILE)
+    sign_in(phone, VOLUNTEER)
+    phone.goto(path)
+    assert_no_sideways_scroll(phone)
+    assert phone.evaluate(UNLABELLED_FIELDS) == []
+    assert phone.evaluate(SKIPPED_HEADINGS) == []
+    assert assert_on_screen(phone, ".page .button, .page button, .page input, .page td") > 0
+
+
+@pytest.mark.parametrize("path", ["/demo/reports/monthly", "/demo/reports/quarterly"])
+def test_the_reports_tables_read_on_a_phone(make_page, path):
+    """Staff reading a report on a phone: each figure a card on the screen, its numbers named
+    (本期, 上期 … from data-label: bare numbers would not say which is which), the chart in its
+    card's width."""
+    phone = make_page("admin", **MOBILE)
+    sign_in(phone, ADMIN)
+    phone.goto(path)
+    assert_no_sideways_scroll(phone)
+    assert assert_on_screen(phone, ".report-table tbody th") > 0
+    assert_on_screen(phone, ".report-table tbody td")
+    assert_on_screen(phone, ".report .chart")
+    unnamed = phone.eval_on_selector_all(
+        ".report-table tbody td.num", "tds => tds.filter(td => !td.dataset.label).length"
+    )
+    assert unnamed == 0
+    assert phone.evaluate(UNLABELLED_FIELDS) == []
+    assert phone.evaluate(SKIPPED_HEADINGS) == []
