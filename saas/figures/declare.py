@@ -135,3 +135,31 @@ def levels(
                 rows.append((day_, c, running[c]))
         day_ += timedelta(days=1)
     return rows
+
+
+#: what a figure's ``compute`` is
+Compute = Callable[[Session, date, date], Iterable[Row]]
+
+
+def flow_of(column, community, *where, value=None, joins=()) -> Compute:
+    """A figure's ``compute`` for a flow: :func:`per_day` of ``column`` per ``community`` (a
+    column, or None) with these ``where`` clauses, ``value`` and ``joins``, in the street's
+    calendar. The clauses are built once: one that depends on the time (now) needs a function
+    of its own calling :func:`per_day`."""
+    return _in_street_zone(per_day, column, community, where, value, joins)
+
+
+def level_of(column, community, *where, value=None, joins=()) -> Compute:
+    """A figure's ``compute`` for a level: :func:`levels`, as :func:`flow_of` for a flow."""
+    return _in_street_zone(levels, column, community, where, value, joins)
+
+
+def _in_street_zone(rows, column, community, where, value, joins) -> Compute:
+    def compute(session: Session, start: date, end: date) -> list[Row]:
+        # saas.ui imports saas.modules, which imports this module
+        from saas.ui import street_zone
+
+        zone = street_zone()
+        return rows(session, column, community, start, end, zone, *where, value=value, joins=joins)
+
+    return compute

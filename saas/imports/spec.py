@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -53,6 +53,34 @@ def read_text(limit: int) -> Callable[[Any], str]:
         if len(text) > limit:
             raise ServiceError(_("不能超过 %(n)d 个字", n=limit))
         return text
+
+    return read
+
+
+def read_name(limit: int, missing: Any) -> Callable[[Any], str]:
+    """A reader of a required text cell of at most ``limit`` characters; ``missing`` is the
+    message when it is empty."""
+
+    def read(value: Any) -> str:
+        name = read_text(limit)(value)
+        if not name:
+            raise ServiceError(missing)
+        return name
+
+    return read
+
+
+def read_choice(labels: Mapping[Any, Any]) -> Callable[[Any], str]:
+    """A reader of a cell that holds one of ``labels``' labels → its key (as text)."""
+
+    def read(value: Any) -> str:
+        text = cell_text(value)
+        for key, label in labels.items():
+            if text == str(label):
+                return str(key)
+        raise ServiceError(
+            _("请填写以下之一：%(names)s", names="、".join(str(v) for v in labels.values()))
+        )
 
     return read
 

@@ -4,45 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.figures.declare import FLOW, LEVEL, Figure, levels, per_day
-from saas.ui import street_zone
+from saas.figures.declare import FLOW, LEVEL, Figure, flow_of, level_of
 from tenants.alliance.models import MemberReport, Need, Project, Resource
 from tenants.orgs.models import Organisation, OrgKind
 
-
-def _units(session, start, end):
-    return levels(
-        session,
-        Organisation.created_at,
-        Organisation.community_id,
-        start,
-        end,
-        street_zone(),
-        Organisation.kind == OrgKind.alliance,
-        Organisation.is_active.is_(True),
-    )
-
-
-def _needs(session, start, end):
-    return per_day(session, Need.created_at, Need.community_id, start, end, street_zone())
-
-
-def _resources(session, start, end):
-    return per_day(session, Resource.created_at, None, start, end, street_zone())
-
-
-def _projects(session, start, end):
-    return per_day(session, Project.created_at, None, start, end, street_zone())
-
-
-def _projects_finished(session, start, end):
-    return per_day(session, Project.finished_at, None, start, end, street_zone())
-
-
-def _reports(session, start, end):
-    return per_day(
-        session, MemberReport.created_at, MemberReport.community_id, start, end, street_zone()
-    )
+_units = level_of(
+    Organisation.created_at,
+    Organisation.community_id,
+    Organisation.kind == OrgKind.alliance,
+    Organisation.is_active.is_(True),
+)
+_needs = flow_of(Need.created_at, Need.community_id)
+_resources = flow_of(Resource.created_at, None)
+_projects = flow_of(Project.created_at, None)
+_projects_finished = flow_of(Project.finished_at, None)
+_reports = flow_of(MemberReport.created_at, MemberReport.community_id)
 
 
 FIGURES = (

@@ -10,15 +10,14 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.cache import forget_street
-from saas.db import new_id, utcnow
-from saas.errors import ServiceError
+from saas.db import utcnow
 from saas.imports.spec import (
     Checked,
     Column,
     Importer,
-    cell_text,
     insert_many,
-    read_phone,
+    read_choice,
+    read_name,
     read_text,
 )
 from saas.tenancy import current_tenant_id
@@ -33,25 +32,19 @@ from tenants.alliance.units import (
 )
 from tenants.orgs.imports import (
     OrgLookups,
+    address_column,
     check_org,
+    community_column,
+    contact_name_column,
+    contact_phone_column,
+    credit_code_column,
     org_lookups,
+    org_values,
     read_count,
-    read_credit_code,
-    read_name,
-    read_tags,
     remember_inserted,
+    tags_column,
 )
 from tenants.orgs.models import Organisation, OrgKind
-
-
-def _read_type(value) -> str:
-    text = cell_text(value)
-    for key, label in TYPE_LABELS.items():
-        if text == str(label):
-            return str(key)
-    raise ServiceError(
-        _("请填写以下之一：%(names)s", names="、".join(str(v) for v in TYPE_LABELS.values()))
-    )
 
 
 def lookups(session: Session, actor: User) -> OrgLookups:
@@ -68,23 +61,16 @@ def insert_rows(session: Session, actor: User, found: OrgLookups, rows: list[dic
     values = []
     for row in rows:
         values.append(
-            {
-                "tenant_id": tenant_id,
-                "id": new_id(),
-                "kind": OrgKind.alliance,
-                "name": row["name"],
-                "org_type": row["org_type"],
-                "credit_code": row["credit_code"],
-                "party_org": row["party_org"],
-                "party_members": row["party_members"],
-                "contact_name": row["contact_name"],
-                "contact_phone": row["contact_phone"],
-                "address": row["address"],
-                "community_id": found.communities.get(row["community"]),
-                "tags": row["tags"],
-                "is_active": True,
-                "created_at": now,
-            }
+            org_values(
+                found,
+                row,
+                OrgKind.alliance,
+                tenant_id,
+                now,
+                org_type=row["org_type"],
+                party_org=row["party_org"],
+                party_members=row["party_members"],
+            )
         )
         remember_inserted(found, row)
     insert_many(session, Organisation, values)
@@ -109,18 +95,11 @@ UNITS = Importer(
             "org_type",
             _l("单位类型"),
             True,
-            _read_type,
+            read_choice(TYPE_LABELS),
             _l("民企"),
             _l("以下之一：%(names)s", names="机关、国企、民企、事业单位、社会组织、两新组织"),
         ),
-        Column(
-            "credit_code",
-            _l("统一社会信用代码"),
-            False,
-            read_credit_code,
-            "91110000600037341L",
-            _l("18 位，末位为校验码；可不填"),
-        ),
+        credit_code_column(),
         Column(
             "party_org",
             _l("党组织名称"),
@@ -136,32 +115,11 @@ UNITS = Importer(
             "12",
             _l("整数，不填为 0"),
         ),
-        Column("contact_name", _l("联系人"), False, read_text(CONTACT_MAX), _l("李四")),
-        Column(
-            "contact_phone",
-            _l("联系电话"),
-            False,
-            read_phone,
-            "13900000006",
-            _l("11 位中国大陆手机号"),
-        ),
-        Column("address", _l("地址"), False, read_text(ADDRESS_MAX), _l("示范路 1 号")),
-        Column(
-            "community",
-            _l("所在社区"),
-            False,
-            read_text(50),
-            "",
-            _l("本街道社区的全称；不填为全街道"),
-        ),
-        Column(
-            "tags",
-            _l("标签"),
-            False,
-            read_tags,
-            _l("政策宣讲、医疗义诊"),
-            _l("能做什么、关心什么，用顿号或逗号分隔"),
-        ),
+        contact_name_column(CONTACT_MAX, _l("李四")),
+        contact_phone_column("13900000006"),
+        address_column(ADDRESS_MAX, _l("示范路 1 号")),
+        community_column(),
+        tags_column(_l("政策宣讲、医疗义诊"), _l("能做什么、关心什么，用顿号或逗号分隔")),
     ),
     lookups=lookups,
     check=check,

@@ -4,37 +4,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.figures.declare import FLOW, Figure, per_day
-from saas.ui import street_zone
+from saas.figures.declare import FLOW, Figure, flow_of
 from tenants.campaigns.models import CampaignEvent
 from tenants.campaigns.relief_models import Assistance, Household
 from tenants.events.models import Event
 from tenants.events.services import TAKING_PLACE
 
-
-def _activities(session, start, end):
-    return per_day(
-        session,
-        Event.starts_at,
-        Event.community_id,
-        start,
-        end,
-        street_zone(),
-        Event.status.in_(TAKING_PLACE),
-        joins=((CampaignEvent, CampaignEvent.event_id == Event.id),),
-    )
-
-
-def _assistance(session, start, end):
-    return per_day(
-        session,
-        Assistance.created_at,
-        Household.community_id,
-        start,
-        end,
-        street_zone(),
-        joins=((Household, Household.id == Assistance.household_id),),
-    )
+_activities = flow_of(
+    Event.starts_at,
+    Event.community_id,
+    Event.status.in_(TAKING_PLACE),
+    joins=((CampaignEvent, CampaignEvent.event_id == Event.id),),
+)
+_assistance = flow_of(
+    Assistance.created_at,
+    Household.community_id,
+    joins=((Household, Household.id == Assistance.household_id),),
+)
 
 
 FIGURES = (

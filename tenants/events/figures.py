@@ -10,7 +10,7 @@ from sqlalchemy import func
 
 from saas.auth.models import User
 from saas.db import utcnow
-from saas.figures.declare import FLOW, Figure, per_day
+from saas.figures.declare import FLOW, Figure, flow_of, per_day
 from saas.ui import street_zone
 from tenants.events.models import Attendance, Event, Registration, RegistrationStatus
 from tenants.events.services import held
@@ -30,42 +30,20 @@ def _held(session, start, end):
     )
 
 
-def _registrations(session, start, end):
-    return per_day(
-        session,
-        Registration.created_at,
-        Event.community_id,
-        start,
-        end,
-        street_zone(),
-        Registration.status != RegistrationStatus.cancelled,
-        joins=((Event, Event.id == Registration.event_id),),
-    )
-
-
-def _attendance(session, start, end):
-    return per_day(
-        session,
-        Attendance.confirmed_at,
-        User.community_id,
-        start,
-        end,
-        street_zone(),
-        joins=((User, User.id == Attendance.user_id),),
-    )
-
-
-def _hours(session, start, end):
-    return per_day(
-        session,
-        Attendance.confirmed_at,
-        User.community_id,
-        start,
-        end,
-        street_zone(),
-        value=func.sum(Attendance.hours),
-        joins=((User, User.id == Attendance.user_id),),
-    )
+_registrations = flow_of(
+    Registration.created_at,
+    Event.community_id,
+    Registration.status != RegistrationStatus.cancelled,
+    joins=((Event, Event.id == Registration.event_id),),
+)
+_BY_VOLUNTEER = ((User, User.id == Attendance.user_id),)
+_attendance = flow_of(Attendance.confirmed_at, User.community_id, joins=_BY_VOLUNTEER)
+_hours = flow_of(
+    Attendance.confirmed_at,
+    User.community_id,
+    value=func.sum(Attendance.hours),
+    joins=_BY_VOLUNTEER,
+)
 
 
 FIGURES = (

@@ -7,38 +7,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
 
-from saas.figures.declare import FLOW, Figure, per_day
-from saas.ui import street_zone
+from saas.figures.declare import FLOW, Figure, flow_of
 from tenants.grid.models import GridItem, ItemStatus
 
-
-def _reported(session, start, end):
-    return per_day(session, GridItem.created_at, GridItem.community_id, start, end, street_zone())
-
-
-def _closed(session, start, end):
-    return per_day(
-        session,
-        GridItem.closed_at,
-        GridItem.community_id,
-        start,
-        end,
-        street_zone(),
-        GridItem.status == ItemStatus.closed,
-    )
-
-
-def _on_time(session, start, end):
-    return per_day(
-        session,
-        GridItem.closed_at,
-        GridItem.community_id,
-        start,
-        end,
-        street_zone(),
-        GridItem.status == ItemStatus.closed,
-        or_(GridItem.due_at.is_(None), GridItem.done_at <= GridItem.due_at),
-    )
+_reported = flow_of(GridItem.created_at, GridItem.community_id)
+_closed = flow_of(GridItem.closed_at, GridItem.community_id, GridItem.status == ItemStatus.closed)
+_on_time = flow_of(
+    GridItem.closed_at,
+    GridItem.community_id,
+    GridItem.status == ItemStatus.closed,
+    or_(GridItem.due_at.is_(None), GridItem.done_at <= GridItem.due_at),
+)
 
 
 FIGURES = (

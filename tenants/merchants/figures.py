@@ -4,39 +4,25 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.figures.declare import FLOW, LEVEL, Figure, levels, per_day
-from saas.ui import street_zone
+from saas.figures.declare import FLOW, LEVEL, Figure, flow_of, level_of
 from tenants.merchants.models import Merchant, Offer
 from tenants.orgs.models import Organisation
 from tenants.passport.models import Passport, Redemption
 
-
-def _merchants(session, start, end):
-    return levels(
-        session,
-        Merchant.created_at,
-        Organisation.community_id,
-        start,
-        end,
-        street_zone(),
-        Organisation.is_active.is_(True),
-        joins=((Organisation, Organisation.id == Merchant.organisation_id),),
-    )
-
-
-def _vouchers(session, start, end):
-    return per_day(
-        session,
-        Redemption.created_at,
-        Passport.community_id,
-        start,
-        end,
-        street_zone(),
-        joins=(
-            (Offer, Offer.reward_id == Redemption.reward_id),
-            (Passport, Passport.id == Redemption.passport_id),
-        ),
-    )
+_merchants = level_of(
+    Merchant.created_at,
+    Organisation.community_id,
+    Organisation.is_active.is_(True),
+    joins=((Organisation, Organisation.id == Merchant.organisation_id),),
+)
+_vouchers = flow_of(
+    Redemption.created_at,
+    Passport.community_id,
+    joins=(
+        (Offer, Offer.reward_id == Redemption.reward_id),
+        (Passport, Passport.id == Redemption.passport_id),
+    ),
+)
 
 
 FIGURES = (

@@ -12,14 +12,13 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.db import new_id, utcnow
-from saas.errors import ServiceError
 from saas.imports.spec import (
     Checked,
     Column,
     Importer,
-    cell_text,
     insert_many,
-    read_phone,
+    read_choice,
+    read_name,
     read_text,
 )
 from saas.tenancy import current_tenant_id
@@ -35,24 +34,18 @@ from tenants.merchants.directory import (
 from tenants.merchants.models import Circle, Merchant, MerchantStatus
 from tenants.orgs.imports import (
     OrgLookups,
+    address_column,
     check_org,
+    community_column,
+    contact_name_column,
+    contact_phone_column,
+    credit_code_column,
     org_lookups,
-    read_credit_code,
-    read_name,
-    read_tags,
+    org_values,
     remember_inserted,
+    tags_column,
 )
 from tenants.orgs.models import Organisation, OrgKind
-
-
-def _read_category(value) -> str:
-    text = cell_text(value)
-    for key, label in CATEGORIES.items():
-        if text == str(label):
-            return key
-    raise ServiceError(
-        _("请填写以下之一：%(names)s", names="、".join(str(v) for v in CATEGORIES.values()))
-    )
 
 
 def lookups(session: Session, actor: User) -> OrgLookups:
@@ -75,31 +68,13 @@ def insert_rows(session: Session, actor: User, found: OrgLookups, rows: list[dic
     now = utcnow()
     organisations, profiles = [], []
     for row in rows:
-        organisation_id = new_id()
-        organisations.append(
-            {
-                "tenant_id": tenant_id,
-                "id": organisation_id,
-                "kind": OrgKind.merchant,
-                "name": row["name"],
-                "org_type": "",
-                "credit_code": row["credit_code"],
-                "party_org": "",
-                "party_members": 0,
-                "contact_name": row["contact_name"],
-                "contact_phone": row["contact_phone"],
-                "address": row["address"],
-                "community_id": found.communities.get(row["community"]),
-                "tags": row["tags"],
-                "is_active": True,
-                "created_at": now,
-            }
-        )
+        organisation = org_values(found, row, OrgKind.merchant, tenant_id, now)
+        organisations.append(organisation)
         profiles.append(
             {
                 "tenant_id": tenant_id,
                 "id": new_id(),
-                "organisation_id": organisation_id,
+                "organisation_id": organisation["id"],
                 "circle_id": found.extra["circles"].get(row["circle"]),
                 "category": row["category"],
                 "opening_hours": row["opening_hours"],
@@ -134,42 +109,21 @@ MERCHANTS = Importer(
             "category",
             _l("行业类别"),
             True,
-            _read_category,
+            read_choice(CATEGORIES),
             _l("超市便利"),
             _l(
                 "以下之一：%(names)s",
                 names="餐饮、超市便利、理发美容、维修服务、药店诊所、教育培训、生活服务、其他",
             ),
         ),
-        Column(
-            "credit_code",
-            _l("统一社会信用代码"),
-            False,
-            read_credit_code,
-            "91110000600037341L",
-            _l("18 位，末位为校验码；可不填"),
-        ),
-        Column("contact_name", _l("联系人"), False, read_text(CONTACT_MAX), _l("王五")),
-        Column(
-            "contact_phone",
-            _l("联系电话"),
-            False,
-            read_phone,
-            "13900000007",
-            _l("11 位中国大陆手机号"),
-        ),
-        Column("address", _l("地址"), False, read_text(ADDRESS_MAX), _l("示范路 2 号")),
-        Column(
-            "community",
-            _l("所在社区"),
-            False,
-            read_text(50),
-            "",
-            _l("本街道社区的全称；不填为全街道"),
-        ),
+        credit_code_column(),
+        contact_name_column(CONTACT_MAX, _l("王五")),
+        contact_phone_column("13900000007"),
+        address_column(ADDRESS_MAX, _l("示范路 2 号")),
+        community_column(),
         Column("circle", _l("所属商圈"), False, read_text(60), "", _l("本街道商圈的全称；可不填")),
         Column("opening_hours", _l("营业时间"), False, read_text(HOURS_MAX), "8:00-22:00"),
-        Column("tags", _l("标签"), False, read_tags, _l("便民、送货上门")),
+        tags_column(_l("便民、送货上门")),
     ),
     lookups=lookups,
     check=check,

@@ -1,18 +1,22 @@
 """What importing units and merchants share (tenants.alliance.imports, tenants.merchants.imports):
-the street's organisation records looked up in bulk, and the cells every organisation has."""
+the street's organisation records looked up in bulk, the columns every organisation has, and the
+organisation record a row becomes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from saas.db import new_id
 from saas.errors import ServiceError
-from saas.imports.spec import Checked, cell_text, read_text
-from tenants.orgs.models import Organisation
+from saas.imports.spec import Checked, Column, cell_text, read_phone, read_text
+from tenants.orgs.models import Organisation, OrgKind
 from tenants.orgs.records import clean_credit_code, clean_tags
 from tenants.structure.models import Community
 
@@ -57,16 +61,6 @@ def org_lookups(session: Session, kind: str) -> OrgLookups:
     return OrgLookups(names, codes, phones, communities)
 
 
-def read_name(limit: int, missing: str):
-    def read(value) -> str:
-        name = read_text(limit)(value)
-        if not name:
-            raise ServiceError(missing)
-        return name
-
-    return read
-
-
 def read_credit_code(value) -> str | None:
     """统一社会信用代码, checked with python-stdnum's ``cn.uscc`` (check character included)."""
     return clean_credit_code(cell_text(value))
@@ -86,6 +80,70 @@ def read_count(maximum: int):
         return int(text)
 
     return read
+
+
+def credit_code_column() -> Column:
+    return Column(
+        "credit_code",
+        _l("统一社会信用代码"),
+        False,
+        read_credit_code,
+        "91110000600037341L",
+        _l("18 位，末位为校验码；可不填"),
+    )
+
+
+def contact_name_column(limit: int, example: Any) -> Column:
+    return Column("contact_name", _l("联系人"), False, read_text(limit), example)
+
+
+def contact_phone_column(example: str) -> Column:
+    return Column(
+        "contact_phone", _l("联系电话"), False, read_phone, example, _l("11 位中国大陆手机号")
+    )
+
+
+def address_column(limit: int, example: Any) -> Column:
+    return Column("address", _l("地址"), False, read_text(limit), example)
+
+
+def community_column() -> Column:
+    return Column(
+        "community",
+        _l("所在社区"),
+        False,
+        read_text(50),
+        "",
+        _l("本街道社区的全称；不填为全街道"),
+    )
+
+
+def tags_column(example: Any, note: Any = "") -> Column:
+    return Column("tags", _l("标签"), False, read_tags, example, note)
+
+
+def org_values(
+    found: OrgLookups, row: dict, kind: OrgKind, tenant_id: int, now: datetime, **own: Any
+) -> dict:
+    """The organisation record (active) a clean row becomes, for ``insert_many``; ``own``: the
+    kind's own values (a unit's type and party organisation), empty by default."""
+    return {
+        "tenant_id": tenant_id,
+        "id": new_id(),
+        "kind": kind,
+        "name": row["name"],
+        "org_type": "",
+        "credit_code": row["credit_code"],
+        "party_org": "",
+        "party_members": 0,
+        "contact_name": row["contact_name"],
+        "contact_phone": row["contact_phone"],
+        "address": row["address"],
+        "community_id": found.communities.get(row["community"]),
+        "tags": row["tags"],
+        "is_active": True,
+        "created_at": now,
+    } | own
 
 
 def check_org(found: OrgLookups, row: dict, by_phone: bool, duplicate_name: str) -> Checked:

@@ -6,51 +6,31 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
-from saas.figures.declare import FLOW, Figure, per_day
-from saas.ui import street_zone
+from saas.figures.declare import FLOW, Figure, flow_of
 from tenants.passport.models import EntryKind, Passport, PointEntry, Redemption
 
 _BY_PASSPORT = ((Passport, Passport.id == PointEntry.passport_id),)
 
 
-def _issued(session, start, end):
-    return per_day(
-        session,
-        PointEntry.created_at,
-        Passport.community_id,
-        start,
-        end,
-        street_zone(),
-        PointEntry.kind == EntryKind.earn,
-        value=func.sum(PointEntry.delta),
-        joins=_BY_PASSPORT,
-    )
-
-
-def _spent(session, start, end):
-    return per_day(
-        session,
-        PointEntry.created_at,
-        Passport.community_id,
-        start,
-        end,
-        street_zone(),
-        PointEntry.kind == EntryKind.redeem,
-        value=func.sum(func.abs(PointEntry.delta)),
-        joins=_BY_PASSPORT,
-    )
-
-
-def _redemptions(session, start, end):
-    return per_day(
-        session,
-        Redemption.created_at,
-        Passport.community_id,
-        start,
-        end,
-        street_zone(),
-        joins=((Passport, Passport.id == Redemption.passport_id),),
-    )
+_issued = flow_of(
+    PointEntry.created_at,
+    Passport.community_id,
+    PointEntry.kind == EntryKind.earn,
+    value=func.sum(PointEntry.delta),
+    joins=_BY_PASSPORT,
+)
+_spent = flow_of(
+    PointEntry.created_at,
+    Passport.community_id,
+    PointEntry.kind == EntryKind.redeem,
+    value=func.sum(func.abs(PointEntry.delta)),
+    joins=_BY_PASSPORT,
+)
+_redemptions = flow_of(
+    Redemption.created_at,
+    Passport.community_id,
+    joins=((Passport, Passport.id == Redemption.passport_id),),
+)
 
 
 FIGURES = (

@@ -19,15 +19,14 @@ from sqlalchemy.orm import Session
 from saas.auth.models import Role, User
 from saas.counters import take_values
 from saas.db import new_id, utcnow
-from saas.errors import ServiceError
 from saas.imports.spec import (
     Checked,
     Column,
     Importer,
     cell_text,
     insert_many,
+    read_name,
     read_phone,
-    read_text,
     read_yes_no,
 )
 from saas.streets.models import Tenant
@@ -35,17 +34,6 @@ from saas.tenancy import current_tenant_id
 from tenants.passport.models import Passport
 from tenants.passport.services import passport_prefix
 from tenants.structure.models import Community
-
-
-def _read_name(value) -> str:
-    name = read_text(50)(value)
-    if not name:
-        raise ServiceError(_("请填写姓名"))
-    return name
-
-
-def _read_community(value) -> str:
-    return cell_text(value)
 
 
 @dataclass
@@ -129,7 +117,14 @@ VOLUNTEERS = Importer(
         "每行一名志愿者：开通账号并发放志愿护照；志愿者用手机号在“忘记密码”页设置密码后登录。"
     ),
     columns=(
-        Column("name", _l("姓名"), True, _read_name, _l("张三"), _l("不超过 50 个字")),
+        Column(
+            "name",
+            _l("姓名"),
+            True,
+            read_name(50, _l("请填写姓名")),
+            _l("张三"),
+            _l("不超过 50 个字"),
+        ),
         Column(
             "phone",
             _l("手机号"),
@@ -142,7 +137,7 @@ VOLUNTEERS = Importer(
             "community",
             _l("所在社区"),
             True,
-            _read_community,
+            cell_text,
             _l("示范社区"),
             _l("本街道社区的全称"),
         ),

@@ -5,47 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from saas.auth.models import Role, User
-from saas.figures.declare import FLOW, LEVEL, Figure, levels, per_day
-from saas.ui import street_zone
+from saas.figures.declare import FLOW, LEVEL, Figure, flow_of, level_of
 
-
-def _volunteers(session, start, end):
-    return levels(
-        session,
-        User.created_at,
-        User.community_id,
-        start,
-        end,
-        street_zone(),
-        User.role == Role.volunteer,
-        User.is_enabled.is_(True),
-    )
-
-
-def _new_volunteers(session, start, end):
-    return per_day(
-        session,
-        User.created_at,
-        User.community_id,
-        start,
-        end,
-        street_zone(),
-        User.role == Role.volunteer,
-    )
-
-
-def _party_members(session, start, end):
-    return levels(
-        session,
-        User.created_at,
-        User.community_id,
-        start,
-        end,
-        street_zone(),
-        User.role == Role.volunteer,
-        User.is_enabled.is_(True),
-        User.is_party_member.is_(True),
-    )
+_ENABLED_VOLUNTEERS = (User.role == Role.volunteer, User.is_enabled.is_(True))
+_volunteers = level_of(User.created_at, User.community_id, *_ENABLED_VOLUNTEERS)
+_new_volunteers = flow_of(User.created_at, User.community_id, User.role == Role.volunteer)
+_party_members = level_of(
+    User.created_at, User.community_id, *_ENABLED_VOLUNTEERS, User.is_party_member.is_(True)
+)
 
 
 FIGURES = (

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from saas.figures.declare import FLOW, Figure, per_day
-from saas.ui import street_zone
+from saas.figures.declare import FLOW, Figure, flow_of
 from tenants.wishes.models import Wish
 
-
-def _posted(session, start, end):
-    return per_day(session, Wish.created_at, Wish.community_id, start, end, street_zone())
-
-
-def _confirmed(session, start, end):
-    return per_day(session, Wish.confirmed_at, Wish.community_id, start, end, street_zone())
+_posted = flow_of(Wish.created_at, Wish.community_id)
+_confirmed = flow_of(Wish.confirmed_at, Wish.community_id)
 
 
 FIGURES = (
