@@ -63,6 +63,27 @@ PG_APP_ROLE = "ljt_app_test"
 PASSWORD = "secret-pass-1"
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (``make test``), with every browser test in one group: they share the
+    demo server of tests/e2e/conftest.py, started once a worker that runs any of them.
+
+    The group is given here rather than by an ``xdist_group`` mark because pytest-xdist 3.8 marks
+    a group by renaming the test's node id, which pytest 9.2 no longer allows: the marks are
+    ignored without a word (pytest-xdist issue #1386)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BrowserTestsTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/e2e/"):
+                return "e2e"
+            return super()._split_scope(nodeid)
+
+    return BrowserTestsTogether(config, log)
+
+
 def missing_service(name: str, why: str) -> None:
     message = f"{name} IS NOT AVAILABLE ({why}): its tests did not run"
     if CI:
