@@ -38,29 +38,41 @@ def worker_pg_db(base: str, worker: str) -> str:
     return f"{base}_{worker}" if _worker_index(worker) is not None else base
 
 
+def _redis_db(url: str) -> int:
+    return int(urlsplit(url).path.strip("/") or 0)
+
+
 def worker_redis_url(base: str, worker: str) -> str:
     """Each xdist worker flushes a Redis db of its own, counting down from the base's number:
     db 15 for gw0, 14 for gw1… (down, so that a base of 15 stays within Redis's 16 databases).
-    Without xdist, the base itself."""
+    Without xdist, the base itself. The controller checks the numbers before any worker starts
+    (``pytest_configure`` below): a worker must not fail while importing this file, which
+    pytest-xdist answers by starting another worker, again and again, and then exiting 0."""
     index = _worker_index(worker)
     if not index:
         return base
     parts = urlsplit(base)
-    number = int(parts.path.strip("/") or 0) - index
-    if number < 0:
-        raise pytest.UsageError(
-            f"TEST_REDIS_URL {base}: worker {worker} would need Redis db {number}; give a base"
-            f" db number of at least {index} or run fewer workers"
-        )
-    return urlunsplit(parts._replace(path=f"/{number}"))
+    return urlunsplit(parts._replace(path=f"/{_redis_db(base) - index}"))
 
 
-REDIS_TEST_URL = worker_redis_url(
-    os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), WORKER
-)
+REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_TEST_URL = worker_redis_url(REDIS_BASE_URL, WORKER)
 PG_DB = worker_pg_db(os.environ.get("TEST_PG_DB", "ljt_test"), WORKER)
 PG_APP_ROLE = "ljt_app_test"
 PASSWORD = "secret-pass-1"
+
+
+def pytest_configure(config) -> None:
+    """In the controller of ``-n N``: every worker's Redis db (base, base - 1… base - N + 1) is
+    one Redis has (0–15), or the run stops here with the reason."""
+    workers = config.getoption("numprocesses", None)
+    if not isinstance(workers, int) or workers < 2 or hasattr(config, "workerinput"):
+        return
+    if _redis_db(REDIS_BASE_URL) - (workers - 1) < 0:
+        raise pytest.UsageError(
+            f"TEST_REDIS_URL {REDIS_BASE_URL}: {workers} workers use Redis dbs counting down from"
+            f" its number; give a base db of at least {workers - 1}, or fewer workers"
+        )
 
 
 @pytest.hookimpl(optionalhook=True)
