@@ -42,17 +42,6 @@ STARTUP_SECONDS = 30
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) every browser test goes to
-    the same worker, so that the demo server below is started once, not once a worker."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents or "live_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item (``item.rep_call``) for the screenshot fixture."""
