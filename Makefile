@@ -85,8 +85,13 @@ format: install-test
 	$(BIN)/ruff format saas tenants tests bench wsgi.py
 	$(BIN)/ruff check --fix saas tenants tests bench wsgi.py
 
+# The whole suite runs on two workers (pytest-xdist; each has its own PostgreSQL database and Redis
+# db, see tests/conftest.py), the browser tests all on one of them (--dist loadgroup: one demo
+# server). A run narrowed with PYTEST_ARGS stays in one process unless PYTEST_WORKERS says otherwise.
+PYTEST_WORKERS ?= $(if $(strip $(PYTEST_ARGS)),0,2)
+
 test: install-test /usr/bin/chromium lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Not part of make test: a benchmark against a bulk-loaded PostgreSQL (see docs/performance.md).
 bench: install-test

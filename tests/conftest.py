@@ -12,6 +12,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -24,10 +25,75 @@ CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get(
     "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-PG_DB = os.environ.get("TEST_PG_DB", "ljt_test")
+#: "gw0", "gw1"… in a pytest-xdist worker (``make test`` runs two), "" in a plain run
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_index(worker: str) -> int | None:
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
+
+
+def worker_pg_db(base: str, worker: str) -> str:
+    """Each xdist worker empties and migrates a database of its own: ``ljt_test_gw0``…"""
+    return f"{base}_{worker}" if _worker_index(worker) is not None else base
+
+
+def _redis_db(url: str) -> int:
+    return int(urlsplit(url).path.strip("/") or 0)
+
+
+def worker_redis_url(base: str, worker: str) -> str:
+    """Each xdist worker flushes a Redis db of its own, counting down from the base's number:
+    db 15 for gw0, 14 for gw1… (down, so that a base of 15 stays within Redis's 16 databases).
+    Without xdist, the base itself. The controller checks the numbers before any worker starts
+    (``pytest_configure`` below): a worker must not fail while importing this file, which
+    pytest-xdist answers by starting another worker, again and again, and then exiting 0."""
+    index = _worker_index(worker)
+    if not index:
+        return base
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{_redis_db(base) - index}"))
+
+
+REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_TEST_URL = worker_redis_url(REDIS_BASE_URL, WORKER)
+PG_DB = worker_pg_db(os.environ.get("TEST_PG_DB", "ljt_test"), WORKER)
 PG_APP_ROLE = "ljt_app_test"
 PASSWORD = "secret-pass-1"
+
+
+def pytest_configure(config) -> None:
+    """In the controller of ``-n N``: every worker's Redis db (base, base - 1… base - N + 1) is
+    one Redis has (0–15), or the run stops here with the reason."""
+    workers = config.getoption("numprocesses", None)
+    if not isinstance(workers, int) or workers < 2 or hasattr(config, "workerinput"):
+        return
+    if _redis_db(REDIS_BASE_URL) - (workers - 1) < 0:
+        raise pytest.UsageError(
+            f"TEST_REDIS_URL {REDIS_BASE_URL}: {workers} workers use Redis dbs counting down from"
+            f" its number; give a base db of at least {workers - 1}, or fewer workers"
+        )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (``make test``), with every browser test in one group: they share the
+    demo server of tests/e2e/conftest.py, started once a worker that runs any of them.
+
+    The group is given here rather than by an ``xdist_group`` mark because pytest-xdist 3.8 marks
+    a group by renaming the test's node id, which pytest 9.2 no longer allows: the marks are
+    ignored without a word (pytest-xdist issue #1386)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BrowserTestsTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/e2e/"):
+                return "e2e"
+            return super()._split_scope(nodeid)
+
+    return BrowserTestsTogether(config, log)
 
 
 def missing_service(name: str, why: str) -> None:
@@ -52,6 +118,8 @@ def _base_config(tmp: Path) -> dict:
         "DEMO_SCALE": 0,
         "UPLOAD_DIR": str(tmp / "uploads"),
         "EXPORT_DIR": str(tmp / "exports"),  # saas.exports: files of exports built by a job
+        # the grid's photos (tenants/grid/photos.py), else under the checkout's instance/
+        "GRID_PHOTO_DIR": str(tmp / "grid-photos"),
     }
 
 
@@ -76,11 +144,16 @@ def _pg_setup() -> tuple[str, str]:
         )
         conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB}"))
         conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": PG_APP_ROLE})
-        if exists.scalar() is None:
-            conn.execute(
-                text(f"CREATE ROLE {PG_APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'app'")
+        # The role belongs to the whole server, shared by every worker's database: two workers
+        # creating it at once, the second waits for the first and then finds the name taken.
+        conn.execute(
+            text(
+                "DO $$ BEGIN"
+                f" CREATE ROLE {PG_APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'app';"
+                " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"
+                " END $$"
             )
+        )
     admin.dispose()
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     owner_url = f"{base}/{PG_DB}"

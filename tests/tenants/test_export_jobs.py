@@ -206,20 +206,27 @@ def test_without_redis_a_big_export_answers_before_its_file_is_made(
     import's), so the click does not wait for the file."""
     import threading
 
+    import saas.jobs
     from saas.exports import jobs
 
     answered = threading.Event()
     done = threading.Event()
     real_build = jobs.build
+    real_run = saas.jobs._run_logged
 
     def waiting_build(export_id):
         assert answered.wait(10), "the click waited for the file"
+        return real_build(export_id)
+
+    def run_then_done(*args):
+        """Done once the thread's job has committed (run_job commits after build returns)."""
         try:
-            real_build(export_id)
+            real_run(*args)
         finally:
             done.set()
 
     monkeypatch.setattr(jobs, "build", waiting_build)
+    monkeypatch.setattr(saas.jobs, "_run_logged", run_then_done)
     monkeypatch.setitem(app.config, "LONG_JOBS_IN_THREAD", True)
     response = admin.get(EXPORT)
     answered.set()
