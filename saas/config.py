@@ -153,4 +153,7 @@ def from_environment() -> dict:
         "EXPORT_KEEP_DAYS": _int("EXPORT_KEEP_DAYS", 7),
         # Where those files are kept (default <instance>/exports), one folder per street.
         "EXPORT_DIR": os.environ.get("EXPORT_DIR"),
+        # Days an import's uploaded file (residents' names and phones) is kept while the batch
+        # waits for 确认导入 (or was left); then the hourly job deletes it and the batch expires.
+        "IMPORT_KEEP_DAYS": _int("IMPORT_KEEP_DAYS", 7),
     }

@@ -86,6 +86,7 @@ PLATFORM = Module(
         PeriodicJob("notify-sweep", "saas.notify.jobs:sweep", 60),
         PeriodicJob("audit-purge", "saas.audit.services:purge_expired", 24 * 3600),
         PeriodicJob("exports-expire", "saas.exports.jobs:expire_all", 3600),
+        PeriodicJob("imports-expire", "saas.imports.jobs:expire_all", 3600),
         PeriodicJob("retention", "saas.rights.jobs:run_retention", 24 * 3600),
         PeriodicJob("figures-refresh", "saas.figures.store:refresh_recent", 3600),
     ),

@@ -12,9 +12,17 @@ the tests run them in the request, as the other jobs run there. A big export sta
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
+from sqlalchemy import select
 
 from saas import jobs
+from saas.extensions import db
+from saas.streets.models import Tenant
+from saas.tenancy import tenant_scope
+
+log = logging.getLogger(__name__)
 
 VALIDATE = "saas.imports.services:validate_job"
 COMMIT = "saas.imports.services:commit_job"
@@ -27,3 +35,24 @@ def start(func_path: str, tenant_id: int, batch_id: int) -> None:
     :raise Exception: Redis refused the job (the caller marks the batch)
     """
     jobs.start_long(current_app._get_current_object(), func_path, tenant_id, batch_id)
+
+
+def expire_all() -> int:
+    """The periodic job (``imports-expire``): every street in its own scope, committed per
+    street, its uploaded files left unconfirmed deleted and its old batches forgotten
+    (``saas.imports.services.expire``); one street's trouble does not stop the others. Returns
+    how many files were deleted over all streets."""
+    from saas.imports.services import expire
+
+    deleted = 0
+    for tenant_id in list(db.session.scalars(select(Tenant.id).order_by(Tenant.id))):
+        with tenant_scope(tenant_id):
+            try:
+                count = expire(db.session)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("import expiry failed for street %s", tenant_id)
+            else:
+                deleted += count
+    return deleted

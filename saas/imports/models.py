@@ -16,6 +16,7 @@ class BatchStatus(enum.StrEnum):
     committing = "committing"  # 确认导入 pressed: the job writes it, all or nothing
     done = "done"  # written
     failed = "failed"  # the write was refused or broke: nothing written
+    expired = "expired"  # left unconfirmed for IMPORT_KEEP_DAYS: the file deleted, upload again
 
 
 class OnExisting(enum.StrEnum):
@@ -41,7 +42,7 @@ class ImportBatch(TenantScoped, db.Model):
     on_existing: Mapped[str] = mapped_column(String(8), default=OnExisting.skip)
     #: the file's name as uploaded (shown only)
     filename: Mapped[str] = mapped_column(String(200))
-    #: where it is kept, relative to the uploads folder
+    #: where it is kept, relative to the uploads folder ("" once the expiry job deleted it)
     stored_path: Mapped[str] = mapped_column(String(200))
     #: data rows in the file (known once read)
     rows: Mapped[int] = mapped_column(Integer, default=0)

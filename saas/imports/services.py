@@ -19,19 +19,20 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from saas.audit.services import record
 from saas.auth.models import User
-from saas.db import new_id, utcnow
+from saas.db import guarded_update, new_id, utcnow
 from saas.errors import NotFound, ServiceError
 from saas.imports import reader
 from saas.imports.models import BatchStatus, ImportBatch, ImportIssue, IssueKind, OnExisting
@@ -53,6 +54,8 @@ CHUNK = 2_000
 PROGRESS_EVERY = 2_000
 #: the biggest file accepted (bytes); a 100,000-row file of the templates is about 4 MB
 MAX_FILE_BYTES = 20 * 1024 * 1024
+#: days a batch's row and its problems are kept after it was last changed (see :func:`expire`)
+FORGET_AFTER_DAYS = 90
 
 #: progress of the commits running in this process: {batch id: rows done}. The commit's one
 #: transaction cannot note it on the batch in the same transaction; on PostgreSQL another
@@ -138,9 +141,12 @@ def upload(
 
 def start_commit(session: Session, actor: User, batch: ImportBatch) -> bool:
     """确认导入: the checked batch moves on to be written (the caller commits, then starts
-    :func:`commit_job`). False when it was not waiting for that (a double click)."""
-    from saas.db import guarded_update
+    :func:`commit_job`). False when it was not waiting for that (a double click).
 
+    :raise ServiceError: its file was deleted by :func:`expire` (upload it again)
+    """
+    if batch.status == BatchStatus.expired:
+        raise ServiceError(_("已过期，请重新上传"))
     return guarded_update(
         session,
         batch,
@@ -148,6 +154,51 @@ def start_commit(session: Session, actor: User, batch: ImportBatch) -> bool:
         status=BatchStatus.committing,
         processed=0,
     )
+
+
+def expire(session: Session) -> int:
+    """The uploaded files of batches nobody has touched for IMPORT_KEEP_DAYS are deleted (they
+    hold residents' names and phones): a batch waiting for 确认导入 becomes expired (upload
+    again), a finished one keeps its status. A batch being checked or written is left alone.
+    The rows of batches untouched for FORGET_AFTER_DAYS go, with their problems. Runs in the
+    caller's scope (the periodic job: one street at a time); the caller commits. Returns how
+    many files were deleted. Run again, it finds nothing more."""
+    now = utcnow()
+    keep = current_app.config.get("IMPORT_KEEP_DAYS", 7)
+    touched = func.coalesce(ImportBatch.finished_at, ImportBatch.created_at)
+    running = (BatchStatus.validating, BatchStatus.committing)
+    stale = session.scalars(
+        select(ImportBatch).where(
+            ImportBatch.stored_path != "",
+            ImportBatch.status.not_in(running),
+            touched < now - timedelta(days=keep),
+        )
+    ).all()
+    deleted = 0
+    for batch in stale:
+        path, status = batch_path(batch), batch.status
+        after = BatchStatus.expired if status == BatchStatus.ready else status
+        # the database decides: a 确认导入 racing this one wins or loses whole
+        if guarded_update(
+            session, batch, ImportBatch.status == status, status=after, stored_path=""
+        ):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    forget = touched < now - timedelta(days=FORGET_AFTER_DAYS)
+    # a batch "running" for that long was left by a job that died: its file goes too
+    for stored in session.scalars(
+        select(ImportBatch.stored_path).where(forget, ImportBatch.stored_path != "")
+    ):
+        (upload_root() / stored).unlink(missing_ok=True)
+    old = select(ImportBatch.id).where(forget)
+    session.execute(
+        delete(ImportIssue)
+        .where(ImportIssue.batch_id.in_(old))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(ImportBatch).where(forget).execution_options(synchronize_session=False))
+    session.flush()
+    return deleted
 
 
 # --- reading and checking ------------------------------------------------------------------------
@@ -319,8 +370,6 @@ def _tick(result: Scan, progress: Callable[[int], None]) -> None:
 
 
 def _store_issues(session: Session, batch: ImportBatch, result: Scan) -> None:
-    from sqlalchemy import delete
-
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
     tenant_id = batch.tenant_id
     for start in range(0, len(result.issues), 1000):
@@ -511,8 +560,6 @@ def issues_page(session: Session, batch: ImportBatch, page: int) -> list[ImportI
 
 
 def issue_count(session: Session, batch: ImportBatch) -> int:
-    from sqlalchemy import func
-
     return session.scalar(
         select(func.count()).select_from(ImportIssue).where(ImportIssue.batch_id == batch.id)
     )

@@ -3,7 +3,7 @@ problems by row and column, confirm, watch the write, go to the list (the street
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -116,6 +116,7 @@ def batch(batch_id: int):
         "statuses": BatchStatus,
         "kinds": IssueKind,
         "max_issues": services.MAX_ISSUES,
+        "keep_days": current_app.config.get("IMPORT_KEEP_DAYS", 7),
     }
     if request.headers.get("HX-Request") == "true" and request.args.get("poll"):
         if found.running:
@@ -147,7 +148,12 @@ def issues_file(batch_id: int):
 @admin_only
 def commit(batch_id: int):
     found = services.get_batch_or_404(db.session, batch_id)
-    if not services.start_commit(db.session, current_user, found):
+    try:
+        started = services.start_commit(db.session, current_user, found)
+    except ServiceError as error:  # its file expired
+        flash(error.message, "error")
+        return redirect(url_for("imports.batch", batch_id=batch_id))
+    if not started:
         flash(_("这个文件现在不能导入"), "error")
         return redirect(url_for("imports.batch", batch_id=batch_id))
     db.session.commit()

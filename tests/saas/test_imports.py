@@ -486,3 +486,108 @@ def test_the_bulk_insert_refuses_another_streets_rows(street, make_street, scope
     with scoped(street) as session:
         imported = session.scalar(select(User).where(User.phone == "13900000099"))
         assert imported.auth_token and imported.language == "zh"  # defaults filled in
+
+
+# --- expiry: uploaded files left unconfirmed ------------------------------------------------------
+
+
+def _age(scoped, street, batch_id, days, **values):
+    """Make the batch look last touched ``days`` ago (and set ``values``)."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from saas.db import utcnow
+
+    when = utcnow() - timedelta(days=days)
+    with scoped(street) as session:
+        session.execute(
+            update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(**{"created_at": when, "finished_at": when, **values})
+        )
+        session.commit()
+
+
+def _file_exists(app, batch) -> bool:
+    from saas.imports.services import upload_root
+
+    with app.app_context():
+        return bool(batch.stored_path) and (upload_root() / batch.stored_path).exists()
+
+
+def _expire(app):
+    from saas.jobs import run_job
+
+    with app.app_context():
+        return run_job("saas.imports.jobs:expire_all", None)
+
+
+def _batch(scoped, street, batch_id) -> ImportBatch | None:
+    with scoped(street) as session:
+        found = session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
+        if found is not None:
+            session.expunge(found)
+        return found
+
+
+@both_backends
+def test_a_batch_left_unconfirmed_loses_its_file_and_cannot_be_written(app, client, street, scoped):
+    rows = [["张三", "13900000005", "东风社区", ""]]
+    made = []
+    for _ in range(4):
+        upload(client, street, xlsx(rows))
+        made.append(batch_of(scoped, street))
+    stale, fresh, checking, writing = made
+    assert all(b.status == "ready" and _file_exists(app, b) for b in made)
+    _age(scoped, street, stale.id, 8)
+    _age(scoped, street, fresh.id, 6)
+    # jobs still running (however long ago they started) keep their file
+    _age(scoped, street, checking.id, 30, status="validating", finished_at=None)
+    _age(scoped, street, writing.id, 30, status="committing", finished_at=None)
+
+    assert _expire(app) == 1
+    expired = _batch(scoped, street, stale.id)
+    assert expired.status == "expired" and expired.stored_path == ""
+    assert not _file_exists(app, stale)
+    assert _batch(scoped, street, fresh.id).status == "ready" and _file_exists(app, fresh)
+    assert _batch(scoped, street, checking.id).status == "validating"
+    assert _batch(scoped, street, writing.id).status == "committing"
+    assert _file_exists(app, checking) and _file_exists(app, writing)
+
+    url = f"/{street.slug}/imports/batches/{stale.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "已过期，请重新上传" in page and "确认导入</button>" not in page
+    response = client.post(url + "/commit")
+    assert response.status_code == 302
+    assert "已过期，请重新上传" in client.get(url).get_data(as_text=True)
+    assert _batch(scoped, street, stale.id).status == "expired"
+    assert volunteers(scoped, street) == 0
+    listing = client.get(f"/{street.slug}/imports").get_data(as_text=True)
+    assert "已过期，请重新上传" in listing
+
+    # run again: nothing more
+    assert _expire(app) == 0
+    assert _batch(scoped, street, fresh.id).status == "ready" and _file_exists(app, fresh)
+    assert _batch(scoped, street, checking.id).status == "validating"
+    # the fresh one still goes in
+    client.post(f"/{street.slug}/imports/batches/{fresh.id}/commit")
+    assert volunteers(scoped, street) == 1
+
+
+@both_backends
+def test_old_batches_are_forgotten_with_their_problems(app, client, street, scoped):
+    upload(client, street, xlsx([["", "13900000005", "东风社区", ""]]))
+    old = batch_of(scoped, street)
+    assert old.status == "invalid" and issues_of(scoped, street, old.id)
+    upload(client, street, xlsx([["张三", "13900000006", "东风社区", ""]]))
+    kept = batch_of(scoped, street)
+    _age(scoped, street, old.id, 91)
+    _age(scoped, street, kept.id, 89)
+
+    _expire(app)
+    assert _batch(scoped, street, old.id) is None
+    assert issues_of(scoped, street, old.id) == []
+    assert _batch(scoped, street, kept.id).status == "expired"
+    assert not _file_exists(app, kept)
+    assert client.get(f"/{street.slug}/imports/batches/{old.id}").status_code == 404
