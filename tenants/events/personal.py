@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from saas.modules import PersonalData
 from tenants.events.models import Attendance, Event, Registration
+from tenants.events.registration import withdraw_erased
 
 _STATUS = {"registered": _l("已报名"), "waitlisted": _l("候补"), "cancelled": _l("已取消")}
 _SOURCE = {"recorded": _l("扫码签到"), "entered": _l("补录"), "unit": _l("随单位")}
@@ -47,8 +48,11 @@ def attendance_rows(session, user) -> list[tuple]:
 
 
 def erase(session, user) -> None:
-    """Sign-ups and attendance stay (seats, hours and the street's totals are made of them);
-    the names an organisation account typed on its sign-ups go."""
+    """Sign-ups for events not yet started are cancelled through the engine's own cancel (the
+    seat is freed and the first waitlisted person gets it; the erased person is not told).
+    Sign-ups and attendance of events that have started stay (hours and the street's totals are
+    made of them); the names an organisation account typed on its sign-ups go."""
+    withdraw_erased(session, user)
     session.execute(
         update(Registration)
         .where(Registration.user_id == user.id, Registration.member_names != "")

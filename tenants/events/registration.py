@@ -8,6 +8,8 @@ holds the event row's lock, so they follow the order in which sign-ups reached t
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
@@ -212,15 +214,23 @@ def register(
     return registration
 
 
-def cancel_registration(session: Session, user: User, registration: Registration) -> None:
-    """Cancel before the deadline; a freed seat goes to the waitlist, in order."""
+def cancel_registration(
+    session: Session, user: User, registration: Registration, *, erasing: bool = False
+) -> None:
+    """Cancel before the deadline; a freed seat goes to the waitlist, in order.
+
+    :param erasing: the account is being erased (``withdraw_erased``): allowed until the event
+        starts, past the sign-up deadline too (the person will not come; the seat is someone
+        else's)
+    :raise ServiceError: another's sign-up, or too late
+    """
     event = session.scalar(select(Event).where(Event.id == registration.event_id).with_for_update())
     if registration.user_id != user.id:
         raise ServiceError(_("只能取消自己的报名"))
     session.refresh(registration)  # read again under the event's lock: a double click waits here
     if registration.status == RegistrationStatus.cancelled:
         return
-    if utcnow() > signup_deadline(event):
+    if utcnow() > (event.starts_at if erasing else signup_deadline(event)):
         raise ServiceError(_("报名已截止，不能取消；如有变化请联系工作人员"))
     previous = registration.status
     if not guarded_update(
@@ -245,6 +255,29 @@ def cancel_registration(session: Session, user: User, registration: Registration
             .execution_options(synchronize_session=False)
         )
         promote_waitlist(session, event)
+
+
+def withdraw_erased(session: Session, user: User) -> None:
+    """Cancel ``user``'s sign-ups for published events not yet started, as their own cancel
+    would (seats freed, the waitlist promoted and told; the person is not told): their account
+    is being erased (saas.rights). Sign-ups for events that have started stay, with the
+    attendance and hours made of them.
+    """
+    upcoming = session.scalars(
+        select(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .where(
+            Registration.user_id == user.id,
+            Registration.status != RegistrationStatus.cancelled,
+            Event.status == EventStatus.published,
+            Event.starts_at > utcnow(),
+        )
+        .order_by(Registration.event_id)  # one order of event locks for everyone
+    ).all()
+    for registration in upcoming:
+        # ServiceError: the event started meanwhile; its sign-up stays, like a past event's
+        with suppress(ServiceError):
+            cancel_registration(session, user, registration, erasing=True)
 
 
 def promote_waitlist(session: Session, event: Event) -> list[Registration]:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
+from saas.errors import ServiceError
 from saas.modules import PersonalData
-from tenants.passport.models import EntryKind, Passport, PointEntry, Redemption, Reward
+from tenants.passport.models import (
+    EntryKind,
+    Passport,
+    PointEntry,
+    Redemption,
+    RedemptionStatus,
+    Reward,
+)
 from tenants.passport.records_models import ServiceIdentity
+from tenants.passport.rewards import cancel_redemption
 
 _KIND = {
     "earn": _l("获得"),
@@ -72,6 +83,18 @@ def erase(session, user) -> None:
         .values(reason="人工调整（已匿名）")  # data: stored in the source language
         .execution_options(synchronize_session=False)
     )
+    # a reward bought but not collected is cancelled as the person's own cancel would: the
+    # points back to the passport (a refund entry), the item back in stock for someone else
+    issued = session.execute(
+        select(Redemption, Reward)
+        .join(Reward, Reward.id == Redemption.reward_id)
+        .join(Passport, Passport.id == Redemption.passport_id)
+        .where(Passport.user_id == user.id, Redemption.status == RedemptionStatus.issued)
+        .order_by(Redemption.id)
+    ).all()
+    for redemption, reward in issued:
+        with suppress(ServiceError):  # handed over meanwhile: collected, it stays
+            cancel_redemption(session, user, redemption, reward)
     # the ID document is the person's alone: nothing the street counts is made of it
     session.execute(
         delete(ServiceIdentity)

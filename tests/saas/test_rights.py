@@ -29,7 +29,10 @@ from tests.tenants.factories import make_event, signed_in
 def _volunteer_with_history(app, scoped, street, make_user, name="李志愿"):
     """A volunteer with a registration, a confirmed attendance of 3 hours and 30 points."""
     user_id, phone = make_user(street, "volunteer", name=name, email="li@example.com")
-    event_id = make_event(scoped, street, title="社区清洁")
+    # an event that has taken place: its sign-up and hours stay when the account is erased
+    event_id = make_event(
+        scoped, street, title="社区清洁", starts_at=datetime.now(UTC) - timedelta(days=3)
+    )
     with scoped(street) as session:
         user = session.scalar(select(User).where(User.id == user_id))
         tenant = session.scalar(select(Tenant).where(Tenant.id == street.id))
@@ -366,3 +369,113 @@ def test_the_id_document_is_in_the_copy_and_gone_after_the_erasure(
     assert admin.post(f"/alpha/deletion-requests/{request_id}/confirm").status_code == 302
     with scoped(street) as session:
         assert session.scalar(select(func.count()).select_from(ServiceIdentity)) == 0
+
+
+# --- erasing gives back what the person held: a seat at an upcoming event, an uncollected reward --
+
+
+def _erase(app, scoped, street, phone) -> None:
+    """The person asks, the street's admin confirms."""
+    volunteer = signed_in(app, street.slug, phone)
+    asked = volunteer.post(
+        f"/{street.slug}/account/delete", data={"understood": "y", "password": PASSWORD}
+    )
+    assert asked.status_code == 302
+    admin = signed_in(app, street.slug, street.admin_phone)
+    with scoped(street) as session:
+        request_id = session.scalar(select(DeletionRequest.id))
+    confirmed = admin.post(f"/{street.slug}/deletion-requests/{request_id}/confirm")
+    assert confirmed.status_code == 302
+
+
+@both_backends
+def test_erasing_frees_the_seat_at_an_upcoming_event_for_the_first_waitlisted(
+    app, make_street, make_user, scoped
+):
+    from saas.notify.models import Notification
+    from tenants.events.models import Event
+    from tenants.events.registration import register
+
+    street = make_street("alpha")
+    user_id, phone = _volunteer_with_history(app, scoped, street, make_user)
+    full = make_event(scoped, street, title="敬老院探访", capacity=1)
+    other = make_event(scoped, street, title="河道巡查", capacity=1)
+    first, second, seated = (make_user(street, "volunteer")[0] for _ in range(3))
+    with scoped(street) as session:
+        for event_id, people in ((full, (user_id, first, second)), (other, (seated, user_id))):
+            event = session.scalar(select(Event).where(Event.id == event_id))
+            for person in people:
+                register(session, session.scalar(select(User).where(User.id == person)), event)
+        session.commit()
+    before = _totals(scoped, street)
+    erased_at = datetime.now(UTC)
+
+    _erase(app, scoped, street, phone)
+
+    with scoped(street) as session:
+        status = {(r.event_id, r.user_id): r.status for r in session.scalars(select(Registration))}
+        assert status[(full, user_id)] == "cancelled" and status[(other, user_id)] == "cancelled"
+        assert status[(full, first)] == "registered"  # the first in line got the seat
+        assert status[(full, second)] == "waitlisted"
+        assert status[(other, seated)] == "registered"
+        seats = dict(session.execute(select(Event.id, Event.seats_taken)).all())
+        assert seats[full] == 1 and seats[other] == 1
+        promoted = session.scalars(
+            select(Notification.user_id).where(Notification.kind == "event.promoted")
+        ).all()
+        assert promoted == [first]
+        told = session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.created_at >= erased_at)
+        )
+        assert told == 0  # the erased person is not told
+        # the past event's sign-up and hours stay
+        past = [
+            s for (e, person), s in status.items() if person == user_id and e not in (full, other)
+        ]
+        assert past == ["registered"]
+        assert session.scalar(select(Attendance.hours).where(Attendance.user_id == user_id)) == 3
+    # rows stay (cancelled), so the street's totals are unchanged
+    assert _totals(scoped, street) == before
+
+
+@both_backends
+def test_erasing_cancels_an_uncollected_reward_and_gives_back_stock_and_points(
+    app, make_street, make_user, scoped
+):
+    from tenants.passport.models import Redemption, RedemptionStatus, Reward
+    from tenants.passport.rewards import redeem
+
+    street = make_street("alpha")
+    user_id, phone = _volunteer_with_history(app, scoped, street, make_user)  # 35 points
+    with scoped(street) as session:
+        bag, cup = Reward(name="环保袋", price=20, stock=3), Reward(name="水杯", price=10, stock=3)
+        session.add_all([bag, cup])
+        session.flush()
+        user = session.scalar(select(User).where(User.id == user_id))
+        passport_id = session.scalar(select(Passport.id).where(Passport.user_id == user_id))
+        issued = redeem(session, user, passport_id, bag)
+        collected = redeem(session, user, passport_id, cup)
+        collected.status = RedemptionStatus.verified
+        session.commit()
+        bag_id, cup_id, issued_id, collected_id = bag.id, cup.id, issued.id, collected.id
+        assert session.scalar(select(Passport.balance).where(Passport.id == passport_id)) == 5
+
+    _erase(app, scoped, street, phone)
+
+    with scoped(street) as session:
+        state = dict(session.execute(select(Redemption.id, Redemption.status)).all())
+        assert state == {issued_id: "cancelled", collected_id: "verified"}
+        stock = dict(session.execute(select(Reward.id, Reward.stock)).all())
+        assert stock == {bag_id: 3, cup_id: 2}
+        # the points came back through the ledger: the balance is still the ledger's sum
+        balance = session.scalar(select(Passport.balance).where(Passport.id == passport_id))
+        ledger = session.scalar(
+            select(func.sum(PointEntry.delta)).where(PointEntry.passport_id == passport_id)
+        )
+        assert balance == ledger == 25
+        refund = session.scalar(
+            select(PointEntry).where(PointEntry.source_key == f"refund:{issued_id}")
+        )
+        assert refund.kind == EntryKind.refund and refund.delta == 20
