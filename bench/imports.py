@@ -134,7 +134,7 @@ def run(path: Path, tenant_id: int, admin_id: int) -> dict:
     from saas.auth.models import User
     from saas.extensions import db
     from saas.imports import jobs, services
-    from saas.imports.models import ImportBatch
+    from saas.imports.models import ImportJob
     from saas.jobs import run_job
     from saas.tenancy import tenant_scope
 
@@ -153,7 +153,7 @@ def run(path: Path, tenant_id: int, admin_id: int) -> dict:
         uploaded = time.perf_counter()
         run_job(jobs.VALIDATE, tenant_id, batch_id)
         checked = time.perf_counter()
-        batch = db.session.scalar(db.select(ImportBatch).where(ImportBatch.id == batch_id))
+        batch = db.session.scalar(db.select(ImportJob).where(ImportJob.id == batch_id))
         assert batch.status == "ready", (batch.status, batch.message)
         assert services.start_commit(db.session, admin, batch)
         db.session.commit()
@@ -170,7 +170,7 @@ def run(path: Path, tenant_id: int, admin_id: int) -> dict:
         else:
             run_job(jobs.COMMIT, tenant_id, batch_id)
         written = time.perf_counter()
-        batch = db.session.scalar(db.select(ImportBatch).where(ImportBatch.id == batch_id))
+        batch = db.session.scalar(db.select(ImportJob).where(ImportJob.id == batch_id))
         assert batch.status == "done", (batch.status, batch.message)
         result = {
             "rows": batch.rows,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from saas.audit.models import AuditEntry
 from saas.auth.models import User
-from saas.exports.models import ExportFile  # exports built by a job
+from saas.exports.models import ExportJob  # exports built by a job
 from saas.extensions import db
-from saas.imports.models import ImportBatch, ImportIssue  # imports
+from saas.imports.models import ImportIssue, ImportJob  # imports
 from saas.notify.models import Notification
 from saas.rights.models import DeletionRequest  # rights: deletion requests
 from tenants.alliance.models import (
@@ -132,13 +132,13 @@ ID_ARGS = {
     "department_id": grid_figures.Department,
     # end of grid, area "figures"
     # exports built by a job (saas.exports)
-    "export_id": ExportFile,
+    "export_id": ExportJob,
     # end of exports
     # rights: a person's deletion request (注销申请)
     "request_id": DeletionRequest,
     # end of rights
     # imports: an uploaded file and its problems
-    "batch_id": ImportBatch,
+    "batch_id": ImportJob,
     # end of imports
 }
 #: arguments that are not ids, with a value to fill in
@@ -205,7 +205,7 @@ def _seed_exports(session, user_id: int) -> dict:
     from saas.db import utcnow
     from saas.exports.services import export_dir
 
-    export = ExportFile(owner_id=user_id, path="/alpha/passports/export.xlsx",
+    export = ExportJob(owner_id=user_id, path="/alpha/passports/export.xlsx",
                         query="q=" + SECRET, filename=SECRET + ".xlsx", rows=1, status="ready",
                         expires_at=utcnow() + timedelta(days=7))  # fmt: skip
     session.add(export)
@@ -214,7 +214,7 @@ def _seed_exports(session, user_id: int) -> dict:
     path = export_dir() / export.stored_path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(SECRET)
-    return {ExportFile: export.id}
+    return {ExportJob: export.id}
 
 
 # --- end of exports ---
@@ -682,7 +682,7 @@ def _seed_grid_figures(session, user_id: int) -> dict:
 # --- end of grid, area "figures" -----------------------------------------------------------------
 # --- imports: an uploaded file and one of its problems, carrying the secret ---------------------
 def _seed_imports(session, user_id: int) -> dict:
-    batch = ImportBatch(
+    batch = ImportJob(
         kind="volunteers",
         status="invalid",
         filename=SECRET + ".xlsx",
@@ -697,7 +697,7 @@ def _seed_imports(session, user_id: int) -> dict:
                     message=SECRET)
     )  # fmt: skip
     session.flush()
-    return {ImportBatch: batch.id}
+    return {ImportJob: batch.id}
 
 
 # --- end of imports ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('export_files',
+    op.create_table('export_jobs',
     sa.Column('owner_id', sa.BigInteger(), nullable=False),
     sa.Column('path', sa.String(length=300), nullable=False),
     sa.Column('query', sa.Text(), nullable=False),
@@ -35,20 +35,20 @@ def upgrade():
     sa.Column('expires_at', saas.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id', 'owner_id'], ['users.tenant_id', 'users.id'], name=op.f('fk_export_files_tenant_id_owner_id_users')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_export_files_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_export_files'))
+    sa.ForeignKeyConstraint(['tenant_id', 'owner_id'], ['users.tenant_id', 'users.id'], name=op.f('fk_export_jobs_tenant_id_owner_id_users')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_export_jobs_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_export_jobs'))
     )
-    with op.batch_alter_table('export_files', schema=None) as batch_op:
-        batch_op.create_index('ix_export_files_expires', ['expires_at'], unique=False)
-        batch_op.create_index('ix_export_files_owner', ['tenant_id', 'owner_id', 'id'], unique=False)
+    with op.batch_alter_table('export_jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_export_jobs_expires', ['expires_at'], unique=False)
+        batch_op.create_index('ix_export_jobs_owner', ['tenant_id', 'owner_id', 'id'], unique=False)
 
-    rls.enable(op, "export_files")
+    rls.enable(op, "export_jobs")
 
 
 def downgrade():
-    with op.batch_alter_table('export_files', schema=None) as batch_op:
-        batch_op.drop_index('ix_export_files_owner')
-        batch_op.drop_index('ix_export_files_expires')
+    with op.batch_alter_table('export_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_export_jobs_owner')
+        batch_op.drop_index('ix_export_jobs_expires')
 
-    op.drop_table('export_files')
+    op.drop_table('export_jobs')

@@ -1,4 +1,4 @@
-"""imports: uploaded files (import_batches) and their problems by row and column (import_issues)
+"""imports: uploaded files (import_jobs) and their problems by row and column (import_issues)
 
 Revision ID: d41e7a2b9c60
 Revises: f1a7c0de2b13
@@ -20,7 +20,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('import_batches',
+    op.create_table('import_jobs',
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('on_existing', sa.String(length=8), nullable=False),
@@ -38,12 +38,12 @@ def upgrade():
     sa.Column('finished_at', saas.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id', 'created_by'], ['users.tenant_id', 'users.id'], name=op.f('fk_import_batches_tenant_id_created_by_users')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_import_batches_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_import_batches'))
+    sa.ForeignKeyConstraint(['tenant_id', 'created_by'], ['users.tenant_id', 'users.id'], name=op.f('fk_import_jobs_tenant_id_created_by_users')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_import_jobs_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_import_jobs'))
     )
-    with op.batch_alter_table('import_batches', schema=None) as batch_op:
-        batch_op.create_index('ix_import_batches_recent', ['tenant_id', 'created_at'], unique=False)
+    with op.batch_alter_table('import_jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_import_jobs_recent', ['tenant_id', 'created_at'], unique=False)
 
     op.create_table('import_issues',
     sa.Column('batch_id', sa.BigInteger(), nullable=False),
@@ -54,14 +54,14 @@ def upgrade():
     sa.Column('message', sa.String(length=300), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id', 'batch_id'], ['import_batches.tenant_id', 'import_batches.id'], name=op.f('fk_import_issues_tenant_id_batch_id_import_batches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id', 'batch_id'], ['import_jobs.tenant_id', 'import_jobs.id'], name=op.f('fk_import_issues_tenant_id_batch_id_import_jobs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_import_issues_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_import_issues'))
     )
     with op.batch_alter_table('import_issues', schema=None) as batch_op:
         batch_op.create_index('ix_import_issues_batch', ['tenant_id', 'batch_id', 'row', 'id'], unique=False)
 
-    rls.enable(op, 'import_batches')
+    rls.enable(op, 'import_jobs')
     rls.enable(op, 'import_issues')
 
 
@@ -70,7 +70,7 @@ def downgrade():
         batch_op.drop_index('ix_import_issues_batch')
 
     op.drop_table('import_issues')
-    with op.batch_alter_table('import_batches', schema=None) as batch_op:
-        batch_op.drop_index('ix_import_batches_recent')
+    with op.batch_alter_table('import_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_jobs_recent')
 
-    op.drop_table('import_batches')
+    op.drop_table('import_jobs')

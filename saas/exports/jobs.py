@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from saas import xlsx
 from saas.auth.models import User
 from saas.db import utcnow
-from saas.exports.models import ExportFile, ExportStatus
+from saas.exports.models import ExportJob, ExportStatus
 from saas.exports.services import expire, export_dir
 from saas.extensions import db
 from saas.notify.services import notify
@@ -30,7 +30,7 @@ FAILED = "export.failed"
 def build(export_id: int) -> str:
     """Build export ``export_id`` (in its street's scope, from ``saas.jobs.run_job``), tell its
     owner, and commit. Safe to run twice: a finished export is left alone."""
-    export = db.session.scalar(select(ExportFile).where(ExportFile.id == export_id))
+    export = db.session.scalar(select(ExportJob).where(ExportJob.id == export_id))
     if export is None or export.status != ExportStatus.pending:
         return "nothing to do"
     owner = db.session.scalar(select(User).where(User.id == export.owner_id))
@@ -75,14 +75,14 @@ def build(export_id: int) -> str:
     return "ready"
 
 
-def _link(export: ExportFile, endpoint: str, **values) -> str:
+def _link(export: ExportJob, endpoint: str, **values) -> str:
     """A path in the export's street (the job has no request to take the street from)."""
     slug = export.path.split("/")[1]
     with current_app.test_request_context():
         return url_for(endpoint, tenant=slug, **values)
 
 
-def _replay(export: ExportFile, owner: User) -> None:
+def _replay(export: ExportJob, owner: User) -> None:
     """Run the export's view as ``owner`` would have in the request.
 
     Only the URL's own steps run (the street from the slug, the blueprint's URL preprocessors)

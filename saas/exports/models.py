@@ -16,18 +16,18 @@ class ExportStatus(enum.StrEnum):
     expired = "expired"  # its week is over and the file is deleted
 
 
-class ExportFile(TenantScoped, db.Model):
+class ExportJob(TenantScoped, db.Model):
     """One export too big for a request (导出文件): which list, as whom, and the file a job made.
 
     The job opens ``path`` with ``query`` again as ``owner``, so the file holds what the list
     showed its owner with those filters; only the owner may download it, until ``expires_at``.
     """
 
-    __tablename__ = "export_files"
+    __tablename__ = "export_jobs"
     __table_args__ = (
         tenant_fk("owner_id", "users"),
-        Index("ix_export_files_owner", "tenant_id", "owner_id", "id"),
-        Index("ix_export_files_expires", "expires_at"),
+        Index("ix_export_jobs_owner", "tenant_id", "owner_id", "id"),
+        Index("ix_export_jobs_expires", "expires_at"),
     )
 
     #: who asked; the only one who may download it

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from saas.auth.models import User
 from saas.db import utcnow
 from saas.errors import NotFound
-from saas.exports.models import ExportFile, ExportStatus
+from saas.exports.models import ExportJob, ExportStatus
 from saas.jobs import enqueue_after_commit
 
 BUILD = "saas.exports.jobs:build"
@@ -29,7 +29,7 @@ def export_dir() -> Path:
     return Path(root)
 
 
-def file_of(export: ExportFile) -> Path | None:
+def file_of(export: ExportJob) -> Path | None:
     """The built file of ``export``, or None if it has none (not built, expired, removed)."""
     if not export.stored_path:
         return None
@@ -39,24 +39,24 @@ def file_of(export: ExportFile) -> Path | None:
 
 def request_export(
     session: Session, owner: User, path: str, query: str, filename: str, rows: int
-) -> ExportFile:
+) -> ExportJob:
     """Record ``owner``'s export of ``path?query`` and queue the job that builds it.
 
     The same export asked for again while the first is still being built is the first one (a
     double click makes one file).
     """
     waiting = session.scalar(
-        select(ExportFile).where(
-            ExportFile.owner_id == owner.id,
-            ExportFile.path == path,
-            ExportFile.query == query,
-            ExportFile.status == ExportStatus.pending,
+        select(ExportJob).where(
+            ExportJob.owner_id == owner.id,
+            ExportJob.path == path,
+            ExportJob.query == query,
+            ExportJob.status == ExportStatus.pending,
         )
     )
     if waiting is not None:
         return waiting
     keep = current_app.config.get("EXPORT_KEEP_DAYS", 7)
-    export = ExportFile(
+    export = ExportJob(
         owner_id=owner.id,
         path=path[:300],
         query=query,
@@ -70,24 +70,24 @@ def request_export(
     return export
 
 
-def recent_exports(session: Session, owner: User) -> list[ExportFile]:
+def recent_exports(session: Session, owner: User) -> list[ExportJob]:
     """``owner``'s latest exports, newest first."""
     stmt = (
-        select(ExportFile)
-        .where(ExportFile.owner_id == owner.id)
-        .order_by(ExportFile.id.desc())
+        select(ExportJob)
+        .where(ExportJob.owner_id == owner.id)
+        .order_by(ExportJob.id.desc())
         .limit(RECENT)
     )
     return list(session.scalars(stmt))
 
 
-def get_own_export_or_404(session: Session, owner: User, export_id: int) -> ExportFile:
+def get_own_export_or_404(session: Session, owner: User, export_id: int) -> ExportJob:
     """``owner``'s export ``export_id``.
 
     :raise NotFound: it doesn't exist, is another person's, or another street's
     """
     export = session.scalar(
-        select(ExportFile).where(ExportFile.id == export_id, ExportFile.owner_id == owner.id)
+        select(ExportJob).where(ExportJob.id == export_id, ExportJob.owner_id == owner.id)
     )
     if export is None:
         raise NotFound("导出文件不存在")
@@ -101,8 +101,8 @@ def expire(session: Session) -> int:
     now = utcnow()
     due = list(
         session.scalars(
-            select(ExportFile).where(
-                ExportFile.expires_at <= now, ExportFile.status != ExportStatus.expired
+            select(ExportJob).where(
+                ExportJob.expires_at <= now, ExportJob.status != ExportStatus.expired
             )
         )
     )
@@ -113,9 +113,9 @@ def expire(session: Session) -> int:
         export.status = ExportStatus.expired
         export.stored_path = ""
     session.execute(
-        delete(ExportFile).where(
-            ExportFile.status == ExportStatus.expired,
-            ExportFile.expires_at <= now - timedelta(days=FORGET_AFTER_DAYS),
+        delete(ExportJob).where(
+            ExportJob.status == ExportStatus.expired,
+            ExportJob.expires_at <= now - timedelta(days=FORGET_AFTER_DAYS),
         )
     )
     session.flush()

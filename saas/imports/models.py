@@ -24,14 +24,14 @@ class OnExisting(enum.StrEnum):
     refuse = "refuse"  # such rows are errors: nothing goes in while there are any
 
 
-class ImportBatch(TenantScoped, db.Model):
+class ImportJob(TenantScoped, db.Model):
     """One uploaded file (导入): kept under the instance folder, checked by a job, written by
     another once the admin confirms."""
 
-    __tablename__ = "import_batches"
+    __tablename__ = "import_jobs"
     __table_args__ = (
         tenant_fk("created_by", "users"),
-        Index("ix_import_batches_recent", "tenant_id", "created_at"),
+        Index("ix_import_jobs_recent", "tenant_id", "created_at"),
     )
 
     #: the importer's key (saas.imports.spec.Importer.key), e.g. "volunteers"
@@ -77,7 +77,7 @@ class ImportIssue(TenantScoped, db.Model):
 
     __tablename__ = "import_issues"
     __table_args__ = (
-        tenant_fk("batch_id", "import_batches", ondelete="CASCADE"),
+        tenant_fk("batch_id", "import_jobs", ondelete="CASCADE"),
         Index("ix_import_issues_batch", "tenant_id", "batch_id", "row", "id"),
     )
 

@@ -1,7 +1,7 @@
 """Imports (导入): upload a file, check it in a job, show every problem, write it all or nothing.
 
 The admin picks what to import and uploads a file. :func:`upload` keeps it under the uploads
-folder and makes an :class:`ImportBatch`; the view starts :func:`validate_job` once the row is
+folder and makes an :class:`ImportJob`; the view starts :func:`validate_job` once the row is
 committed. It reads the file a row at a time (``saas.imports.reader``), maps the headers by name,
 reads each cell with its column's reader, finds duplicates within the file and, through the
 importer's ``lookups``/``check``, against the street's records — all in bulk, never a query per
@@ -35,7 +35,7 @@ from saas.auth.models import User
 from saas.db import guarded_update, new_id, utcnow
 from saas.errors import NotFound, ServiceError
 from saas.imports import reader
-from saas.imports.models import BatchStatus, ImportBatch, ImportIssue, IssueKind, OnExisting
+from saas.imports.models import BatchStatus, ImportIssue, ImportJob, IssueKind, OnExisting
 from saas.imports.spec import Column, Importer, cell_text, importers
 from saas.listing import one_page
 from saas.tenancy import current_tenant_id
@@ -70,9 +70,9 @@ def importer_or_404(key: str) -> Importer:
     return found
 
 
-def get_batch_or_404(session: Session, batch_id: int) -> ImportBatch:
+def get_batch_or_404(session: Session, batch_id: int) -> ImportJob:
     """:raise NotFound: no such import in this street (another street's is the same)."""
-    batch = session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
+    batch = session.scalar(select(ImportJob).where(ImportJob.id == batch_id))
     if batch is None or batch.kind not in importers():
         raise NotFound(_("导入记录不存在"))
     return batch
@@ -83,11 +83,11 @@ def upload_root() -> Path:
     return Path(root)
 
 
-def batch_path(batch: ImportBatch) -> Path:
+def batch_path(batch: ImportJob) -> Path:
     return upload_root() / batch.stored_path
 
 
-def _discard_file(batch: ImportBatch) -> None:
+def _discard_file(batch: ImportJob) -> None:
     """The uploaded file holds names and phones: once the batch can no longer be written (done,
     failed, or refused with its problems stored) it is not kept."""
     batch_path(batch).unlink(missing_ok=True)
@@ -95,7 +95,7 @@ def _discard_file(batch: ImportBatch) -> None:
 
 def upload(
     session: Session, actor: User, importer: Importer, file: FileStorage | None, on_existing: str
-) -> ImportBatch:
+) -> ImportJob:
     """Keep the uploaded file and make its batch (status validating); the caller commits, then
     starts :func:`validate_job`.
 
@@ -125,7 +125,7 @@ def upload(
                     _("文件不能超过 %(n)d MB", n=MAX_FILE_BYTES // (1024 * 1024)), "file"
                 )
             out.write(chunk)
-    batch = ImportBatch(
+    batch = ImportJob(
         kind=importer.key,
         status=BatchStatus.validating,
         on_existing=on_existing,
@@ -139,7 +139,7 @@ def upload(
     return batch
 
 
-def start_commit(session: Session, actor: User, batch: ImportBatch) -> bool:
+def start_commit(session: Session, actor: User, batch: ImportJob) -> bool:
     """确认导入: the checked batch moves on to be written (the caller commits, then starts
     :func:`commit_job`). False when it was not waiting for that (a double click).
 
@@ -150,7 +150,7 @@ def start_commit(session: Session, actor: User, batch: ImportBatch) -> bool:
     return guarded_update(
         session,
         batch,
-        ImportBatch.status == BatchStatus.ready,
+        ImportJob.status == BatchStatus.ready,
         status=BatchStatus.committing,
         processed=0,
     )
@@ -165,12 +165,12 @@ def expire(session: Session) -> int:
     many files were deleted. Run again, it finds nothing more."""
     now = utcnow()
     keep = current_app.config.get("IMPORT_KEEP_DAYS", 7)
-    touched = func.coalesce(ImportBatch.finished_at, ImportBatch.created_at)
+    touched = func.coalesce(ImportJob.finished_at, ImportJob.created_at)
     running = (BatchStatus.validating, BatchStatus.committing)
     stale = session.scalars(
-        select(ImportBatch).where(
-            ImportBatch.stored_path != "",
-            ImportBatch.status.not_in(running),
+        select(ImportJob).where(
+            ImportJob.stored_path != "",
+            ImportJob.status.not_in(running),
             touched < now - timedelta(days=keep),
         )
     ).all()
@@ -179,24 +179,22 @@ def expire(session: Session) -> int:
         path, status = batch_path(batch), batch.status
         after = BatchStatus.expired if status == BatchStatus.ready else status
         # the database decides: a 确认导入 racing this one wins or loses whole
-        if guarded_update(
-            session, batch, ImportBatch.status == status, status=after, stored_path=""
-        ):
+        if guarded_update(session, batch, ImportJob.status == status, status=after, stored_path=""):
             path.unlink(missing_ok=True)
             deleted += 1
     forget = touched < now - timedelta(days=FORGET_AFTER_DAYS)
     # a batch "running" for that long was left by a job that died: its file goes too
     for stored in session.scalars(
-        select(ImportBatch.stored_path).where(forget, ImportBatch.stored_path != "")
+        select(ImportJob.stored_path).where(forget, ImportJob.stored_path != "")
     ):
         (upload_root() / stored).unlink(missing_ok=True)
-    old = select(ImportBatch.id).where(forget)
+    old = select(ImportJob.id).where(forget)
     session.execute(
         delete(ImportIssue)
         .where(ImportIssue.batch_id.in_(old))
         .execution_options(synchronize_session=False)
     )
-    session.execute(delete(ImportBatch).where(forget).execution_options(synchronize_session=False))
+    session.execute(delete(ImportJob).where(forget).execution_options(synchronize_session=False))
     session.flush()
     return deleted
 
@@ -369,7 +367,7 @@ def _tick(result: Scan, progress: Callable[[int], None]) -> None:
         progress(result.rows)
 
 
-def _store_issues(session: Session, batch: ImportBatch, result: Scan) -> None:
+def _store_issues(session: Session, batch: ImportJob, result: Scan) -> None:
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
     tenant_id = batch.tenant_id
     for start in range(0, len(result.issues), 1000):
@@ -382,7 +380,7 @@ def _store_issues(session: Session, batch: ImportBatch, result: Scan) -> None:
         )
 
 
-def _counts(batch: ImportBatch, result: Scan) -> None:
+def _counts(batch: ImportJob, result: Scan) -> None:
     batch.rows = result.rows
     batch.processed = result.rows
     batch.error_rows = result.error_rows
@@ -393,10 +391,10 @@ def _counts(batch: ImportBatch, result: Scan) -> None:
 # --- the two jobs ---------------------------------------------------------------------------------
 
 
-def _load(batch_id: int, status: str) -> tuple[ImportBatch, Importer, User] | None:
+def _load(batch_id: int, status: str) -> tuple[ImportJob, Importer, User] | None:
     from saas.extensions import db
 
-    batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
+    batch = db.session.scalar(select(ImportJob).where(ImportJob.id == batch_id))
     if batch is None or batch.status != status:
         return None  # gone, or already done by an earlier run of the same job
     importer = importers().get(batch.kind)
@@ -418,9 +416,7 @@ def validate_job(batch_id: int) -> None:
 
     def progress(n: int) -> None:
         # nothing else is written by this job: the note commits at once, for the page to poll
-        db.session.execute(
-            update(ImportBatch).where(ImportBatch.id == batch_id).values(processed=n)
-        )
+        db.session.execute(update(ImportJob).where(ImportJob.id == batch_id).values(processed=n))
         db.session.commit()
 
     try:
@@ -429,13 +425,13 @@ def validate_job(batch_id: int) -> None:
         result = scan(db.session, actor, importer, path, batch.on_existing, progress)
     except reader.FileProblem as problem:
         db.session.rollback()
-        batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
+        batch = db.session.scalar(select(ImportJob).where(ImportJob.id == batch_id))
         batch.status = BatchStatus.invalid
         batch.message = problem.message[:500]
         batch.finished_at = utcnow()
         _discard_file(batch)
         return
-    batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
+    batch = db.session.scalar(select(ImportJob).where(ImportJob.id == batch_id))
     _store_issues(db.session, batch, result)
     _counts(batch, result)
     batch.status = BatchStatus.invalid if result.error_rows else BatchStatus.ready
@@ -455,7 +451,7 @@ def _note_progress(batch_id: int, n: int) -> None:
     if db.engine.dialect.name == "sqlite":
         return
     with Session(db.engine) as other:
-        other.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(processed=n))
+        other.execute(update(ImportJob).where(ImportJob.id == batch_id).values(processed=n))
         other.commit()
 
 
@@ -504,7 +500,7 @@ def commit_job(batch_id: int) -> None:
     except (reader.FileProblem, _Changed, Exception) as exc:
         db.session.rollback()
         _LIVE.pop(batch_id, None)
-        batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
+        batch = db.session.scalar(select(ImportJob).where(ImportJob.id == batch_id))
         batch.status = BatchStatus.failed
         batch.finished_at = utcnow()
         if isinstance(exc, _Changed):
@@ -520,7 +516,7 @@ def commit_job(batch_id: int) -> None:
             batch.message = _("导入失败，未写入任何数据；请稍后重试或联系平台")
         _discard_file(batch)
         return
-    batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
+    batch = db.session.scalar(select(ImportJob).where(ImportJob.id == batch_id))
     _counts(batch, result)
     batch.inserted = written
     batch.status = BatchStatus.done
@@ -545,35 +541,35 @@ class _Changed(Exception):
 # --- what the pages show ----------------------------------------------------------------------------
 
 
-def progress_of(batch: ImportBatch) -> tuple[int, int]:
+def progress_of(batch: ImportJob) -> tuple[int, int]:
     """(rows done, rows in all) for the progress bar."""
     done = max(batch.processed or 0, _LIVE.get(batch.id, 0))
     total = max(batch.rows or 0, done, 1)
     return done, total
 
 
-def issues_page(session: Session, batch: ImportBatch, page: int) -> list[ImportIssue]:
+def issues_page(session: Session, batch: ImportJob, page: int) -> list[ImportIssue]:
     stmt = select(ImportIssue).where(ImportIssue.batch_id == batch.id)
     return list(
         session.scalars(one_page(stmt.order_by(ImportIssue.row, ImportIssue.id), page, PAGE))
     )
 
 
-def issue_count(session: Session, batch: ImportBatch) -> int:
+def issue_count(session: Session, batch: ImportJob) -> int:
     return session.scalar(
         select(func.count()).select_from(ImportIssue).where(ImportIssue.batch_id == batch.id)
     )
 
 
-def all_issues(session: Session, batch: ImportBatch) -> list[ImportIssue]:
+def all_issues(session: Session, batch: ImportJob) -> list[ImportIssue]:
     stmt = select(ImportIssue).where(ImportIssue.batch_id == batch.id)
     return list(session.scalars(stmt.order_by(ImportIssue.row, ImportIssue.id)))
 
 
-def recent_batches(session: Session, limit: int = 20) -> list[ImportBatch]:
+def recent_batches(session: Session, limit: int = 20) -> list[ImportJob]:
     known = list(importers())
-    stmt = select(ImportBatch).where(ImportBatch.kind.in_(known))
-    return list(session.scalars(stmt.order_by(ImportBatch.created_at.desc()).limit(limit)))
+    stmt = select(ImportJob).where(ImportJob.kind.in_(known))
+    return list(session.scalars(stmt.order_by(ImportJob.created_at.desc()).limit(limit)))
 
 
 def template_rows(importer: Importer) -> tuple[list[str], list[list[str]]]:

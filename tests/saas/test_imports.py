@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from saas.auth.models import User
-from saas.imports.models import ImportBatch, ImportIssue
+from saas.imports.models import ImportIssue, ImportJob
 from tenants.passport.models import Passport
 from tenants.structure.models import Community
 from tests.conftest import both_backends, login
@@ -55,9 +55,9 @@ def upload(client, street, data: bytes, name="志愿者.xlsx", on_existing="skip
     )
 
 
-def batch_of(scoped, street) -> ImportBatch:
+def batch_of(scoped, street) -> ImportJob:
     with scoped(street) as session:
-        batch = session.scalar(select(ImportBatch).order_by(ImportBatch.created_at.desc()))
+        batch = session.scalar(select(ImportJob).order_by(ImportJob.created_at.desc()))
         session.expunge(batch)
         return batch
 
@@ -395,7 +395,7 @@ def test_the_progress_bar_polls_while_running_and_refreshes_when_done(client, st
     upload(client, street, xlsx([["张三", "13900000005", "东风社区", ""]]))
     batch = batch_of(scoped, street)
     with scoped(street) as session:
-        running = session.scalar(select(ImportBatch).where(ImportBatch.id == batch.id))
+        running = session.scalar(select(ImportJob).where(ImportJob.id == batch.id))
         running.status, running.processed, running.rows = "validating", 2000, 8000
         session.commit()
     url = f"/{street.slug}/imports/batches/{batch.id}"
@@ -405,7 +405,7 @@ def test_the_progress_bar_polls_while_running_and_refreshes_when_done(client, st
     block = client.get(url + "?poll=1", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert block.lstrip().startswith('<div class="card import-progress"')
     with scoped(street) as session:
-        session.scalar(select(ImportBatch).where(ImportBatch.id == batch.id)).status = "ready"
+        session.scalar(select(ImportJob).where(ImportJob.id == batch.id)).status = "ready"
         session.commit()
     done = client.get(url + "?poll=1", headers={"HX-Request": "true"})
     assert done.headers["HX-Refresh"] == "true"
@@ -502,8 +502,8 @@ def _age(scoped, street, batch_id, days, **values):
     when = utcnow() - timedelta(days=days)
     with scoped(street) as session:
         session.execute(
-            update(ImportBatch)
-            .where(ImportBatch.id == batch_id)
+            update(ImportJob)
+            .where(ImportJob.id == batch_id)
             .values(**{"created_at": when, "finished_at": when, **values})
         )
         session.commit()
@@ -523,9 +523,9 @@ def _expire(app):
         return run_job("saas.imports.jobs:expire_all", None)
 
 
-def _batch(scoped, street, batch_id) -> ImportBatch | None:
+def _batch(scoped, street, batch_id) -> ImportJob | None:
     with scoped(street) as session:
-        found = session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id))
+        found = session.scalar(select(ImportJob).where(ImportJob.id == batch_id))
         if found is not None:
             session.expunge(found)
         return found

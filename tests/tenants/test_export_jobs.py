@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from saas.db import utcnow
 from saas.exports.jobs import build, expire_all
-from saas.exports.models import ExportFile, ExportStatus
+from saas.exports.models import ExportJob, ExportStatus
 from saas.exports.services import export_dir, file_of, request_export
 from saas.notify.models import Notification
 from saas.tenancy import all_tenants
@@ -46,9 +46,9 @@ def volunteers(street, community, make_user, scoped):
     return made
 
 
-def exports_of(unscoped) -> list[ExportFile]:
+def exports_of(unscoped) -> list[ExportJob]:
     with unscoped() as session:
-        rows = list(session.scalars(select(ExportFile).order_by(ExportFile.id)))
+        rows = list(session.scalars(select(ExportJob).order_by(ExportJob.id)))
         session.expunge_all()
         return rows
 
@@ -145,7 +145,7 @@ def test_the_progress_page_polls_while_a_file_is_being_made(app, admin, street, 
 def test_a_person_who_lost_the_right_gets_no_file(app, street, scoped, unscoped, volunteers):
     user_id, phone = volunteers["张三"]
     with scoped(street) as session:
-        session.add(ExportFile(owner_id=user_id, path=EXPORT, query="", filename="x.xlsx",
+        session.add(ExportJob(owner_id=user_id, path=EXPORT, query="", filename="x.xlsx",
                                expires_at=utcnow() + timedelta(days=7)))  # fmt: skip
         session.commit()
     [export] = exports_of(unscoped)
@@ -171,7 +171,7 @@ def test_expiry_removes_the_files(app, admin, volunteers, threshold, unscoped):
         with all_tenants():
             from saas.extensions import db
 
-            db.session.get(ExportFile, (first.tenant_id, first.id)).expires_at = utcnow()
+            db.session.get(ExportJob, (first.tenant_id, first.id)).expires_at = utcnow()
             db.session.commit()
         assert expire_all() == 1
         assert not path.exists() and file_of(second) is not None
@@ -181,7 +181,7 @@ def test_expiry_removes_the_files(app, admin, volunteers, threshold, unscoped):
     assert "已过期" in admin.get("/alpha/exports").get_data(as_text=True)
     with app.app_context():
         with all_tenants():
-            db.session.get(ExportFile, (first.tenant_id, first.id)).expires_at = utcnow() - (
+            db.session.get(ExportJob, (first.tenant_id, first.id)).expires_at = utcnow() - (
                 timedelta(days=31)
             )
             db.session.commit()

@@ -388,7 +388,7 @@ def test_a_big_audited_export_is_logged_once_by_the_job_that_builds_it(
 ):
     """Past the threshold the request's audit entries go with its rollback: the job that
     builds the file logs what it hands out, once."""
-    from saas.exports.models import ExportFile, ExportStatus
+    from saas.exports.models import ExportJob, ExportStatus
     from tenants.events.models import Registration
 
     monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 1)
@@ -412,7 +412,7 @@ def test_a_big_audited_export_is_logged_once_by_the_job_that_builds_it(
     response = admin.get(url.format(event=event))
     assert response.status_code == 302 and response.location.endswith("/alpha/exports")
     with unscoped() as session:
-        export = session.scalar(select(ExportFile))
+        export = session.scalar(select(ExportJob))
         assert (export.status, export.rows) == (ExportStatus.ready, 2)
         logged = session.scalars(select(AuditEntry.target).where(AuditEntry.action == action))
         logged = list(logged)
