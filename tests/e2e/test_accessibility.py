@@ -7,7 +7,8 @@ rights, service records, the platform operator's dashboard) are walked per modul
 (``campaigns-admin``, ``grid-worker``, ``reports-staff`` …), so ``-k grid-`` walks one; a record's
 page is found by its link on a list (or on a page found by its link).
 
-Beyond axe, every page walked has exactly one ``<h1>`` and no empty header cell, and on the phone
+Beyond axe, every page walked has exactly one ``<h1>``, headings that never skip a level (an
+``<h3>`` straight after the ``<h1>``) and no empty header cell, and on the phone
 pages every visible control is a tap target of at least 44×44 px (WCAG 2.5.5; 适老化 asks the
 same), with every disclosure (row menu, ☰ menu, 更多) opened, since what it shows is tapped too.
 Links inside running text (a ``<p>``) are exempt, as WCAG 2.5.8 exempts inline targets: a
@@ -267,6 +268,18 @@ STRUCTURE = """() => ({
   h1: document.querySelectorAll('h1').length,
   emptyTh: [...document.querySelectorAll('th')].filter(th => !th.textContent.trim()).length,
 })"""
+#: visible headings that skip a level (an h3 straight after the h1), as "h1 → H3": a screen
+#: reader's user moving by heading is lost
+SKIPPED_HEADINGS = """() => {
+  const out = []; let previous = 0;
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    if (!h.checkVisibility()) continue;
+    const level = Number(h.tagName[1]);
+    if (previous && level > previous + 1) out.push(`h${previous} → ${h.tagName}`);
+    previous = level;
+  }
+  return out;
+}"""
 
 #: visible controls smaller than MIN_TARGET either way, as "tag.class 'text' w×h"
 SMALL_TARGETS = """(min) => {
@@ -354,6 +367,8 @@ def faults_here(page, on_phone: bool) -> list:
         faults.append(("h1 count", structure["h1"]))
     if structure["emptyTh"]:
         faults.append(("empty th", structure["emptyTh"]))
+    if skipped := page.evaluate(SKIPPED_HEADINGS):
+        faults.append(("skipped heading levels", skipped))
     if on_phone:
         # what a tap opens is tapped too: row menus, the ☰ menu, a card's 更多
         opened = page.evaluate(OPEN_DISCLOSURES)

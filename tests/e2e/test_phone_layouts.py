@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.e2e.test_accessibility import SKIPPED_HEADINGS
 from tests.e2e.test_passport_journey import ADMIN, MOBILE, VOLUNTEER, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -67,17 +68,6 @@ UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, texta
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
                 && !el.getAttribute('aria-labelledby'))
   .map(el => el.name || el.id)"""
-#: headings that skip a level (an h3 straight after the h1)
-SKIPPED_HEADINGS = """() => {
-  const out = []; let previous = 0;
-  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-    if (!h.checkVisibility()) continue;
-    const level = Number(h.tagName[1]);
-    if (previous && level > previous + 1) out.push(`h${previous} → ${h.tagName}`);
-    previous = level;
-  }
-  return out;
-}"""
 
 
 @pytest.mark.parametrize(
