@@ -4,6 +4,7 @@ dashboard and told to their owner once a day; a unit sees and closes only its ow
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,12 @@ from tenants.alliance.models import Meeting, MeetingInvite, Resolution
 from tests.conftest import both_backends
 from tests.tenants.alliance.factories import make_unit, unit_with_account
 from tests.tenants.factories import assert_statements_do_not_grow, signed_in
+
+
+def _today() -> date:
+    """The street's day (Asia/Shanghai): between 16:00 and 24:00 UTC it is already tomorrow there,
+    and the overdue job counts by the street's calendar."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def _meeting(scoped, street, units=(), title="第四季度联席会议", **kw) -> int:
@@ -33,7 +40,7 @@ def _resolution(scoped, street, meeting_id, due_in_days=-3, unit=None, user=None
             text=kw.pop("text", "协调加装电梯"),
             owner_organisation_id=unit,
             owner_user_id=user,
-            due_on=date.today() + timedelta(days=due_in_days),
+            due_on=_today() + timedelta(days=due_in_days),
             **kw,
         )
         session.add(resolution)
@@ -53,7 +60,7 @@ def test_attendance_minutes_and_a_resolution_from_the_meetings_page(admin, stree
     page = admin.get(url).get_data(as_text=True)
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;第一项" in page
-    due = (date.today() + timedelta(days=14)).isoformat()
+    due = (_today() + timedelta(days=14)).isoformat()
     response = admin.post(
         url + "/resolutions", data={"text": "组织义诊", "owner": f"unit:{unit}", "due_on": due}
     )
@@ -70,7 +77,7 @@ def test_a_resolution_due_in_the_past_is_recorded_with_a_warning(admin, street, 
     """Decision: allowed (minutes are often typed up days later), with a warning that it is
     overdue already; it shows as overdue at once."""
     meeting = _meeting(scoped, street)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (_today() - timedelta(days=1)).isoformat()
     response = admin.post(
         f"/alpha/alliance/meetings/{meeting}/resolutions",
         data={"text": "补录的决议", "owner": f"user:{street.admin_id}", "due_on": yesterday},
@@ -98,7 +105,7 @@ def test_bad_resolutions_are_refused(admin, street, make_street, make_user, scop
     other = make_unit(scoped, make_street("bravo"), "乙街道单位")
     volunteer, _ = make_user(street)
     meeting = _meeting(scoped, street)
-    posted = {"due_on": date.today().isoformat()} | {
+    posted = {"due_on": _today().isoformat()} | {
         key: value.format(admin=street.admin_id, other=other, volunteer=volunteer)
         for key, value in data.items()
     }
