@@ -21,7 +21,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from saas.audit.models import AuditEntry
@@ -99,12 +99,17 @@ def notification_rows(session: Session, user: User) -> list[tuple]:
     return [(n.created_at, n.title, n.body, n.read_at) for n in rows]
 
 
+def delete_theirs(session: Session, model: type, user: User) -> None:
+    """Delete every row of ``model`` whose ``user_id`` is ``user``'s, in one statement: for a
+    module's ``erase`` when those rows are the person's alone and nothing is counted from them."""
+    session.execute(
+        delete(model).where(model.user_id == user.id).execution_options(synchronize_session=False)
+    )
+
+
 def erase_notifications(session: Session, user: User) -> None:
     """Their inbox goes: messages to them may name them, and nobody else reads them."""
-    for notification in session.scalars(
-        select(Notification).where(Notification.user_id == user.id)
-    ):
-        session.delete(notification)
+    delete_theirs(session, Notification, user)
 
 
 def request_rows(session: Session, user: User) -> list[tuple]:

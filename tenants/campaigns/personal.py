@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from saas.modules import PersonalData
+from saas.rights.services import delete_theirs
 from tenants.campaigns.models import SignupProfile
 from tenants.events.models import Event
 
@@ -22,11 +23,7 @@ def profile_rows(session, user) -> list[tuple]:
 
 def erase(session, user) -> None:
     """The profiles go whole: they describe the person and nothing is counted from them."""
-    session.execute(
-        delete(SignupProfile)
-        .where(SignupProfile.user_id == user.id)
-        .execution_options(synchronize_session=False)
-    )
+    delete_theirs(session, SignupProfile, user)
 
 
 PERSONAL = (

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from saas.modules import PersonalData
+from saas.rights.services import delete_theirs
 from tenants.grid.models import GridItem, VisitReminder
 
 
@@ -25,11 +26,7 @@ def erase(session, user) -> None:
         .values(anonymous=True)
         .execution_options(synchronize_session=False)
     )
-    session.execute(
-        delete(VisitReminder)
-        .where(VisitReminder.user_id == user.id)
-        .execution_options(synchronize_session=False)
-    )
+    delete_theirs(session, VisitReminder, user)
 
 
 PERSONAL = (

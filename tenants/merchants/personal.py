@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from saas.modules import PersonalData
+from saas.rights.services import delete_theirs
 from tenants.merchants.models import Circle, Subscription, Vote, VotingRound
 from tenants.orgs.models import Organisation
 
@@ -34,11 +35,7 @@ def vote_rows(session, user) -> list[tuple]:
 def erase(session, user) -> None:
     """Member-day reminders stop; votes stay (a round's results are counted from them) and
     belong to an erased account."""
-    session.execute(
-        delete(Subscription)
-        .where(Subscription.user_id == user.id)
-        .execution_options(synchronize_session=False)
-    )
+    delete_theirs(session, Subscription, user)
 
 
 PERSONAL = (

@@ -5,10 +5,11 @@ from __future__ import annotations
 from contextlib import suppress
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from saas.errors import ServiceError
 from saas.modules import PersonalData
+from saas.rights.services import delete_theirs
 from tenants.passport.models import (
     EntryKind,
     Passport,
@@ -96,11 +97,7 @@ def erase(session, user) -> None:
         with suppress(ServiceError):  # handed over meanwhile: collected, it stays
             cancel_redemption(session, user, redemption, reward)
     # the ID document is the person's alone: nothing the street counts is made of it
-    session.execute(
-        delete(ServiceIdentity)
-        .where(ServiceIdentity.user_id == user.id)
-        .execution_options(synchronize_session=False)
-    )
+    delete_theirs(session, ServiceIdentity, user)
 
 
 PERSONAL = (
