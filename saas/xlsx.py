@@ -229,11 +229,11 @@ def sheets_response(filename: str, sheets: Sequence[Sheet]) -> Response:
             raise ExportTooBig(most, filename)
     workbook = Workbook(write_only=True)
     for one in sheets:
-        _write_sheet(workbook, one, limit)
+        _write_sheet(workbook, one)
     if run is not None and run.path is not None:
         workbook.save(run.path)
         run.filename = filename
-        run.rows = sum(min(len(one.rows), limit) for one in sheets)
+        run.rows = sum(len(one.rows) for one in sheets)
         return Response(status=204)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -248,9 +248,9 @@ def sheets_response(filename: str, sheets: Sequence[Sheet]) -> Response:
     )
 
 
-def _write_sheet(workbook: Workbook, one: Sheet, limit: int) -> None:
-    headers, total = one.headers, one.total
-    rows = list(one.rows)[:limit]
+def _write_sheet(workbook: Workbook, one: Sheet) -> None:
+    """``one`` as a sheet of ``workbook``; its rows are a list already cut to the limit."""
+    headers, total, rows = one.headers, one.total, one.rows
     title = _UNSAFE_SHEET.sub("_", one.title)[:31] or "Sheet"
     sheet = workbook.create_sheet(title=title)
     widths = [_width(h) for h in headers]
