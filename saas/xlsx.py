@@ -5,8 +5,8 @@ safe to open (nothing a user typed becomes a formula).
 A big export is built by a job, once, here: an export view decorated with :func:`download` asks
 :func:`export_limit` how many rows to read; in the request that is one more than the street's
 threshold (``EXPORT_JOB_THRESHOLD``), and when :func:`sheets_response` finds more rows than the
-threshold it refuses to build the file in the request (:class:`ExportTooBig`). The decorator
-hands the click to ``saas.exports``, whose job replays the same view for the same person, path and
+threshold it refuses to build the file in the request (:class:`ExportTooBig`). ``saas.exports``
+answers that error (this module knows nothing of it): its job replays the same view for the same person, path and
 query string with the job's larger limit, and the workbook goes to a file instead of a response.
 """
 
@@ -104,8 +104,9 @@ def download(view: Callable) -> Callable:
     htmx swapping its bytes into the table.
 
     A signed-in person's export of more than ``EXPORT_JOB_THRESHOLD`` rows is not built in the
-    request: ``saas.exports`` records it, a job builds it by running this view again, and the
-    inbox offers the file (the view's own code is the same for both).
+    request: the view raises :class:`ExportTooBig`, which ``saas.exports`` handles (it records
+    the export, a job builds it by running this view again, and the inbox offers the file); the
+    view's own code is the same for both.
     """
 
     @wraps(view)
@@ -119,11 +120,7 @@ def download(view: Callable) -> Callable:
             return view(*args, **kwargs)
         token = _RUN.set(ExportRun(threshold=threshold))
         try:
-            return view(*args, **kwargs)
-        except ExportTooBig as big:
-            from saas.exports.views import export_later
-
-            return export_later(big.rows, big.filename)
+            return view(*args, **kwargs)  # ExportTooBig: saas.exports answers it
         finally:
             _RUN.reset(token)
 
@@ -218,7 +215,7 @@ def sheets_response(filename: str, sheets: Sequence[Sheet]) -> Response:
     (a dashboard's figures, events and weekly series side by side in one file).
 
     :raise ExportTooBig: in a request under :func:`download`, a sheet holds more rows than the
-        threshold (the decorator hands the export to a job)
+        threshold (``saas.exports`` hands the export to a job)
     """
     run = _RUN.get()
     limit = export_limit()
@@ -229,11 +226,11 @@ def sheets_response(filename: str, sheets: Sequence[Sheet]) -> Response:
             raise ExportTooBig(most, filename)
     workbook = Workbook(write_only=True)
     for one in sheets:
-        _write_sheet(workbook, one, limit)
+        _write_sheet(workbook, one)
     if run is not None and run.path is not None:
         workbook.save(run.path)
         run.filename = filename
-        run.rows = sum(min(len(one.rows), limit) for one in sheets)
+        run.rows = sum(len(one.rows) for one in sheets)
         return Response(status=204)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -248,9 +245,9 @@ def sheets_response(filename: str, sheets: Sequence[Sheet]) -> Response:
     )
 
 
-def _write_sheet(workbook: Workbook, one: Sheet, limit: int) -> None:
-    headers, total = one.headers, one.total
-    rows = list(one.rows)[:limit]
+def _write_sheet(workbook: Workbook, one: Sheet) -> None:
+    """``one`` as a sheet of ``workbook``; its rows are a list already cut to the limit."""
+    headers, total, rows = one.headers, one.total, one.rows
     title = _UNSAFE_SHEET.sub("_", one.title)[:31] or "Sheet"
     sheet = workbook.create_sheet(title=title)
     widths = [_width(h) for h in headers]

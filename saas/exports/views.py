@@ -13,12 +13,13 @@ from saas.exports import services
 from saas.exports.models import ExportStatus
 from saas.extensions import db
 from saas.ui import render
-from saas.xlsx import MIMETYPE, disposition
+from saas.xlsx import MIMETYPE, ExportTooBig, disposition
 
 bp = Blueprint("exports", __name__, url_prefix="/<slug:tenant>")
 
 
-def export_later(rows: int, filename: str):
+@bp.app_errorhandler(ExportTooBig)
+def export_later(big: ExportTooBig):
     """The answer to an export too big for a request (``saas.xlsx.download``): nothing the view
     did is kept (the job runs it again), the export is recorded and queued, and the person is
     taken to 我的导出."""
@@ -28,8 +29,8 @@ def export_later(rows: int, filename: str):
         current_user,
         request.path,
         request.query_string.decode("utf-8", "replace"),
-        filename,
-        rows,
+        big.filename,
+        big.rows,
     )
     db.session.commit()
     flash(_("导出数据较多，文件生成后将发送到消息中心"), "info")
