@@ -91,10 +91,7 @@ def _dispatch(session: Session) -> None:
 def _send(app: Flask, pending: list) -> None:
     for func_path, tenant_id, args, job_id, long in pending:
         try:
-            if long:
-                start_long(app, func_path, tenant_id, *args)
-                continue
-            enqueue_now(app, func_path, tenant_id, *args, job_id=job_id)
+            enqueue_now(app, func_path, tenant_id, *args, job_id=job_id, long=long)
         except Exception:  # the sweeper picks up what could not be queued (Redis down)
             log.exception("could not enqueue %s; the sweeper will retry", func_path)
 
@@ -127,15 +124,29 @@ def queue(app: Flask | None = None):
 
 
 def enqueue_now(
-    app: Flask, func_path: str, tenant_id: int | None, *args: Any, job_id: str | None = None
+    app: Flask,
+    func_path: str,
+    tenant_id: int | None,
+    *args: Any,
+    job_id: str | None = None,
+    long: bool = False,
 ) -> None:
+    """Queue the job on RQ now, or run it in-process without Redis.
+
+    ``long`` (an import, a big export): on RQ with :data:`LONG_JOB_TIMEOUT` and no retry (a
+    person watches its progress and starts it again); without Redis in a thread of the server
+    process (``LONG_JOBS_IN_THREAD``, on outside tests), so the page that asked answers at once.
+
+    :raise Exception: Redis refused the job
+    """
     q = queue(app)
     if q is None:
-        with app.app_context():
-            try:
-                run_job(func_path, tenant_id, *args)
-            except Exception:
-                log.exception("in-process job %s failed", func_path)
+        if long and app.config.get("LONG_JOBS_IN_THREAD", not app.testing):
+            threading.Thread(
+                target=_run_logged, args=(app, func_path, tenant_id, *args), daemon=True
+            ).start()
+        else:
+            _run_logged(app, func_path, tenant_id, *args)
         return
     from rq import Retry
 
@@ -147,38 +158,16 @@ def enqueue_now(
         tenant_id,
         *args,
         job_id=job_id,
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-        job_timeout=JOB_TIMEOUT,
+        retry=None if long else Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        job_timeout=LONG_JOB_TIMEOUT if long else JOB_TIMEOUT,
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
     )
 
 
 def start_long(app: Flask, func_path: str, tenant_id: int | None, *args: Any) -> None:
-    """Start a long job off the current request: an RQ job with :data:`LONG_JOB_TIMEOUT`; without
-    Redis, a thread of the server process (``LONG_JOBS_IN_THREAD``, on outside tests) running it
-    as :func:`run_job` does, so the page that asked answers at once and polls a progress bar.
-    Tests run it in the request, as every other job runs there.
-
-    :raise Exception: Redis refused the job
-    """
-    q = queue(app)
-    if q is not None:
-        q.enqueue(
-            run_job,
-            func_path,
-            tenant_id,
-            *args,
-            job_timeout=LONG_JOB_TIMEOUT,
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-        )
-    elif app.config.get("LONG_JOBS_IN_THREAD", not app.testing):
-        threading.Thread(
-            target=_run_logged, args=(app, func_path, tenant_id, *args), daemon=True
-        ).start()
-    else:
-        _run_logged(app, func_path, tenant_id, *args)
+    """Start a long job off the current request (:func:`enqueue_now` with ``long``)."""
+    enqueue_now(app, func_path, tenant_id, *args, long=True)
 
 
 def _run_logged(app: Flask, func_path: str, tenant_id: int | None, *args: Any) -> None:
@@ -186,7 +175,7 @@ def _run_logged(app: Flask, func_path: str, tenant_id: int | None, *args: Any) -
         try:
             run_job(func_path, tenant_id, *args)
         except Exception:
-            log.exception("long job %s%r failed", func_path, args)
+            log.exception("in-process job %s%r failed", func_path, args)
 
 
 def _still_waiting(q, job_id: str) -> bool:
