@@ -157,7 +157,6 @@ def insert_orgs(
             }
             | own(row)
         )
-        remember_inserted(found, row)
     insert_many(session, Organisation, values)
     return values
 
@@ -183,11 +182,3 @@ def check_org(found: OrgLookups, row: dict, by_phone: bool, duplicate_name: str)
             _("该联系电话已登记：%(name)s", name=found.phones[row["contact_phone"]]),
         )
     return checked
-
-
-def remember_inserted(found: OrgLookups, row: dict) -> None:
-    found.names.add(row["name"])
-    if row.get("credit_code"):
-        found.credit_codes[row["credit_code"]] = row["name"]
-    if row.get("contact_phone"):
-        found.phones.setdefault(row["contact_phone"], row["name"])
