@@ -20,30 +20,16 @@ class Counter(TenantScoped, db.Model):
 
 
 def next_value(session: Session, name: str) -> int:
-    """The next value of the current street's counter ``name`` (1, 2, 3 …).
-
-    The UPDATE takes the row lock, so concurrent callers queue and never share a value.
-    """
-    from saas.tenancy import current_tenant_id
-
-    insert_ignoring_conflict(
-        session,
-        Counter,
-        {"tenant_id": current_tenant_id(), "id": new_id(), "name": name, "value": 0},
-        ["tenant_id", "name"],
-    )
-    return session.execute(
-        update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    ).scalar_one()
+    """The next value of the current street's counter ``name`` (1, 2, 3 …)."""
+    return take_values(session, name, 1)
 
 
 def take_values(session: Session, name: str, count: int) -> int:
     """Reserve ``count`` consecutive values of the current street's counter ``name`` in one
-    UPDATE (an import numbering thousands of passports); returns the first. Like
-    :func:`next_value`, never hands a value out twice."""
+    UPDATE (an import numbering thousands of passports); returns the first.
+
+    The UPDATE takes the row lock, so concurrent callers queue and never share a value.
+    """
     from saas.tenancy import current_tenant_id
 
     insert_ignoring_conflict(

@@ -10,12 +10,10 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.cache import forget_street
-from saas.db import utcnow
 from saas.imports.spec import (
     Checked,
     Column,
     Importer,
-    insert_many,
     read_choice,
     read_name,
     read_text,
@@ -38,13 +36,12 @@ from tenants.orgs.imports import (
     contact_name_column,
     contact_phone_column,
     credit_code_column,
+    insert_orgs,
     org_lookups,
-    org_values,
     read_count,
-    remember_inserted,
     tags_column,
 )
-from tenants.orgs.models import Organisation, OrgKind
+from tenants.orgs.models import OrgKind
 
 
 def lookups(session: Session, actor: User) -> OrgLookups:
@@ -56,26 +53,19 @@ def check(found: OrgLookups, row: dict) -> Checked:
 
 
 def insert_rows(session: Session, actor: User, found: OrgLookups, rows: list[dict]) -> int:
-    tenant_id = current_tenant_id()
-    now = utcnow()
-    values = []
-    for row in rows:
-        values.append(
-            org_values(
-                found,
-                row,
-                OrgKind.alliance,
-                tenant_id,
-                now,
-                org_type=row["org_type"],
-                party_org=row["party_org"],
-                party_members=row["party_members"],
-            )
-        )
-        remember_inserted(found, row)
-    insert_many(session, Organisation, values)
-    forget_street(PANEL_KEY, tenant_id)
-    return len(values)
+    inserted = insert_orgs(
+        session,
+        found,
+        rows,
+        OrgKind.alliance,
+        lambda row: {
+            "org_type": row["org_type"],
+            "party_org": row["party_org"],
+            "party_members": row["party_members"],
+        },
+    )
+    forget_street(PANEL_KEY, current_tenant_id())
+    return len(inserted)
 
 
 UNITS = Importer(

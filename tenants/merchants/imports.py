@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.auth.models import User
-from saas.db import new_id, utcnow
+from saas.cache import forget_street
+from saas.db import new_id
 from saas.imports.spec import (
     Checked,
     Column,
@@ -40,12 +41,11 @@ from tenants.orgs.imports import (
     contact_name_column,
     contact_phone_column,
     credit_code_column,
+    insert_orgs,
     org_lookups,
-    org_values,
-    remember_inserted,
     tags_column,
 )
-from tenants.orgs.models import Organisation, OrgKind
+from tenants.orgs.models import OrgKind
 
 
 def lookups(session: Session, actor: User) -> OrgLookups:
@@ -62,31 +62,24 @@ def check(found: OrgLookups, row: dict) -> Checked:
 
 
 def insert_rows(session: Session, actor: User, found: OrgLookups, rows: list[dict]) -> int:
-    from saas.cache import forget_street
-
-    tenant_id = current_tenant_id()
-    now = utcnow()
-    organisations, profiles = [], []
-    for row in rows:
-        organisation = org_values(found, row, OrgKind.merchant, tenant_id, now)
-        organisations.append(organisation)
-        profiles.append(
-            {
-                "tenant_id": tenant_id,
-                "id": new_id(),
-                "organisation_id": organisation["id"],
-                "circle_id": found.extra["circles"].get(row["circle"]),
-                "category": row["category"],
-                "opening_hours": row["opening_hours"],
-                "is_model": False,
-                "pledge": "",
-                "status": MerchantStatus.open,
-                "created_at": now,
-            }
-        )
-        remember_inserted(found, row)
-    insert_many(session, Organisation, organisations)
+    organisations = insert_orgs(session, found, rows, OrgKind.merchant)
+    profiles = [
+        {
+            "tenant_id": organisation["tenant_id"],
+            "id": new_id(),
+            "organisation_id": organisation["id"],
+            "circle_id": found.extra["circles"].get(row["circle"]),
+            "category": row["category"],
+            "opening_hours": row["opening_hours"],
+            "is_model": False,
+            "pledge": "",
+            "status": MerchantStatus.open,
+            "created_at": organisation["created_at"],
+        }
+        for organisation, row in zip(organisations, rows, strict=True)
+    ]
     insert_many(session, Merchant, profiles)
+    tenant_id = current_tenant_id()
     forget_street(DIRECTORY_KEY, tenant_id)
     forget_street(PANEL_KEY, tenant_id)
     return len(organisations)
