@@ -48,11 +48,11 @@ class Months:
         values = [0] * len(self.labels)
         for index, value in rows:
             if index is not None and 0 <= index < len(values):
-                values[int(index)] = _plain(value)
+                values[int(index)] = plain(value)
         return values
 
 
-def _plain(value):
+def plain(value):
     """Decimal sums as int or float, so they go to JSON as numbers."""
     if value is None:
         return 0

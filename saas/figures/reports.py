@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from saas.charts import plain
 from saas.figures.declare import LEVEL, Figure
 from saas.figures.models import STREET
 from saas.figures.store import Period, by_period, visible
@@ -130,10 +131,6 @@ class Report:
     community: int
 
 
-def _plain(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def build(
     session: Session, viewer, kind: str, period: Period, community: int | None = None
 ) -> Report:
@@ -169,7 +166,7 @@ def build(
                         {
                             "name": f"{line.figure.label}（{line.figure.unit}）",
                             "type": "bar" if not line.is_level else "line",
-                            "values": [_plain(v) for v in line.trend],
+                            "values": [plain(v) for v in line.trend],
                         }
                         for line in charted
                     ],

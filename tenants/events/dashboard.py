@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -14,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.cache import remember, viewer_key
+from saas.charts import plain
 from saas.db import utcnow
+from saas.figures.reports import MONTHLY, label_of
 from saas.figures.store import for_viewer, months_to
 from saas.ui import street_zone
 from tenants.events.models import Event
@@ -90,10 +91,6 @@ HOURS, HELD_FIGURE = "events.hours", "events.held"
 TREND_FIGURES = (HOURS, HELD_FIGURE)
 
 
-def _plain(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else round(float(value), 2)
-
-
 def trends(session: Session, viewer: User, now: datetime) -> dict:
     """Confirmed service hours (by the day they were confirmed) and events held (by the day
     they started; ``services.held``, the event list's 已举办 filter), per month of the last
@@ -108,10 +105,10 @@ def trends(session: Session, viewer: User, now: datetime) -> dict:
     today = now.astimezone(street_zone()).date()
     periods = months_to(today)
     values = for_viewer(session, viewer, periods, TREND_FIGURES, today)
-    hours = [_plain(v) for v in values[HOURS]] if HOURS in values else None
-    held_series = [_plain(v) for v in values[HELD_FIGURE]] if HELD_FIGURE in values else None
+    hours = [plain(v) for v in values[HOURS]] if HOURS in values else None
+    held_series = [plain(v) for v in values[HELD_FIGURE]] if HELD_FIGURE in values else None
     return {
-        "labels": [f"{p.first.year}-{p.first.month:02d}" for p in periods],
+        "labels": [label_of(MONTHLY, p) for p in periods],
         "hours": hours,
         "held": held_series,
         "hours_total": round(sum(hours), 2) if hours is not None else None,

@@ -130,12 +130,13 @@ def _close_hours(session: Session):
     return (func.julianday(closed_at) - func.julianday(created_at)) * 24.0
 
 
+#: the handler finished by the deadline, or there was none (counted among closed items)
+FINISHED_IN_TIME = or_(GridItem.due_at.is_(None), GridItem.done_at <= GridItem.due_at)
+
+
 def _measures(session: Session):
     closed = GridItem.status == ItemStatus.closed
-    on_time = and_(
-        closed,
-        or_(GridItem.due_at.is_(None), GridItem.done_at <= GridItem.due_at),
-    )
+    on_time = and_(closed, FINISHED_IN_TIME)
     return (
         func.count(),
         func.coalesce(func.sum(case((closed, 1), else_=0)), 0),

@@ -5,9 +5,9 @@ by the deadline, or there was none) — counted by the day they were reported or
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_
 
 from saas.figures.declare import FLOW, Figure, flow_of
+from tenants.grid.figures import FINISHED_IN_TIME
 from tenants.grid.models import GridItem, ItemStatus
 
 _reported = flow_of(GridItem.created_at, GridItem.community_id)
@@ -16,7 +16,7 @@ _on_time = flow_of(
     GridItem.closed_at,
     GridItem.community_id,
     GridItem.status == ItemStatus.closed,
-    or_(GridItem.due_at.is_(None), GridItem.done_at <= GridItem.due_at),
+    FINISHED_IN_TIME,
 )
 
 

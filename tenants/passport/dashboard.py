@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from saas.auth.models import User
 from saas.cache import remember, viewer_key
+from saas.charts import plain
 from saas.db import utcnow
+from saas.figures.reports import MONTHLY, label_of
 from saas.figures.store import for_viewer, months_to
 from saas.ui import street_zone
 
@@ -20,10 +22,6 @@ from saas.ui import street_zone
 ISSUED, SPENT, JOINED = "passport.points_issued", "passport.points_spent", "people.new_volunteers"
 #: the panel's declaration lists them (saas.modules.Panel.figures)
 TREND_FIGURES = (ISSUED, SPENT, JOINED)
-
-
-def _plain(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def trends(session: Session, viewer: User, now: datetime) -> dict:
@@ -40,13 +38,13 @@ def trends(session: Session, viewer: User, now: datetime) -> dict:
     values = for_viewer(session, viewer, periods, TREND_FIGURES, today)
 
     def series(key: str) -> list | None:
-        return [_plain(v) for v in values[key]] if key in values else None
+        return [plain(v) for v in values[key]] if key in values else None
 
     def total(key: str):
-        return _plain(sum(values[key], Decimal(0))) if key in values else None
+        return plain(sum(values[key], Decimal(0))) if key in values else None
 
     return {
-        "labels": [f"{p.first.year}-{p.first.month:02d}" for p in periods],
+        "labels": [label_of(MONTHLY, p) for p in periods],
         "issued": series(ISSUED),
         "redeemed": series(SPENT),
         "volunteers": series(JOINED),
