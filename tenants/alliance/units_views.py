@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from saas.audit.services import record
 from saas.auth.access import admin_only, office, require_role
 from saas.extensions import db
 from saas.forms import parse_page
@@ -196,11 +195,12 @@ def export_service_records(organisation_id: int):
     unit = units.get_unit_or_404(db.session, current_user, organisation_id)
     response = service_records.export(
         db.session,
+        current_user,
         g.tenant,
         _("志愿服务记录-%(name)s", name=unit.name) + ".xlsx",
+        {"organisation_id": unit.id},
         people=units.service_people(unit),
     )
-    record(db.session, "service_records.export", current_user.id, "", {"organisation_id": unit.id})
     db.session.commit()
     return response
 

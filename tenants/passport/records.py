@@ -229,16 +229,21 @@ def service_rows(
 
 def export(
     session: Session,
+    actor: User,
     tenant: Tenant,
     filename: str,
+    detail: dict,
     *,
     people: ColumnElement[bool] | None = None,
     start: date | None = None,
     end: date | None = None,
 ):
-    """The .xlsx download of :func:`service_rows` (Chinese headers; a cut file says so)."""
+    """The .xlsx download of :func:`service_rows` (Chinese headers; a cut file says so), written
+    to the audit log with ``detail`` (whose records) once the file is made; the caller commits."""
     rows, total = service_rows(session, tenant, people=people, start=start, end=end)
-    return workbook_response(filename, headers(), (row.cells() for row in rows), total)
+    response = workbook_response(filename, headers(), (row.cells() for row in rows), total)
+    record(session, "service_records.export", actor.id, "", detail)
+    return response
 
 
 def of_person(user_id: int) -> ColumnElement[bool]:

@@ -7,7 +7,6 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from saas.audit.services import record
 from saas.auth.access import office, signed_in
 from saas.auth.models import Role
 from saas.errors import NotFound, ServiceError
@@ -61,8 +60,7 @@ def person_id_number(user_id: int):
 
 
 def _export(filename: str, detail: dict, **where):
-    response = records.export(db.session, g.tenant, filename, **where)
-    record(db.session, "service_records.export", current_user.id, "", detail)
+    response = records.export(db.session, current_user, g.tenant, filename, detail, **where)
     db.session.commit()
     return response
 
@@ -104,7 +102,7 @@ def _period():
 @office
 def street_records():
     """The street's records for a date range: the page with the form and what it will hold."""
-    period, error, raw_from, raw_to = _period()
+    _, error, raw_from, raw_to = _period()
     return render(
         "passport/service_records.html",
         error=error,
